@@ -1,0 +1,155 @@
+/* Configuration: one table of settings, read from LOOP_* variables and flags. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/config.h"
+#include "base/log.h"
+
+struct config config;
+
+enum kind { TEXT, NUMBER, FLAG };
+
+static const struct setting {
+	const char *name;	/* flag name; the variable is LOOP_ + upper(name) */
+	enum kind kind;
+	const char *fallback;
+	long min, max;
+	const char *help;
+	void *target;
+} settings[] = {
+	{"listen", TEXT, "127.0.0.1:8080", 0, 0, "address:port to serve HTTP on", &config.listen},
+	{"database-url", TEXT, "", 0, 0, "PostgreSQL URL; empty runs an embedded cluster", &config.database_url},
+	{"data-dir", TEXT, "./var", 0, 0, "embedded cluster's directory", &config.data_dir},
+	{"threads", NUMBER, "0", 0, 256, "HTTP worker threads (0 = one per core)", &config.threads},
+	{"max-body", NUMBER, "1048576", 1024, 64L << 20, "largest request body, bytes", &config.max_body},
+	{"log-level", TEXT, "info", 0, 0, "debug, info, warn or error", &config.log_level},
+	{"conn-timeout", NUMBER, "30", 1, 3600, "seconds before an idle or slow client is dropped", &config.conn_timeout},
+	{"max-conns", NUMBER, "1024", 1, 100000, "open connections at most", &config.max_conns},
+	{"max-conns-per-ip", NUMBER, "64", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
+	{"conn-memory", NUMBER, "65536", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
+	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
+	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
+	{"audience", TEXT, "loopd-api", 0, 0, "the aud claim of access tokens", &config.audience},
+	{"argon-memory-kib", NUMBER, "19456", 19456, 4L << 20, "argon2id memory per password hash, KiB", &config.argon_memory_kib},
+	{"argon-iterations", NUMBER, "2", 2, 64, "argon2id passes per password hash", &config.argon_iterations},
+	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
+	{"public-url", TEXT, "", 0, 0, "external base URL (default http://<listen>)", &config.public_url},
+	{NULL, TEXT, NULL, 0, 0, NULL, NULL},
+};
+
+static void
+env_name(const char *name, char *out, size_t n)
+{
+	size_t j = (size_t)snprintf(out, n, "LOOP_");
+	for (; *name && j + 1 < n; name++)
+		out[j++] = *name == '-' ? '_' : (char)(*name >= 'a' && *name <= 'z' ? *name - 32 : *name);
+	out[j] = '\0';
+}
+
+/* Stores text into s's target; prints an error naming where it came from. */
+static bool
+store(const struct setting *s, const char *text, const char *origin)
+{
+	if (s->kind == TEXT) {
+		*(char **)s->target = (char *)text;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (s->kind == FLAG && (!strcmp(text, "true") || !strcmp(text, "yes"))) {
+		v = 1;
+		end = (char *)text + strlen(text);
+	} else if (s->kind == FLAG && (!strcmp(text, "false") || !strcmp(text, "no"))) {
+		v = 0;
+		end = (char *)text + strlen(text);
+	}
+	if (errno || end == text || *end || v < s->min || v > s->max) {
+		fprintf(stderr, "loopd: invalid %s=%s: must be a whole number from %ld to %ld\n",
+			origin, text, s->min, s->max);
+		return false;
+	}
+	if (s->kind == FLAG)
+		*(bool *)s->target = v != 0;
+	else
+		*(long *)s->target = v;
+	return true;
+}
+
+static bool
+check(void)
+{
+	enum log_level lvl;
+	if (!log_parse_level(config.log_level, &lvl)) {
+		fprintf(stderr, "loopd: invalid LOOP_LOG_LEVEL=%s: use debug, info, warn or error\n",
+			config.log_level);
+		return false;
+	}
+	log_set_level(lvl);
+	const char *colon = strrchr(config.listen, ':');
+	long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+	if (!colon || port < 0 || port > 65535) {
+		fprintf(stderr, "loopd: invalid LOOP_LISTEN=%s: use host:port\n", config.listen);
+		return false;
+	}
+	return true;
+}
+
+void
+config_usage(FILE *out)
+{
+	fputs("usage: loopd [flags] [serve]\n"
+	      "       loopd [flags] migrate\n"
+	      "       loopd [flags] admin bootstrap --org NAME --email EMAIL [--name NAME]\n"
+	      "       loopd [flags] admin rotate-keys\n"
+	      "       loopd [flags] audit verify --org ID\n\n"
+	      "settings (flag / environment variable, default):\n", out);
+	for (const struct setting *s = settings; s->name; s++) {
+		char env[64];
+		env_name(s->name, env, sizeof env);
+		fprintf(out, "  --%-18s %-24s %s (default: %s)\n", s->name, env, s->help,
+			*s->fallback ? s->fallback : "none");
+	}
+}
+
+int
+config_load(int argc, char **argv, int *argi)
+{
+	char env[64];
+	for (const struct setting *s = settings; s->name; s++) {
+		env_name(s->name, env, sizeof env);
+		const char *v = getenv(env);
+		if (!store(s, s->fallback, s->name) || (v && !store(s, v, env)))
+			return 2;
+	}
+	int i = *argi;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *arg = argv[i] + 2;
+		if (!strcmp(arg, "help")) {
+			config_usage(stdout);
+			return 1;
+		}
+		if (!strcmp(arg, "version")) {
+			printf("loopd %s\n", LOOPD_VERSION);
+			return 1;
+		}
+		const char *eq = strchr(arg, '=');
+		size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct setting *s = settings;
+		while (s->name && (strlen(s->name) != n || strncmp(s->name, arg, n) != 0))
+			s++;
+		if (!s->name)
+			break;	/* a subcommand's own flag */
+		const char *v = eq ? eq + 1 : (s->kind == FLAG ? "1" : (i + 1 < argc ? argv[++i] : NULL));
+		if (!v) {
+			fprintf(stderr, "loopd: --%s needs a value\n", s->name);
+			return 2;
+		}
+		char origin[64];
+		snprintf(origin, sizeof origin, "--%s", s->name);
+		if (!store(s, v, origin))
+			return 2;
+	}
+	*argi = i;
+	return check() ? 0 : 2;
+}

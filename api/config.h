@@ -1,0 +1,38 @@
+#ifndef API_CONFIG_H
+#define API_CONFIG_H
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Settings: each from LOOP_<NAME> or --<name>; the flag wins. Read-only
+ * once loaded. */
+struct config {
+	char *listen;		/* host:port */
+	char *database_url;	/* empty: embedded cluster */
+	char *data_dir;
+	long threads;
+	long max_body;
+	char *log_level;
+	long conn_timeout;	/* seconds */
+	long max_conns;
+	long max_conns_per_ip;
+	long conn_memory;	/* bytes per connection */
+	long drain_timeout;	/* seconds to finish in-flight requests at shutdown */
+	char *issuer;
+	char *audience;
+	long argon_memory_kib;
+	long argon_iterations;
+	bool embedded_nosync;
+	char *public_url;	/* base URL shown in links (calendar feeds, Location) */
+};
+
+extern struct config config;
+
+/* Loads the environment, then flags from argv starting at *argi (stops at
+ * the first non-flag, leaving *argi there). Returns 0, or 2 after printing
+ * a one-line error naming the setting. --help and --version print and
+ * return 1. */
+int config_load(int argc, char **argv, int *argi);
+
+void config_usage(FILE *out);
+
+#endif

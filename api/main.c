@@ -1,0 +1,56 @@
+/* loopd: the server and its command-line tools. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/cli.h"
+#include "api/config.h"
+#include "api/server.h"
+#include "base/log.h"
+#include "db/db.h"
+#include "db/embedded.h"
+
+/* Serves until SIGTERM or SIGINT, then drains. */
+static int
+serve(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!server_start())
+		return 1;
+	int sig = 0;
+	sigwait(&set, &sig);
+	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	server_stop();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	int argi = 1;
+	int rc = config_load(argc, argv, &argi);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	const char *cmd = argi < argc ? argv[argi] : "serve";
+	bool serving = strcmp(cmd, "serve") == 0;
+	if (!serving && !cli_known(cmd)) {
+		fprintf(stderr, "loopd: unknown command '%s' (see loopd --help)\n", cmd);
+		return 2;
+	}
+	struct cli_db d;
+	char *why = NULL;
+	if (!cli_open_database(&d, serving, &why)) {
+		log_kv(LOG_ERROR, "cannot start", "reason", why ? why : "unknown", NULL);
+		fprintf(stderr, "loopd: %s\n", why ? why : "cannot open the database");
+		free(why);
+		return 1;
+	}
+	rc = serving ? serve() : cli_run(argc - argi, argv + argi);
+	cli_close_database(&d);
+	return rc;
+}

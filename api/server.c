@@ -1,0 +1,423 @@
+/* The libmicrohttpd side: request lifecycle, early refusals, bodies,
+ * dispatch, responses, the per-request log line and metrics. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "api/authn.h"
+#include "api/config.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "api/server.h"
+#include "auth/principal.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "base/text.h"
+#include "db/db.h"
+
+#define MAX_JSON_DEPTH 32
+
+static struct MHD_Daemon *daemon_handle;
+static atomic_int in_flight;
+static int bound_port;
+
+struct request_state {
+	struct api_request rq;
+	struct abuf body;
+	bool replied;		/* a response was queued before the body */
+};
+
+const char *
+api_header(struct api_request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+api_query(struct api_request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void
+set_request_id(struct api_request *rq)
+{
+	const char *given = api_header(rq, "X-Request-Id");
+	if (given && text_is_visible_ascii(given, 128))
+		snprintf(rq->request_id, sizeof rq->request_id, "%s", given);
+	else
+		snprintf(rq->request_id, sizeof rq->request_id, "%s", crypto_token(rq->arena, 12));
+}
+
+static void
+set_remote_addr(struct api_request *rq)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof buf);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof buf);
+	}
+	rq->remote_addr = arena_strdup(rq->arena, buf);
+}
+
+/* True when the param named in the pattern at position i must be a UUID. */
+static bool
+param_is_id(const char *pattern, int i)
+{
+	const char *p = pattern;
+	for (int k = 0; (p = strchr(p, '{')); k++, p++) {
+		if (k != i)
+			continue;
+		size_t n = strcspn(p + 1, "}");
+		return (n == 2 && !strncmp(p + 1, "id", 2)) || (n > 3 && !strncmp(p + 1 + n - 3, "_id", 3));
+	}
+	return false;
+}
+
+static bool
+media_type_is(const char *header, const char *type)
+{
+	if (!header)
+		return false;
+	size_t n = strlen(type);
+	while (*header == ' ')
+		header++;
+	return strncasecmp(header, type, n) == 0 &&
+	       (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
+}
+
+static bool
+has_body(struct api_request *rq)
+{
+	const char *cl = api_header(rq, "Content-Length");
+	const char *te = api_header(rq, "Transfer-Encoding");
+	return (cl && strtoull(cl, NULL, 10) > 0) || te;
+}
+
+/* Checks that need only the headers: route, path ids, credentials, body
+ * size and media type. False when a reply was set. */
+static bool
+check_headers(struct api_request *rq)
+{
+	const char *allow;
+	rq->route_index = api_route_match(rq->arena, rq->method, rq->path, rq->params,
+					  &rq->nparams, &allow);
+	if (rq->route_index < 0) {
+		if (!allow) {
+			api_reply_error(rq, E_NOT_FOUND, "no resource at %s", rq->path);
+			return false;
+		}
+		api_reply_error(rq, E_METHOD_NOT_ALLOWED, "%s does not support %s", rq->path,
+				rq->method);
+		api_add_header(rq, "Allow", allow);
+		return false;
+	}
+	rq->route = &api_routes[rq->route_index];
+	for (int i = 0; i < rq->nparams; i++)
+		if (param_is_id(rq->route->pattern, i) && !text_is_uuid(rq->params[i])) {
+			api_reply_error(rq, E_INVALID_PATH_ID, "'%s' is not a UUID", rq->params[i]);
+			return false;
+		}
+	if (!(rq->route->flags & ROUTE_PUBLIC) && !api_authenticate_or_reply(rq))
+		return false;
+	const char *cl = api_header(rq, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > (unsigned long long)config.max_body) {
+		api_reply_error(rq, E_BODY_TOO_LARGE, "the body may be at most %ld bytes",
+				config.max_body);
+		return false;
+	}
+	if ((rq->route->flags & (ROUTE_JSON | ROUTE_FORM)) && has_body(rq)) {
+		bool json = rq->route->flags & ROUTE_JSON;
+		const char *want = json ? "application/json" : "application/x-www-form-urlencoded";
+		if (!media_type_is(api_header(rq, "Content-Type"), want)) {
+			api_reply_error(rq, E_UNSUPPORTED_MEDIA, "send the body as %s", want);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Nesting depth of the JSON text, counted outside strings. */
+static int
+json_depth(const char *s, size_t n)
+{
+	int depth = 0, max = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return max;
+}
+
+static bool
+parse_json_or_reply(struct api_request *rq)
+{
+	if (json_depth(rq->body, rq->body_len) > MAX_JSON_DEPTH) {
+		api_reply_error(rq, E_JSON_TOO_DEEP, "JSON may nest at most %d levels", MAX_JSON_DEPTH);
+		return false;
+	}
+	json_error_t err;
+	rq->json = api_own(rq, json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err));
+	if (!rq->json) {
+		api_reply_error(rq, E_MALFORMED_JSON, "%s (at byte %d)", err.text, err.position);
+		return false;
+	}
+	return true;
+}
+
+static void
+dispatch(struct api_request *rq)
+{
+	if (rq->body_too_large) {
+		api_reply_error(rq, E_BODY_TOO_LARGE, "the body may be at most %ld bytes",
+				config.max_body);
+		return;
+	}
+	if ((rq->route->flags & ROUTE_JSON) && rq->body_len > 0 && !parse_json_or_reply(rq))
+		return;
+	rq->db = db_thread();
+	db_mark_busy(rq->db, true);
+	rq->route->handler(rq);
+	db_mark_busy(rq->db, false);
+	if (!rq->resp.status)
+		api_reply_error(rq, E_INTERNAL, "the handler gave no answer");
+}
+
+static enum MHD_Result
+queue(struct request_state *st)
+{
+	struct api_request *rq = &st->rq;
+	struct api_response *r = &rq->resp;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(r->len, (void *)r->body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+	bool cache_set = false, retry_set = false;
+	for (int i = 0; i < r->nheaders; i++) {
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+		cache_set |= !strcasecmp(r->headers[i].name, "Cache-Control");
+		retry_set |= !strcasecmp(r->headers[i].name, "Retry-After");
+	}
+	if (!cache_set)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!retry_set && (r->status == 503 || r->status == 429))
+		MHD_add_response_header(resp, "Retry-After", "1");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ok = MHD_queue_response(rq->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	st->replied = true;
+	return ok;
+}
+
+static struct request_state *
+new_request(struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct arena *a = arena_create();
+	struct request_state *st = arena_alloc(a, sizeof *st);
+	struct api_request *rq = &st->rq;
+	rq->arena = a;
+	rq->conn = c;
+	rq->started_us = text_now_monotonic_us();
+	rq->method = arena_strdup(a, method);
+	rq->path = arena_strdup(a, url);
+	rq->route_index = -1;
+	rq->resp.error = E__COUNT;
+	abuf_init(&st->body, a);
+	set_request_id(rq);
+	set_remote_addr(rq);
+	atomic_fetch_add(&in_flight, 1);
+	return st;
+}
+
+static void
+take_body(struct request_state *st, const char *data, size_t n)
+{
+	if (st->body.len + n > (size_t)config.max_body) {
+		st->rq.body_too_large = true;
+		return;
+	}
+	abuf_add(&st->body, data, n);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct request_state *st = *con_cls;
+	if (!st) {
+		st = new_request(c, url, method);
+		*con_cls = st;
+		if (!check_headers(&st->rq))
+			return queue(st);
+		return MHD_YES;
+	}
+	if (st->replied) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		take_body(st, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	st->rq.body = st->body.len ? st->body.data : NULL;
+	st->rq.body_len = st->body.len;
+	dispatch(&st->rq);
+	return queue(st);
+}
+
+static void
+log_request(struct api_request *rq, int64_t us)
+{
+	struct abuf b;
+	abuf_init(&b, rq->arena);
+	abuf_printf(&b, "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"",
+		    text_format_rfc3339(rq->arena, text_now_us() / 1000 * 1000));
+	text_json_escape(&b, rq->request_id);
+	abuf_puts(&b, "\",\"method\":\"");
+	text_json_escape(&b, rq->method);
+	abuf_puts(&b, "\",\"route\":\"");
+	text_json_escape(&b, rq->route ? rq->route->pattern : "unmatched");
+	abuf_printf(&b, "\",\"status\":%d,\"duration_ms\":%.3f", rq->resp.status, (double)us / 1000.0);
+	if (rq->resp.error != E__COUNT)
+		abuf_printf(&b, ",\"code\":\"%s\"", api_error_code(rq->resp.error));
+	if (rq->who) {
+		abuf_printf(&b, ",\"org\":\"%s\",\"subject\":\"%s\"", rq->who->org_id, rq->who->sub);
+	}
+	abuf_puts(&b, "}\n");
+	log_raw(b.data, b.len);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *st = *con_cls;
+	if (!st)
+		return;
+	struct api_request *rq = &st->rq;
+	int64_t us = text_now_monotonic_us() - rq->started_us;
+	metrics_observe(rq->route_index, rq->method, rq->resp.status, us);
+	if (log_enabled(LOG_INFO))
+		log_request(rq, us);
+	arena_destroy(rq->arena);
+	*con_cls = NULL;
+	atomic_fetch_sub(&in_flight, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_kv(LOG_WARN, "http", "detail", msg, NULL);
+}
+
+/* Resolves config.listen ("host:port", "[v6]:port") into addr. */
+static bool
+resolve_listen(struct sockaddr_storage *addr, bool *v6)
+{
+	char host[256];
+	const char *colon = strrchr(config.listen, ':');
+	size_t n = (size_t)(colon - config.listen);
+	if (n >= sizeof host)
+		return false;
+	memcpy(host, config.listen, n);
+	host[n] = '\0';
+	char *h = host;
+	if (h[0] == '[' && n > 1 && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
+	if (getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res) != 0)
+		return false;
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*v6 = res->ai_family == AF_INET6;
+	freeaddrinfo(res);
+	return true;
+}
+
+bool
+server_start(void)
+{
+	struct sockaddr_storage addr;
+	bool v6 = false;
+	if (!resolve_listen(&addr, &v6)) {
+		log_kv(LOG_ERROR, "cannot resolve the listen address", "listen", config.listen, NULL);
+		return false;
+	}
+	long threads = config.threads > 0 ? config.threads : sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 (v6 ? MHD_USE_IPv6 : 0);
+	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 0 ? threads : 2),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config.conn_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)config.max_conns,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config.max_conns_per_ip,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config.conn_memory,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (!daemon_handle) {
+		log_kv(LOG_ERROR, "cannot listen", "listen", config.listen, NULL);
+		return false;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
+	bound_port = di ? di->port : 0;
+	char port[16];
+	snprintf(port, sizeof port, "%d", bound_port);
+	log_kv(LOG_INFO, "listening", "listen", config.listen, "port", port, NULL);
+	return true;
+}
+
+int
+server_port(void)
+{
+	return bound_port;
+}
+
+void
+server_stop(void)
+{
+	if (!daemon_handle)
+		return;
+	MHD_socket s = MHD_quiesce_daemon(daemon_handle);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+	int64_t deadline = text_now_monotonic_us() + config.drain_timeout * 1000000;
+	while (atomic_load(&in_flight) > 0 && text_now_monotonic_us() < deadline)
+		usleep(10000);
+	MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+}

@@ -1,0 +1,345 @@
+/* Connections (one per thread), prepared statements and the transaction runner. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/log.h"
+#include "db/internal.h"
+
+static struct {
+	char *conninfo;
+	char *app_role;
+	int statement_timeout_ms;
+} config;
+
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *all_dbs;
+static _Thread_local struct db *this_db;
+static atomic_int next_stmt_index = 1;
+static atomic_long open_count, busy_count, error_count;
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		abort();
+	return d;
+}
+
+void
+db_configure(const struct db_config *cfg)
+{
+	free(config.conninfo);
+	free(config.app_role);
+	config.conninfo = xstrdup(cfg->conninfo);
+	config.app_role = xstrdup(cfg->app_role);
+	config.statement_timeout_ms = cfg->statement_timeout_ms;
+}
+
+static void
+set_error(struct db *db, const char *state, const char *constraint, const char *message)
+{
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+	free(db->constraint);
+	free(db->message);
+	db->constraint = xstrdup(constraint);
+	db->message = xstrdup(message);
+}
+
+static void
+disconnect(struct db *db)
+{
+	if (db->conn) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+		atomic_fetch_sub(&open_count, 1);
+	}
+	if (db->prepared)
+		memset(db->prepared, 0, (size_t)db->prepared_cap);
+	db->in_tx = false;
+}
+
+/* Sets the session up for requests: the application role and timeouts. */
+static bool
+session_setup(struct db *db)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SET statement_timeout = %d; SET idle_in_transaction_session_timeout = 60000; "
+		 "SET TIME ZONE 'UTC'",
+		 config.statement_timeout_ms > 0 ? config.statement_timeout_ms : 10000);
+	if (db_simple(db, sql) != DB_OK)
+		return false;
+	if (config.app_role) {
+		char *role = PQescapeIdentifier(db->conn, config.app_role, strlen(config.app_role));
+		if (!role)
+			return false;
+		snprintf(sql, sizeof sql, "SET ROLE %s", role);
+		PQfreemem(role);
+		if (db_simple(db, sql) != DB_OK)
+			return false;
+	}
+	return true;
+}
+
+static bool
+connect_db(struct db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		return true;
+	disconnect(db);
+	db->conn = PQconnectdb(config.conninfo ? config.conninfo : "");
+	atomic_fetch_add(&open_count, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		set_error(db, "08006", NULL, PQerrorMessage(db->conn));
+		log_kv(LOG_WARN, "database connection failed", "sqlstate", "08006", NULL);
+		disconnect(db);
+		return false;
+	}
+	if (!session_setup(db)) {
+		disconnect(db);
+		return false;
+	}
+	return true;
+}
+
+struct db *
+db_thread(void)
+{
+	if (!this_db) {
+		struct db *db = calloc(1, sizeof *db);
+		if (!db)
+			abort();
+		pthread_mutex_lock(&all_lock);
+		db->next_all = all_dbs;
+		all_dbs = db;
+		pthread_mutex_unlock(&all_lock);
+		this_db = db;
+	}
+	return this_db;
+}
+
+void
+db_close_all(void)
+{
+	pthread_mutex_lock(&all_lock);
+	for (struct db *db = all_dbs; db; db = db->next_all)
+		disconnect(db);
+	pthread_mutex_unlock(&all_lock);
+}
+
+void
+db_mark_busy(struct db *db, bool busy)
+{
+	if (db->busy != busy)
+		atomic_fetch_add(&busy_count, busy ? 1 : -1);
+	db->busy = busy;
+}
+
+long db_connections_open(void) { return atomic_load(&open_count); }
+long db_connections_busy(void) { return atomic_load(&busy_count); }
+long db_errors_total(void) { return atomic_load(&error_count); }
+
+const char *db_error_constraint(struct db *db) { return db->constraint; }
+const char *db_error_sqlstate(struct db *db) { return db->sqlstate; }
+const char *db_error_message(struct db *db) { return db->message; }
+
+/* Maps a SQLSTATE to a status: the one place that does. */
+static enum db_status
+status_of_sqlstate(const char *s)
+{
+	if (!s || !*s)
+		return DB_HARD;
+	if (!strcmp(s, "40001") || !strcmp(s, "40P01"))
+		return DB_SOFT;
+	if (!strcmp(s, "23505") || !strcmp(s, "23P01"))
+		return DB_CONFLICT;
+	if (!strcmp(s, "23503"))
+		return DB_FK;
+	if (!strcmp(s, "23514") || !strcmp(s, "23502") || !strncmp(s, "22", 2))
+		return DB_INVALID;
+	if (!strcmp(s, "P0001"))	/* raised by our own triggers: a refused state change */
+		return DB_STATE;
+	if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") ||
+	    !strcmp(s, "57P03"))
+		return DB_UNAVAILABLE;
+	return DB_HARD;
+}
+
+enum db_status
+db_fail(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!state && db->conn && PQstatus(db->conn) != CONNECTION_OK)
+		state = "08006";
+	set_error(db, state, res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL,
+		  res ? PQresultErrorMessage(res) : (db->conn ? PQerrorMessage(db->conn) : ""));
+	enum db_status st = status_of_sqlstate(db->sqlstate);
+	if (st == DB_HARD || st == DB_UNAVAILABLE) {
+		atomic_fetch_add(&error_count, 1);
+		log_kv(LOG_ERROR, "database error", "sqlstate", db->sqlstate, NULL);
+	}
+	if (st == DB_UNAVAILABLE || (db->conn && PQstatus(db->conn) != CONNECTION_OK)) {
+		st = DB_UNAVAILABLE;
+		disconnect(db);
+	}
+	db->status = st;
+	return st;
+}
+
+enum db_status
+db_simple(struct db *db, const char *sql)
+{
+	if (!db->conn && !connect_db(db))
+		return db->status = DB_UNAVAILABLE;
+	PGresult *r = PQexec(db->conn, sql);
+	ExecStatusType s = PQresultStatus(r);
+	enum db_status st = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? DB_OK : db_fail(db, r);
+	PQclear(r);
+	return st;
+}
+
+static bool
+ensure_prepared(struct db *db, struct db_stmt *st)
+{
+	int idx = st->index;
+	if (idx == 0) {
+		int fresh = atomic_fetch_add(&next_stmt_index, 1);
+		int expected = 0;
+		/* Two threads may race to number one statement: keep the first. */
+		if (!__atomic_compare_exchange_n(&st->index, &expected, fresh, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			fresh = expected;
+		idx = fresh;
+	}
+	if (idx >= db->prepared_cap) {
+		int cap = idx * 2 + 64;
+		unsigned char *p = realloc(db->prepared, (size_t)cap);
+		if (!p)
+			abort();
+		memset(p + db->prepared_cap, 0, (size_t)(cap - db->prepared_cap));
+		db->prepared = p;
+		db->prepared_cap = cap;
+	}
+	if (db->prepared[idx])
+		return true;
+	PGresult *r = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		db_fail(db, r);
+	PQclear(r);
+	if (ok)
+		db->prepared[idx] = 1;
+	return ok;
+}
+
+static PGresult *run_once(struct db *db, struct db_stmt *st, int n, const char *const *params);
+
+PGresult *
+db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
+{
+	bool was_connected = db->conn != NULL;
+	PGresult *r = run_once(db, st, n, params);
+	/* A connection that died while idle (a database restart) is
+	 * replaced once, outside a transaction, before giving up. */
+	if (!r && db->status == DB_UNAVAILABLE && was_connected && !db->in_tx)
+		r = run_once(db, st, n, params);
+	return r;
+}
+
+static PGresult *
+run_once(struct db *db, struct db_stmt *st, int n, const char *const *params)
+{
+	if (!db->conn && !connect_db(db)) {
+		db->status = DB_UNAVAILABLE;
+		return NULL;
+	}
+	if (!ensure_prepared(db, st))
+		return NULL;
+	PGresult *r = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		db->status = DB_OK;
+		return r;
+	}
+	db_fail(db, r);
+	PQclear(r);
+	return NULL;
+}
+
+enum db_status
+db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *params,
+	      PGresult **out)
+{
+	PGresult *r = db_run(db, st, n, params);
+	if (!r)
+		return db->status;
+	enum db_status s = DB_OK;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0)
+		s = DB_NONE;
+	else if (PQresultStatus(r) == PGRES_COMMAND_OK && PQcmdTuples(r)[0] &&
+		 strcmp(PQcmdTuples(r), "0") == 0)
+		s = DB_NONE;
+	if (out)
+		*out = r;
+	else
+		PQclear(r);
+	return s;
+}
+
+char *
+db_str(struct arena *a, const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+int64_t
+db_int(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+bool
+db_bool(const PGresult *r, int row, int col)
+{
+	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}
+
+enum db_status
+db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
+{
+	enum db_status st = DB_HARD;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if ((st = db_simple(db, "BEGIN")) != DB_OK)
+			return st;
+		db->in_tx = true;
+		st = fn(db, ctx);
+		if (st == DB_OK)
+			st = db_simple(db, "COMMIT");
+		else if (db->conn)
+			db_simple(db, "ROLLBACK");
+		db->in_tx = false;
+		if (st != DB_SOFT)
+			return st;
+		/* A serialization failure or deadlock (seen by fn or at COMMIT):
+		 * run the whole transaction again. */
+	}
+	return st;
+}
+
+bool
+db_ready(struct db *db)
+{
+	static struct db_stmt q = {"db_ready",
+		"SELECT count(*) FROM schema_migrations"};
+	PGresult *r = db_run(db, &q, 0, NULL);
+	if (!r)
+		return false;
+	bool ok = db_int(r, 0, 0) >= db_migration_count();
+	PQclear(r);
+	return ok;
+}

@@ -1,0 +1,327 @@
+/* The embedded PostgreSQL cluster: initdb on first use, pg_ctl start and
+ * stop, run as an unprivileged account when loopd is root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "base/log.h"
+#include "db/embedded.h"
+#include "db/internal.h"
+
+#define OWNER_ROLE "loopd_owner"
+#define DATABASE "loopd"
+#define SOCKET_MAX 107
+
+struct embedded {
+	char dir[4096];
+	char pgdata[4200];
+	char sockdir[4200];
+	char logfile[4200];
+	char bindir[1024];
+	int lock_fd;
+	bool owner;		/* holds the lock: stops the cluster at close */
+	bool drop;		/* run postgres binaries as run_uid/run_gid */
+	uid_t run_uid;
+	gid_t run_gid;
+};
+
+static char *
+failf(char **why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+	return NULL;
+}
+
+/* Finds the server binaries: pg_config --bindir, else Debian's path. */
+static bool
+find_bindir(struct embedded *e)
+{
+	FILE *p = popen("pg_config --bindir 2>/dev/null", "r");
+	if (p) {
+		if (fgets(e->bindir, sizeof e->bindir, p))
+			e->bindir[strcspn(e->bindir, "\n")] = '\0';
+		pclose(p);
+	}
+	char probe[1100];
+	snprintf(probe, sizeof probe, "%s/initdb", e->bindir);
+	if (e->bindir[0] && access(probe, X_OK) == 0)
+		return true;
+	for (int v = 20; v >= 12; v--) {
+		snprintf(e->bindir, sizeof e->bindir, "/usr/lib/postgresql/%d/bin", v);
+		snprintf(probe, sizeof probe, "%s/initdb", e->bindir);
+		if (access(probe, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Runs bindir/prog with args as the cluster's account, output appended to
+ * the log file. Returns the exit status (or -1). */
+static int
+run_pg(struct embedded *e, const char *prog, const char *const *args)
+{
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", e->bindir, prog);
+	const char *argv[24] = {path};
+	int n = 1;
+	for (; args[n - 1] && n < 23; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	int out = open(e->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = fork();
+	if (pid < 0) {
+		if (out >= 0)
+			close(out);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		if (e->drop && (setgroups(0, NULL) != 0 || setgid(e->run_gid) != 0 ||
+				setuid(e->run_uid) != 0))
+			_exit(126);
+		if (chdir(e->pgdata) != 0 && chdir("/") != 0)
+			_exit(126);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	if (out >= 0)
+		close(out);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static bool
+make_dir(struct embedded *e, const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) != 0 && errno != EEXIST)
+		return false;
+	if (e->drop && chown(path, e->run_uid, e->run_gid) != 0)
+		return false;
+	return chmod(path, mode) == 0;
+}
+
+/* Takes the data dir's lock; false when another server holds it. */
+static bool
+take_lock(struct embedded *e, bool serve, char **why)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/loopd.lock", e->dir);
+	e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (e->lock_fd < 0)
+		return failf(why, "cannot open %s: %s", path, strerror(errno)), false;
+	if (flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		e->owner = true;
+		char pid[32];
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (ftruncate(e->lock_fd, 0) != 0 || pwrite(e->lock_fd, pid, (size_t)n, 0) != n)
+			log_kv(LOG_WARN, "could not record pid in lock file", NULL);
+		return true;
+	}
+	if (!serve)
+		return true;	/* a tool beside a running server: use its cluster */
+	char pid[32] = "?";
+	ssize_t n = pread(e->lock_fd, pid, sizeof pid - 1, 0);
+	if (n > 0)
+		pid[strcspn(pid, "\n")] = '\0';
+	failf(why, "data dir %s is in use by another loopd (pid %s)", e->dir, pid);
+	return false;
+}
+
+static bool
+write_config(struct embedded *e, bool nosync)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/postgresql.conf", e->pgdata);
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return false;
+	fprintf(f, "\n# written by loopd: Unix socket only, inside the data dir\n"
+		   "listen_addresses = ''\n"
+		   "unix_socket_directories = '%s'\n"
+		   "unix_socket_permissions = 0700\n"
+		   "max_connections = 200\n",
+		e->sockdir);
+	if (nosync)
+		fputs("# throw-away test cluster (LOOP_EMBEDDED_NOSYNC)\n"
+		      "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n", f);
+	return fclose(f) == 0;
+}
+
+static bool
+init_cluster(struct embedded *e, bool nosync, char **why)
+{
+	char version[4300];
+	snprintf(version, sizeof version, "%s/PG_VERSION", e->pgdata);
+	if (access(version, F_OK) == 0)
+		return true;
+	if (!make_dir(e, e->pgdata, 0700))
+		return failf(why, "cannot create %s: %s", e->pgdata, strerror(errno)), false;
+	const char *args[] = {"-D", e->pgdata, "-U", OWNER_ROLE, "-A", "trust", "-E", "UTF8",
+			      "--no-locale", nosync ? "--no-sync" : NULL, NULL};
+	log_kv(LOG_INFO, "initialising embedded PostgreSQL", "dir", e->pgdata, NULL);
+	if (run_pg(e, "initdb", args) != 0)
+		return failf(why, "initdb failed for %s (see %s; the account running PostgreSQL "
+			     "must be able to reach the data dir)", e->pgdata, e->logfile), false;
+	if (!write_config(e, nosync))
+		return failf(why, "cannot write %s/postgresql.conf", e->pgdata), false;
+	return true;
+}
+
+static bool
+start_cluster(struct embedded *e, char **why)
+{
+	const char *status[] = {"-D", e->pgdata, "status", NULL};
+	if (run_pg(e, "pg_ctl", status) == 0) {
+		if (e->owner)
+			log_kv(LOG_INFO, "adopting running embedded PostgreSQL", NULL);
+		return true;
+	}
+	if (!e->owner)
+		return failf(why, "the embedded PostgreSQL under %s is not running", e->dir), false;
+	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-w", "-t", "60", "start", NULL};
+	if (run_pg(e, "pg_ctl", start) != 0)
+		return failf(why, "PostgreSQL did not start (see %s)", e->logfile), false;
+	return true;
+}
+
+/* Creates the loopd database on a fresh cluster. */
+static bool
+ensure_database(struct embedded *e, char **why)
+{
+	char ci[4400];
+	snprintf(ci, sizeof ci, "host=%s user=" OWNER_ROLE " dbname=postgres", e->sockdir);
+	PGconn *c = PQconnectdb(ci);
+	bool ok = PQstatus(c) == CONNECTION_OK;
+	if (!ok) {
+		failf(why, "cannot connect to the embedded PostgreSQL: %s", PQerrorMessage(c));
+	} else {
+		PGresult *r = PQexec(c, "SELECT 1 FROM pg_database WHERE datname = '" DATABASE "'");
+		bool exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+		PQclear(r);
+		if (!exists) {
+			r = PQexec(c, "CREATE DATABASE " DATABASE);
+			ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+			if (!ok)
+				failf(why, "CREATE DATABASE failed: %s", PQresultErrorMessage(r));
+			PQclear(r);
+		}
+	}
+	PQfinish(c);
+	return ok;
+}
+
+static bool
+choose_account(struct embedded *e, char **why)
+{
+	if (geteuid() != 0)
+		return true;
+	struct passwd *pw = getpwnam("postgres");
+	if (!pw)
+		return failf(why, "loopd runs as root, and PostgreSQL refuses to: create an "
+			     "unprivileged account named postgres"), false;
+	e->drop = true;
+	e->run_uid = pw->pw_uid;
+	e->run_gid = pw->pw_gid;
+	return true;
+}
+
+static bool
+set_paths(struct embedded *e, const char *dir, char **why)
+{
+	if (mkdir(dir, 0711) != 0 && errno != EEXIST)
+		return failf(why, "cannot create data dir %s: %s", dir, strerror(errno)), false;
+	if (!realpath(dir, e->dir))
+		return failf(why, "cannot resolve data dir %s: %s", dir, strerror(errno)), false;
+	struct stat st;
+	if (e->drop && stat(e->dir, &st) == 0 && st.st_uid == geteuid() && !(st.st_mode & S_IXOTH) &&
+	    chmod(e->dir, (st.st_mode & 07777) | S_IXOTH) != 0)
+		return failf(why, "cannot open data dir %s to the postgres account", e->dir), false;
+	snprintf(e->pgdata, sizeof e->pgdata, "%s/pg", e->dir);
+	snprintf(e->sockdir, sizeof e->sockdir, "%s/run", e->dir);
+	snprintf(e->logfile, sizeof e->logfile, "%s/postgres.log", e->dir);
+	if (strlen(e->sockdir) + strlen("/.s.PGSQL.5432") > SOCKET_MAX)
+		return failf(why, "data dir path %s is too long for a Unix socket (at most %d bytes "
+			     "with /run/.s.PGSQL.5432): choose a shorter LOOP_DATA_DIR",
+			     e->dir, SOCKET_MAX), false;
+	return true;
+}
+
+struct embedded *
+embedded_open(const char *dir, bool serve, bool nosync, char **conninfo, char **why)
+{
+	struct embedded *e = calloc(1, sizeof *e);
+	if (!e)
+		abort();
+	e->lock_fd = -1;
+	*why = NULL;
+	if (!choose_account(e, why) || !set_paths(e, dir, why))
+		goto out_free;
+	if (!find_bindir(e)) {
+		failf(why, "PostgreSQL server binaries not found (install the postgresql package, "
+			   "or set LOOP_DATABASE_URL)");
+		goto out_free;
+	}
+	if (!take_lock(e, serve, why))
+		goto out_unlock;
+	int logfd = open(e->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd >= 0) {
+		if (e->drop && fchown(logfd, e->run_uid, e->run_gid) != 0)
+			log_kv(LOG_WARN, "cannot hand the PostgreSQL log to its account", NULL);
+		close(logfd);
+	}
+	if ((e->owner && !init_cluster(e, nosync, why)) || !make_dir(e, e->sockdir, 0700) ||
+	    !start_cluster(e, why))
+		goto out_unlock;
+	if (!ensure_database(e, why)) {
+		embedded_close(e);
+		return NULL;
+	}
+	if (asprintf(conninfo, "host=%s user=" OWNER_ROLE " dbname=" DATABASE " connect_timeout=5",
+		     e->sockdir) < 0)
+		abort();
+	return e;
+out_unlock:
+	if (!*why)
+		failf(why, "cannot prepare %s: %s", e->dir, strerror(errno));
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+out_free:
+	free(e);
+	return NULL;
+}
+
+void
+embedded_close(struct embedded *e)
+{
+	if (!e)
+		return;
+	if (e->owner) {
+		const char *stop[] = {"-D", e->pgdata, "-m", "fast", "-w", "-t", "60", "stop", NULL};
+		if (run_pg(e, "pg_ctl", stop) != 0)
+			log_kv(LOG_WARN, "pg_ctl stop failed", "dir", e->pgdata, NULL);
+	}
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+	free(e);
+}

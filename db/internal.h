@@ -1,0 +1,52 @@
+#ifndef DB_INTERNAL_H
+#define DB_INTERNAL_H
+/* Shared by the files of db/ only. */
+#include <libpq-fe.h>
+#include "db/db.h"
+
+/* A statement prepared once per connection, on first use. Declare as
+ * static struct db_stmt X = {"name", "SQL"}; */
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int index;		/* assigned on first use; 0 = not yet */
+};
+
+struct db {
+	PGconn *conn;
+	bool busy;
+	bool in_tx;
+	int status;		/* last enum db_status */
+	char sqlstate[6];
+	char *constraint;	/* malloc'd, last error */
+	char *message;
+	unsigned char *prepared;	/* one flag per statement index */
+	int prepared_cap;
+	struct db *next_all;
+};
+
+/* Runs st with n text parameters (NULL = SQL NULL). Returns the result
+ * (the caller PQclear()s it) or NULL after setting db->status from the
+ * error. A result with no rows is returned as is. */
+PGresult *db_run(struct db *db, struct db_stmt *st, int n, const char *const *params);
+
+/* Runs st and maps the outcome: DB_OK when it succeeded and (for a query)
+ * returned at least one row, DB_NONE for zero rows, else the error status. */
+enum db_status db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *params,
+			     PGresult **out);
+
+/* Copies of a result field into a (NULL for SQL NULL). */
+char *db_str(struct arena *a, const PGresult *r, int row, int col);
+int64_t db_int(const PGresult *r, int row, int col);
+bool db_bool(const PGresult *r, int row, int col);
+
+/* Runs plain SQL text with no parameters (transaction control only). */
+enum db_status db_simple(struct db *db, const char *sql);
+
+/* Records an error from res (or from the connection when res is NULL). */
+enum db_status db_fail(struct db *db, const PGresult *res);
+
+/* Number of migrations compiled into this binary. */
+int db_migration_count(void);
+
+#endif
