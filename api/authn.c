@@ -1,13 +1,114 @@
-/* Bearer authentication for non-public routes. Until signing keys exist
- * every non-public route is refused: deny by default. */
+/* Bearer authentication and the route's scope check. */
+#include <string.h>
+#include <strings.h>
 #include "api/authn.h"
+#include "api/common.h"
+#include "api/config.h"
 #include "api/metrics.h"
+#include "auth/keyring.h"
+#include "auth/principal.h"
+#include "auth/scope.h"
+#include "base/text.h"
+#include "db/audit.h"
+#include "db/db.h"
+
+static void
+refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)
+{
+	metrics_count(METRIC_AUTH_FAILURES, 1);
+	api_reply_error(rq, e, "%s", detail);
+	api_add_header(rq, "WWW-Authenticate", challenge);
+}
+
+/* The principal a verified token names; NULL when its claims do not parse. */
+static struct auth_principal *
+principal_of(struct api_request *rq, const struct auth_claims *c)
+{
+	struct auth_principal *p = arena_alloc(rq->arena, sizeof *p);
+	char *bad;
+	unsigned roles = 0;
+	for (size_t i = 0; i < c->n_roles; i++) {
+		unsigned r = auth_role_from_name(c->roles[i]);
+		if (!r)
+			return NULL;
+		roles |= r;
+	}
+	if (!auth_scope_parse(rq->arena, c->scope, &p->scopes, &bad))
+		return NULL;
+	p->kind = c->n_roles ? AUTH_USER : AUTH_CLIENT;
+	p->org_id = c->org;
+	p->sub = c->sub;
+	p->roles = roles;
+	p->jti = c->jti;
+	p->exp = c->exp;
+	return p;
+}
+
+void
+api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail)
+{
+	api_reply_error(rq, e, "%s", detail);
+	if (!rq->who)
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	json_t *ch = json_pack("{s:s, s:s}", "method", rq->method, "route",
+			       rq->route ? rq->route->pattern : rq->path);
+	db_audit_record(db_thread(), &ctx, "access.denied", "route", NULL, ch);
+	json_decref(ch);
+}
+
+const struct auth_principal *
+api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+{
+	struct auth_keyring ring;
+	const struct auth_key *signing;
+	if (!auth_keyring_get(db_thread(), rq->arena, &ring, &signing)) {
+		api_reply_db(rq, DB_UNAVAILABLE, "key");
+		*st = AUTH_TOKEN__UNAVAILABLE;
+		return NULL;
+	}
+	struct auth_claims claims;
+	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
+				text_now_us() / 1000000, &claims);
+	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+}
 
 bool
 api_authenticate_or_reply(struct api_request *rq)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
-	api_reply_error(rq, E_UNAUTHENTICATED, "send an access token: Authorization: Bearer <token>");
-	api_add_header(rq, "WWW-Authenticate", "Bearer realm=\"loopd\"");
-	return false;
+	const char *h = api_header(rq, "Authorization");
+	if (!h) {
+		refuse(rq, E_UNAUTHENTICATED, "Bearer realm=\"loopd\"",
+		       "send an access token: Authorization: Bearer <token>");
+		return false;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_request\"",
+		       "use the Bearer scheme");
+		return false;
+	}
+	const char *token = h + 7;
+	while (*token == ' ')
+		token++;
+	enum auth_token_status st;
+	const struct auth_principal *who = api_verify_access_token(rq, token, &st);
+	if (!who) {
+		if (st != AUTH_TOKEN__UNAVAILABLE)
+			refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_token\"",
+			       st == AUTH_TOKEN_OK ? "token claims are invalid"
+						   : auth_token_status_text(st));
+		return false;
+	}
+	rq->who = who;
+	if (rq->route->scope && !(who->scopes & rq->route->scope)) {
+		const char *need = auth_scope_name(rq->route->scope);
+		api_add_header(rq, "WWW-Authenticate",
+			       arena_printf(rq->arena, "Bearer realm=\"loopd\", error=\"insufficient_scope\", "
+					"scope=\"%s\"", need));
+		api_reply_forbidden(rq, E_INSUFFICIENT_SCOPE,
+				    arena_printf(rq->arena, "this needs the scope %s", need));
+		return false;
+	}
+	return true;
 }

@@ -2,10 +2,23 @@
 #define API_AUTHN_H
 #include <stdbool.h>
 #include "api/http.h"
+#include "auth/principal.h"
+#include "auth/token.h"
+
+/* Marks "the key store was unreachable" (a 503 was queued). */
+#define AUTH_TOKEN__UNAVAILABLE ((enum auth_token_status) - 1)
+
+/* Verifies an access token; the principal it names, or NULL with *st. */
+const struct auth_principal *api_verify_access_token(struct api_request *rq, const char *token,
+						     enum auth_token_status *st);
 
 /* Authenticates the bearer token of rq and checks the route's scope; sets
  * rq->who. On failure queues 401 (with WWW-Authenticate) or 403 and
  * returns false. */
 bool api_authenticate_or_reply(struct api_request *rq);
+
+/* Queues a 403 (e: FORBIDDEN or INSUFFICIENT_SCOPE) and audits the
+ * refusal as access.denied. */
+void api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail);
 
 #endif

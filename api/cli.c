@@ -2,13 +2,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "api/cli.h"
+#include "api/common.h"
 #include "api/config.h"
+#include "api/handlers.h"
+#include "auth/password.h"
+#include "auth/scope.h"
 #include "base/log.h"
+#include "base/text.h"
+#include "db/audit.h"
 #include "db/db.h"
 #include "db/embedded.h"
+#include "db/identity.h"
 
 #define APP_ROLE "loopd_app"
+
+/* Makes sure a signing key exists and loads the cursor MAC key. */
+static bool
+load_secrets(char **why)
+{
+	struct arena *a = arena_create();
+	char *kid;
+	unsigned char *key;
+	size_t len;
+	struct db *db = db_thread();
+	bool ok = db_keys_add(db, a, true, &kid) == DB_OK &&
+		  db_server_secret(db, a, "cursor", &key, &len) == DB_OK;
+	if (ok)
+		api_cursor_set_key(key, len);
+	else if (asprintf(why, "no usable signing key: %s", db_error_message(db) ? db_error_message(db) : "database error") < 0)
+		*why = NULL;
+	arena_destroy(a);
+	return ok;
+}
 
 bool
 cli_open_database(struct cli_db *d, bool serving, char **why)
@@ -28,6 +55,12 @@ cli_open_database(struct cli_db *d, bool serving, char **why)
 	}
 	db_configure(&(struct db_config){.conninfo = d->conninfo, .app_role = APP_ROLE,
 					 .statement_timeout_ms = 10000});
+	auth_password_init(&(struct auth_argon_params){(uint32_t)config.argon_memory_kib,
+						      (uint32_t)config.argon_iterations, 1});
+	if (!load_secrets(why)) {
+		cli_close_database(d);
+		return false;
+	}
 	return true;
 }
 
@@ -48,11 +81,119 @@ cmd_migrate(int argc, char **argv)
 	return 0;
 }
 
+/* The value of --name in argv, or NULL. */
+static const char *
+flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/* The admin password: LOOP_ADMIN_PASSWORD, else one line of stdin. */
+static char *
+admin_password(struct arena *a)
+{
+	const char *env = getenv("LOOP_ADMIN_PASSWORD");
+	if (env)
+		return arena_strdup(a, env);
+	char line[1100];
+	if (!fgets(line, sizeof line, stdin))
+		return NULL;
+	line[strcspn(line, "\r\n")] = '\0';
+	return arena_strdup(a, line);
+}
+
+static int
+admin_bootstrap(int argc, char **argv)
+{
+	const char *org = flag(argc, argv, "--org"), *email = flag(argc, argv, "--email");
+	const char *name = flag(argc, argv, "--name");
+	if (!org || !email || !*org || strlen(org) > 200 || !text_is_email(email)) {
+		fprintf(stderr, "loopd: usage: loopd admin bootstrap --org NAME --email EMAIL [--name NAME]\n");
+		return 2;
+	}
+	struct arena *a = arena_create();
+	const char *why = "no password given (set LOOP_ADMIN_PASSWORD or pass one line on stdin)";
+	char *pw = admin_password(a);
+	if (!pw || !auth_password_acceptable(pw, &why)) {
+		fprintf(stderr, "loopd: admin password: %s\n", why);
+		arena_destroy(a);
+		return 2;
+	}
+	struct auth_argon_params p = auth_password_params();
+	struct db_bootstrap_out out;
+	enum db_status st = db_bootstrap(db_thread(), a, org, email, name ? name : email,
+					 auth_password_hash(a, pw, &p),
+					 auth_scope_format(a, AUTH_SCOPE_ALL), &out);
+	if (st == DB_OK)
+		printf("{\"org_id\":\"%s\",\"user_id\":\"%s\",\"client_id\":\"%s\"}\n", out.org_id,
+		       out.user_id, out.client_id);
+	else
+		fprintf(stderr, "loopd: bootstrap failed (database status %d)\n", st);
+	arena_destroy(a);
+	return st == DB_OK ? 0 : 1;
+}
+
+static int
+admin_rotate_keys(int argc, char **argv)
+{
+	struct arena *a = arena_create();
+	char *kid;
+	enum db_status st = db_keys_add(db_thread(), a, false, &kid);
+	if (st == DB_OK)
+		printf("{\"kid\":\"%s\"}\n", kid);
+	else
+		fprintf(stderr, "loopd: rotate-keys failed (database status %d)\n", st);
+	arena_destroy(a);
+	return st == DB_OK ? 0 : 1;
+}
+
+static int
+cmd_admin(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "bootstrap"))
+		return admin_bootstrap(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rotate-keys"))
+		return admin_rotate_keys(argc - 1, argv + 1);
+	fprintf(stderr, "loopd: usage: loopd admin bootstrap|rotate-keys ...\n");
+	return 2;
+}
+
+/* loopd audit verify --org ID: prints the verdict; exit 1 on a break. */
+static int
+cmd_audit(int argc, char **argv)
+{
+	const char *org = flag(argc, argv, "--org");
+	if (argc < 2 || strcmp(argv[1], "verify") != 0 || !org || !text_is_uuid(org)) {
+		fprintf(stderr, "loopd: usage: loopd audit verify --org ID\n");
+		return 2;
+	}
+	struct arena *a = arena_create();
+	struct audit_verdict v;
+	enum db_status st = db_audit_verify(db_thread(), a, org, &v);
+	int rc = st != DB_OK ? 1 : v.ok ? 0 : 1;
+	if (st == DB_OK) {
+		json_t *j = api_audit_verdict_json(&v);
+		char *s = json_dumps(j, JSON_COMPACT);
+		puts(s);
+		free(s);
+		json_decref(j);
+	} else {
+		fprintf(stderr, "loopd: audit verify failed (database status %d)\n", st);
+	}
+	arena_destroy(a);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{"migrate", cmd_migrate},
+	{"admin", cmd_admin},
+	{"audit", cmd_audit},
 };
 
 bool

@@ -29,7 +29,7 @@ struct route {
 	const char *method;
 	const char *pattern;	/* "/v1/loops/{id}/rounds"; {x} matches one segment */
 	api_handler *handler;
-	const char *scope;	/* scope the token needs, or NULL */
+	unsigned scope;		/* scope bits (auth/scope.h) the token needs; 0 = none */
 	unsigned flags;
 };
 
@@ -102,6 +102,11 @@ extern const int api_nroutes;
  * methods, NULL when it does not exist at all. Fills params. */
 int api_route_match(struct arena *a, const char *method, const char *path, const char **params,
 		    int *nparams, const char **allow);
+
+/* The value of a form field of an application/x-www-form-urlencoded body
+ * (NULL when absent). *dup is set when a field appears twice or a value
+ * holds a NUL byte (the body is then unusable). */
+const char *api_form(struct api_request *rq, const char *name, bool *bad);
 
 /* Makes json owned by the request: released with its arena. */
 json_t *api_own(struct api_request *rq, json_t *json);

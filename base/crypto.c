@@ -127,3 +127,21 @@ crypto_token(struct arena *a, size_t n)
 	crypto_random(buf, n);
 	return crypto_b64url_encode(a, buf, n);
 }
+
+unsigned char *
+crypto_b64_decode(struct arena *a, const char *s, size_t *out_n)
+{
+	size_t n = strlen(s);
+	if (n % 4 || n > 8192)
+		return NULL;
+	unsigned char *out = arena_alloc(a, n / 4 * 3 + 1);
+	int len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	if (len < 0)
+		return NULL;
+	if (n && s[n - 1] == '=')
+		len--;
+	if (n > 1 && s[n - 2] == '=')
+		len--;
+	*out_n = (size_t)len;
+	return out;
+}

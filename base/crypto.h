@@ -24,6 +24,9 @@ char *crypto_b64url_encode(struct arena *a, const void *p, size_t n);
  * *out_n, or NULL when s is not valid base64url. */
 unsigned char *crypto_b64url_decode(struct arena *a, const char *s, size_t *out_n);
 
+/* Decodes standard base64 (with padding); NULL when invalid. */
+unsigned char *crypto_b64_decode(struct arena *a, const char *s, size_t *out_n);
+
 /* A fresh random token: n random bytes, base64url-encoded, in a. */
 char *crypto_token(struct arena *a, size_t n);
 

@@ -19,6 +19,7 @@ enum db_status {
 	DB_FK = 3,		/* foreign key (23503) */
 	DB_INVALID = 4,		/* check constraint, bad value (23514, 22xxx) */
 	DB_STATE = 5,		/* the domain refuses this state change */
+	DB_STALE = 6,		/* If-Match named an older version */
 };
 
 /* One connection, owned by one thread. */

@@ -46,6 +46,9 @@ enum db_status db_simple(struct db *db, const char *sql);
 /* Records an error from res (or from the connection when res is NULL). */
 enum db_status db_fail(struct db *db, const PGresult *res);
 
+/* SQL rendering a timestamptz column as RFC 3339 UTC with microseconds. */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);
 

@@ -1,0 +1,125 @@
+/* API clients of an org (admins): integrations using client credentials. */
+#include <string.h>
+#include "api/common.h"
+#include "api/handlers.h"
+#include "api/spec.h"
+#include "auth/principal.h"
+#include "auth/scope.h"
+#include "base/crypto.h"
+#include "db/identity.h"
+
+static const char *const grant_names[] = {"client_credentials", "password", "refresh_token", NULL};
+static const char *const scope_names[] = {"candidates:read", "candidates:write", "loops:read",
+	"loops:write", "scorecards:write", "decisions:read", "decisions:write", "rubrics:write",
+	"audit:read", "users:admin", NULL};
+
+static const struct spec_field client_spec[] = {
+	{"name", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"grants", SPEC_ARRAY, SPEC_REQUIRED, 1, 3, .item_type = SPEC_STRING, .item_enums = grant_names},
+	{"scopes", SPEC_ARRAY, SPEC_REQUIRED, 1, 10, .item_type = SPEC_STRING, .item_enums = scope_names},
+	{"first_party", SPEC_BOOLEAN, 0},
+	{NULL},
+};
+
+static json_t *
+words_json(const char *text)
+{
+	json_t *a = json_array();
+	char *copy = strdup(text);
+	for (char *save, *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		json_array_append_new(a, json_string(t));
+	free(copy);
+	return a;
+}
+
+static json_t *
+client_json(const struct db_client *c)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:s}", "id", c->id, "name", c->name,
+			 "grants", words_json(c->grants), "scopes", words_json(c->scopes),
+			 "first_party", c->first_party, "confidential", c->secret_hash != NULL,
+			 "created_at", c->created_at);
+}
+
+/* Space-joined distinct strings of a validated array. */
+static char *
+join(struct api_request *rq, json_t *arr)
+{
+	struct abuf b;
+	abuf_init(&b, rq->arena);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(json_string_value(json_array_get(arr, j)), s);
+		if (seen)
+			continue;
+		if (b.len)
+			abuf_puts(&b, " ");
+		abuf_puts(&b, s);
+	}
+	return b.data;
+}
+
+/* POST /v1/clients: the secret is in this response only. */
+void
+api_clients_create(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, client_spec))
+		return;
+	char *secret = crypto_token(rq->arena, 32);
+	unsigned scopes = 0;
+	char *bad;
+	auth_scope_parse(rq->arena, join(rq, json_object_get(rq->json, "scopes")), &scopes, &bad);
+	struct db_client in = {.name = (char *)spec_str(rq->json, "name"),
+			       .secret_hash = crypto_sha256_hex(rq->arena, secret, strlen(secret)),
+			       .grants = join(rq, json_object_get(rq->json, "grants")),
+			       .scopes = auth_scope_format(rq->arena, scopes),
+			       .first_party = json_is_true(json_object_get(rq->json, "first_party"))},
+			 out;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	enum db_status st = db_client_create(rq->db, rq->arena, &ctx, &in, &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "client");
+	json_t *body = client_json(&out);
+	json_object_set_new(body, "client_secret", json_string(secret));
+	api_set_location(rq, arena_printf(rq->arena, "/v1/clients/%s", out.id));
+	api_reply_json(rq, 201, body);
+}
+
+/* GET /v1/clients: active clients, secrets never shown. */
+void
+api_clients_list(struct api_request *rq)
+{
+	struct api_page page;
+	if (!api_page_or_reply(rq, &page))
+		return;
+	struct db_page p = {page.after_created, page.after_id, page.limit + 1};
+	struct db_client *list;
+	int n;
+	enum db_status st = db_client_list(rq->db, rq->arena, rq->who->org_id, &p, &list, &n);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "client");
+	json_t *data = json_array();
+	int shown = n > page.limit ? page.limit : n;
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(data, client_json(&list[i]));
+	const struct db_client *last = n > page.limit ? &list[shown - 1] : NULL;
+	api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
+					      last ? last->id : NULL));
+}
+
+/* DELETE /v1/clients/{id}: revokes the client and its refresh tokens. */
+void
+api_clients_delete(struct api_request *rq)
+{
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	enum db_status st = db_client_revoke(rq->db, &ctx, api_param(rq, 0));
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "client");
+	api_reply_empty(rq, 204);
+}

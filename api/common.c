@@ -1,0 +1,184 @@
+/* Audit context, database-status replies, pagination cursors, ETags. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/common.h"
+#include "auth/principal.h"
+#include "base/crypto.h"
+#include "base/text.h"
+
+static unsigned char cursor_key[32];
+static size_t cursor_key_len;
+
+void
+api_audit_ctx(struct api_request *rq, struct audit_ctx *ctx)
+{
+	ctx->org_id = rq->who ? rq->who->org_id : NULL;
+	ctx->actor_type = !rq->who ? "system" : rq->who->kind == AUTH_USER ? "user" : "client";
+	ctx->actor_id = rq->who ? rq->who->sub : NULL;
+	ctx->request_id = rq->request_id;
+	ctx->source = rq->remote_addr;
+}
+
+void
+api_reply_db(struct api_request *rq, enum db_status st, const char *what)
+{
+	switch (st) {
+	case DB_NONE:
+		api_reply_error(rq, E_NOT_FOUND, "%s not found", what);
+		break;
+	case DB_CONFLICT:
+		api_reply_error(rq, E_DUPLICATE, "a %s with these values exists already", what);
+		break;
+	case DB_FK:
+		api_reply_error(rq, E_VALIDATION_FAILED, "a referenced resource does not exist");
+		break;
+	case DB_INVALID:
+		api_reply_error(rq, E_VALIDATION_FAILED, "a value is out of range");
+		break;
+	case DB_STALE:
+		api_reply_error(rq, E_PRECONDITION_FAILED, "the %s has changed since you read it",
+				what);
+		break;
+	case DB_STATE:
+		api_reply_error(rq, E_INVALID_STATE, "not allowed in the %s's current state", what);
+		break;
+	case DB_UNAVAILABLE:
+		api_reply_error(rq, E_DB_UNAVAILABLE, "try again shortly");
+		api_add_header(rq, "Retry-After", "2");
+		break;
+	default:
+		api_reply_error(rq, E_INTERNAL, "see the server log for request %s", rq->request_id);
+	}
+}
+
+void
+api_cursor_set_key(const unsigned char *key, size_t len)
+{
+	cursor_key_len = len < sizeof cursor_key ? len : sizeof cursor_key;
+	memcpy(cursor_key, key, cursor_key_len);
+}
+
+/* cursor = base64url(text) "." base64url(first 16 bytes of HMAC(text)) */
+char *
+api_cursor_make(struct api_request *rq, const char *text)
+{
+	unsigned char mac[32];
+	crypto_hmac_sha256(cursor_key, cursor_key_len, text, strlen(text), mac);
+	return arena_printf(rq->arena, "%s.%s", crypto_b64url_encode(rq->arena, text, strlen(text)),
+			    crypto_b64url_encode(rq->arena, mac, 16));
+}
+
+char *
+api_cursor_read(struct api_request *rq, const char *cursor)
+{
+	if (strlen(cursor) > 512)
+		return NULL;
+	const char *dot = strchr(cursor, '.');
+	if (!dot)
+		return NULL;
+	size_t n, m;
+	unsigned char *text = crypto_b64url_decode(rq->arena,
+		arena_strndup(rq->arena, cursor, (size_t)(dot - cursor)), &n);
+	unsigned char *mac = crypto_b64url_decode(rq->arena, dot + 1, &m);
+	if (!text || !mac || m != 16 || memchr(text, 0, n))
+		return NULL;
+	unsigned char want[32];
+	crypto_hmac_sha256(cursor_key, cursor_key_len, text, n, want);
+	return crypto_equal(want, mac, 16) ? (char *)text : NULL;
+}
+
+static bool
+parse_limit(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > 200)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+bool
+api_limit_or_reply(struct api_request *rq, int *limit)
+{
+	*limit = 50;
+	const char *text = api_query(rq, "limit");
+	if (text && !parse_limit(text, limit)) {
+		api_reply_error(rq, E_INVALID_QUERY, "limit must be a whole number from 1 to 200");
+		return false;
+	}
+	return true;
+}
+
+bool
+api_page_or_reply(struct api_request *rq, struct api_page *page)
+{
+	memset(page, 0, sizeof *page);
+	if (!api_limit_or_reply(rq, &page->limit))
+		return false;
+	const char *cursor = api_query(rq, "cursor");
+	if (!cursor)
+		return true;
+	char *text = api_cursor_read(rq, cursor);
+	char *bar = text ? strchr(text, '|') : NULL;
+	int64_t us;
+	if (!bar) {
+		api_reply_error(rq, E_INVALID_CURSOR, "use next_cursor from a previous page as it is");
+		return false;
+	}
+	*bar = '\0';
+	if (!text_parse_rfc3339(text, &us) || !text_is_uuid(bar + 1)) {
+		api_reply_error(rq, E_INVALID_CURSOR, "use next_cursor from a previous page as it is");
+		return false;
+	}
+	page->after_created = text;
+	page->after_id = bar + 1;
+	return true;
+}
+
+json_t *
+api_page_json(struct api_request *rq, json_t *data, const char *last_created, const char *last_id)
+{
+	json_t *next = last_created && last_id
+		? json_string(api_cursor_make(rq, arena_printf(rq->arena, "%s|%s", last_created, last_id)))
+		: json_null();
+	return json_pack("{s:o, s:o}", "data", data, "next_cursor", next);
+}
+
+void
+api_set_etag(struct api_request *rq, int version)
+{
+	api_add_header(rq, "ETag", arena_printf(rq->arena, "\"%d\"", version));
+}
+
+bool
+api_if_match_or_reply(struct api_request *rq, bool required, int *version)
+{
+	*version = 0;
+	const char *h = api_header(rq, "If-Match");
+	if (!h) {
+		if (required) {
+			api_reply_error(rq, E_PRECONDITION_REQUIRED,
+					"send If-Match with the ETag of the version you read");
+			return false;
+		}
+		return true;
+	}
+	char *end;
+	if (h[0] == 'W' && h[1] == '/')
+		h += 2;
+	long v = h[0] == '"' ? strtol(h + 1, &end, 10) : 0;
+	if (h[0] != '"' || v < 1 || end[0] != '"' || end[1] != '\0') {
+		api_reply_error(rq, E_PRECONDITION_FAILED, "If-Match must be an ETag such as \"3\"");
+		return false;
+	}
+	*version = (int)v;
+	return true;
+}
+
+void
+api_set_location(struct api_request *rq, const char *path)
+{
+	api_add_header(rq, "Location", path);
+}

@@ -1,0 +1,47 @@
+#ifndef API_COMMON_H
+#define API_COMMON_H
+#include "api/http.h"
+#include "db/audit.h"
+#include "db/db.h"
+
+/* Helpers every resource handler shares. */
+
+/* Who, from where and in which request: the audit context of rq. */
+void api_audit_ctx(struct api_request *rq, struct audit_ctx *ctx);
+
+/* Replies for a database status that is not success: 404, 409, 412, 422,
+ * 503 or 500. what names the resource for 404 ("loop"). */
+void api_reply_db(struct api_request *rq, enum db_status st, const char *what);
+
+/* Pagination: ?limit= (1-200, default 50) and ?cursor=. On a bad value
+ * queues 400 and returns false. */
+struct api_page {
+	int limit;
+	const char *after_created;	/* keyset position from the cursor, or NULL */
+	const char *after_id;
+};
+bool api_page_or_reply(struct api_request *rq, struct api_page *page);
+/* ?limit= alone (1-200, default 50). */
+bool api_limit_or_reply(struct api_request *rq, int *limit);
+/* {"data": data, "next_cursor": ...}; pass the keyset of the last row
+ * when another page may follow, NULLs when not. Steals data. */
+json_t *api_page_json(struct api_request *rq, json_t *data, const char *last_created,
+		      const char *last_id);
+
+/* The cursor MAC key, loaded at start-up from the database. */
+void api_cursor_set_key(const unsigned char *key, size_t len);
+/* A tamper-evident opaque cursor holding text, and its reading (NULL when
+ * malformed or tampered). */
+char *api_cursor_make(struct api_request *rq, const char *text);
+char *api_cursor_read(struct api_request *rq, const char *cursor);
+
+/* ETag: "<version>". */
+void api_set_etag(struct api_request *rq, int version);
+/* Reads If-Match into *version (0 when absent). With required, a missing
+ * header queues 428; a malformed one queues 412. */
+bool api_if_match_or_reply(struct api_request *rq, bool required, int *version);
+
+/* Adds Location: path. */
+void api_set_location(struct api_request *rq, const char *path);
+
+#endif

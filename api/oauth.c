@@ -1,0 +1,535 @@
+/* The OAuth endpoints: token (RFC 6749), revoke (RFC 7009), introspect
+ * (RFC 7662). Errors here are RFC 6749 section 5.2 bodies, not problem
+ * documents, except 429 and 503, which are not OAuth errors. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "api/authn.h"
+#include "api/common.h"
+#include "api/config.h"
+#include "api/handlers.h"
+#include "api/metrics.h"
+#include "auth/keyring.h"
+#include "auth/password.h"
+#include "auth/scope.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "db/identity.h"
+
+#define REFRESH_FAMILY_DAYS 30
+#define ACCOUNT_FAILURES 5
+#define ADDRESS_FAILURES 20
+#define THROTTLE_WINDOW 900
+#define HASH_WAIT_MS 2000
+
+struct client_auth {
+	const char *id, *secret;
+	bool basic;		/* credentials came in the Authorization header */
+	struct db_client client;
+};
+
+static void
+oauth_error(struct api_request *rq, int status, const char *error, const char *description)
+{
+	api_add_header(rq, "Pragma", "no-cache");
+	api_reply_json(rq, status, json_pack("{s:s, s:s}", "error", error, "error_description",
+					     description));
+}
+
+static void
+invalid_client(struct api_request *rq, const struct client_auth *c)
+{
+	metrics_count(METRIC_AUTH_FAILURES, 1);
+	if (c->basic)
+		api_add_header(rq, "WWW-Authenticate", "Basic realm=\"loopd\"");
+	oauth_error(rq, 401, "invalid_client", "client authentication failed");
+}
+
+/* A form field; false (with invalid_request queued) when the body repeats it. */
+static bool
+field(struct api_request *rq, const char *name, const char **out)
+{
+	bool bad = false;
+	*out = api_form(rq, name, &bad);
+	if (bad)
+		oauth_error(rq, 400, "invalid_request",
+			    arena_printf(rq->arena, "the parameter %s is repeated or malformed", name));
+	return !bad;
+}
+
+/* Reads HTTP Basic credentials (RFC 6749 2.3.1: form-encoded, then base64). */
+static bool
+basic_credentials(struct api_request *rq, struct client_auth *c)
+{
+	const char *h = api_header(rq, "Authorization");
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return true;
+	size_t n;
+	unsigned char *raw = crypto_b64_decode(rq->arena, h + 6, &n);
+	char *colon = raw && !memchr(raw, 0, n) ? strchr((char *)raw, ':') : NULL;
+	if (!colon)
+		return false;
+	*colon = '\0';
+	struct api_request tmp = *rq;
+	tmp.body = arena_printf(rq->arena, "id=%s&secret=%s", (char *)raw, colon + 1);
+	tmp.body_len = strlen(tmp.body);
+	bool bad = false;
+	c->id = api_form(&tmp, "id", &bad);
+	c->secret = api_form(&tmp, "secret", &bad);
+	c->basic = true;
+	return !bad && c->id && c->secret;
+}
+
+/* Authenticates the calling client (Basic or body credentials); queues
+ * the OAuth error and returns false on failure. */
+static bool
+client_or_reply(struct api_request *rq, struct client_auth *c)
+{
+	memset(c, 0, sizeof *c);
+	const char *body_id, *body_secret;
+	if (!field(rq, "client_id", &body_id) || !field(rq, "client_secret", &body_secret))
+		return false;
+	if (!basic_credentials(rq, c)) {
+		invalid_client(rq, c);
+		return false;
+	}
+	if (c->basic && (body_secret || (body_id && strcmp(body_id, c->id) != 0))) {
+		oauth_error(rq, 400, "invalid_request", "use one client authentication method");
+		return false;
+	}
+	if (!c->basic) {
+		c->id = body_id;
+		c->secret = body_secret;
+	}
+	if (!c->id) {
+		oauth_error(rq, 400, "invalid_request", "client_id is required");
+		return false;
+	}
+	enum db_status st = text_is_uuid(c->id) ? db_client_get(rq->db, rq->arena, c->id, &c->client)
+						: DB_NONE;
+	if (st != DB_OK && st != DB_NONE) {
+		api_reply_db(rq, st, "client");
+		return false;
+	}
+	bool ok = st == DB_OK && !c->client.revoked;
+	if (ok && c->client.secret_hash) {
+		char *got = c->secret ? crypto_sha256_hex(rq->arena, c->secret, strlen(c->secret)) : NULL;
+		ok = got && crypto_equal(got, c->client.secret_hash, 64);
+	} else if (ok && c->secret) {
+		ok = false;	/* a public client has no secret to present */
+	}
+	if (!ok)
+		invalid_client(rq, c);
+	return ok;
+}
+
+static bool
+has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The scopes a token gets: requested ∩ allowed; false with invalid_scope queued. */
+static bool
+grant_scopes_or_reply(struct api_request *rq, const char *requested, unsigned allowed,
+		      unsigned *granted)
+{
+	unsigned want = 0;
+	char *bad;
+	if (requested && !auth_scope_parse(rq->arena, requested, &want, &bad)) {
+		oauth_error(rq, 400, "invalid_scope", arena_printf(rq->arena, "unknown scope %s", bad));
+		return false;
+	}
+	if (!auth_scope_grant(want, allowed, granted)) {
+		oauth_error(rq, 400, "invalid_scope", "none of the requested scopes can be granted");
+		return false;
+	}
+	return true;
+}
+
+struct issued {
+	const char *org, *sub, *client_id, *user_id, *family;
+	unsigned roles, scopes;
+	bool refresh;
+};
+
+/* Signs an access token; NULL (with 503 queued) when no key is usable. */
+static char *
+sign_access(struct api_request *rq, const struct issued *t)
+{
+	struct auth_keyring ring;
+	const struct auth_key *key;
+	if (!auth_keyring_get(rq->db, rq->arena, &ring, &key)) {
+		api_reply_db(rq, DB_UNAVAILABLE, "key");
+		return NULL;
+	}
+	const char *roles[4];
+	size_t nroles = 0;
+	for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)
+		if (t->roles & bit)
+			roles[nroles++] = auth_role_name(bit);
+	int64_t now = text_now_us() / 1000000;
+	struct auth_claims c = {.iss = config.issuer, .aud = config.audience, .sub = t->sub,
+				.org = t->org, .roles = roles, .n_roles = nroles,
+				.scope = auth_scope_format(rq->arena, t->scopes), .iat = now,
+				.nbf = now, .exp = now + AUTH_ACCESS_TTL};
+	char *token = auth_token_issue(rq->arena, key, &c);
+	if (!token)
+		api_reply_error(rq, E_INTERNAL, "the access token could not be signed");
+	else
+		metrics_count(METRIC_TOKENS_ISSUED, 1);
+	return token;
+}
+
+static void
+reply_tokens(struct api_request *rq, const char *access, const char *refresh, unsigned scopes)
+{
+	json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type",
+				 "Bearer", "expires_in", AUTH_ACCESS_TTL, "scope",
+				 auth_scope_format(rq->arena, scopes));
+	if (refresh)
+		json_object_set_new(body, "refresh_token", json_string(refresh));
+	api_add_header(rq, "Pragma", "no-cache");
+	api_reply_json(rq, 200, body);
+}
+
+/* Issues the access token (and a refresh token in a new family) after a
+ * successful login, recording both in one transaction. */
+static void
+complete_login(struct api_request *rq, const struct issued *t)
+{
+	char *access = sign_access(rq, t);
+	if (!access)
+		return;
+	char *refresh = t->refresh ? crypto_token(rq->arena, 32) : NULL;
+	struct db_refresh r = {.org_id = (char *)t->org, .user_id = (char *)t->user_id,
+			       .client_id = (char *)t->client_id,
+			       .scopes = auth_scope_format(rq->arena, t->scopes)};
+	struct audit_ctx ctx = {t->org, t->user_id ? "user" : "client", t->sub, rq->request_id,
+				rq->remote_addr};
+	enum db_status st = db_login_record(rq->db, rq->arena, &ctx, &r,
+					    refresh ? crypto_sha256_hex(rq->arena, refresh, strlen(refresh))
+						    : NULL,
+					    REFRESH_FAMILY_DAYS);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "token");
+		return;
+	}
+	if (t->user_id)
+		metrics_count(METRIC_LOGINS, 1);
+	reply_tokens(rq, access, refresh, t->scopes);
+}
+
+/* 429 when the account or the address has failed too often lately. */
+static bool
+throttle_or_reply(struct api_request *rq, const char *acct_key, const char *addr_key)
+{
+	int n, retry, n2, retry2;
+	enum db_status st = db_throttle_count(rq->db, acct_key, THROTTLE_WINDOW, &n, &retry);
+	if (st == DB_OK)
+		st = db_throttle_count(rq->db, addr_key, THROTTLE_WINDOW, &n2, &retry2);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "throttle");
+		return false;
+	}
+	if (n < ACCOUNT_FAILURES && n2 < ADDRESS_FAILURES)
+		return true;
+	int wait = n >= ACCOUNT_FAILURES ? retry : retry2;
+	api_reply_error(rq, E_TOO_MANY_REQUESTS, "too many failed logins: try again in %d s", wait);
+	api_add_header(rq, "Retry-After", arena_printf(rq->arena, "%d", wait));
+	return false;
+}
+
+/* Verifies the password under the hashing semaphore (dummy hash for an
+ * unknown user). -1 when the semaphore is saturated. */
+static int
+check_password(struct api_request *rq, const struct db_user *u, bool known, const char *pw)
+{
+	if (!auth_password_slot_acquire(HASH_WAIT_MS))
+		return -1;
+	bool ok = false;
+	if (known)
+		ok = auth_password_verify(u->password_hash, pw);
+	else
+		auth_password_dummy_verify(pw);
+	struct auth_argon_params params = auth_password_params();
+	char *rehash = ok && auth_password_needs_rehash(u->password_hash, &params)
+		? auth_password_hash(rq->arena, pw, &params) : NULL;
+	auth_password_slot_release();
+	if (rehash) {
+		struct audit_ctx ctx = {u->org_id, "system", NULL, rq->request_id, rq->remote_addr};
+		db_user_set_password(rq->db, &ctx, u->id, rehash, false);
+	}
+	return ok;
+}
+
+static void
+login_failed(struct api_request *rq, const char *org, const char *acct, const char *addr,
+	     const struct db_user *u, const char *reason)
+{
+	metrics_count(METRIC_AUTH_FAILURES, 1);
+	db_throttle_fail(rq->db, acct, org);
+	db_throttle_fail(rq->db, addr, NULL);
+	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
+				rq->remote_addr};
+	json_t *ch = json_pack("{s:s}", "reason", reason);
+	db_audit_record(rq->db, &ctx, "login.failed", "user", u ? u->id : NULL, ch);
+	json_decref(ch);
+	oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
+}
+
+static char *
+lower(struct arena *a, const char *s)
+{
+	char *l = arena_strdup(a, s);
+	for (char *p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return l;
+}
+
+static void
+grant_password(struct api_request *rq, struct client_auth *c)
+{
+	const char *user, *pw, *scope;
+	if (!field(rq, "username", &user) || !field(rq, "password", &pw) || !field(rq, "scope", &scope))
+		return;
+	if (!c->client.first_party || !has_word(c->client.grants, "password")) {
+		oauth_error(rq, 400, "unauthorized_client", "this client may not use the password grant");
+		return;
+	}
+	if (!user || !pw || !*user || strlen(user) > 254 || strlen(pw) > 4096) {
+		oauth_error(rq, 400, "invalid_request", "username and password are required");
+		return;
+	}
+	const char *org = c->client.org_id;
+	char *acct = arena_printf(rq->arena, "acct:%s:%s", org, lower(rq->arena, user));
+	char *addr = arena_printf(rq->arena, "addr:%s", rq->remote_addr);
+	if (!throttle_or_reply(rq, acct, addr))
+		return;
+	struct db_user u;
+	enum db_status st = db_user_by_email(rq->db, rq->arena, org, user, &u);
+	if (st != DB_OK && st != DB_NONE) {
+		api_reply_db(rq, st, "user");
+		return;
+	}
+	int ok = check_password(rq, &u, st == DB_OK, pw);
+	if (ok < 0) {
+		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
+		api_add_header(rq, "Retry-After", "1");
+		return;
+	}
+	if (!ok || u.disabled) {
+		login_failed(rq, org, acct, addr, st == DB_OK ? &u : NULL,
+			     st != DB_OK ? "unknown_user" : !ok ? "wrong_password" : "disabled");
+		return;
+	}
+	unsigned roles = 0, client_scopes = 0, granted;
+	char *bad;
+	auth_roles_parse(rq->arena, u.roles, &roles, &bad);
+	auth_scope_parse(rq->arena, c->client.scopes, &client_scopes, &bad);
+	if (!grant_scopes_or_reply(rq, scope, auth_scopes_for_roles(roles) & client_scopes, &granted))
+		return;
+	db_throttle_clear(rq->db, acct);
+	struct issued t = {org, u.id, c->client.id, u.id, NULL, roles, granted,
+			   has_word(c->client.grants, "refresh_token")};
+	complete_login(rq, &t);
+}
+
+static void
+grant_client_credentials(struct api_request *rq, struct client_auth *c)
+{
+	const char *scope;
+	if (!field(rq, "scope", &scope))
+		return;
+	if (!c->client.secret_hash || !has_word(c->client.grants, "client_credentials")) {
+		oauth_error(rq, 400, "unauthorized_client",
+			    "this client may not use the client_credentials grant");
+		return;
+	}
+	unsigned allowed = 0, granted;
+	char *bad;
+	auth_scope_parse(rq->arena, c->client.scopes, &allowed, &bad);
+	if (!grant_scopes_or_reply(rq, scope, allowed, &granted))
+		return;
+	struct issued t = {c->client.org_id, c->client.id, c->client.id, NULL, NULL, 0, granted, false};
+	complete_login(rq, &t);
+}
+
+static void
+grant_refresh(struct api_request *rq, struct client_auth *c)
+{
+	const char *token, *scope;
+	if (!field(rq, "refresh_token", &token) || !field(rq, "scope", &scope))
+		return;
+	if (!token || !*token || strlen(token) > 256) {
+		oauth_error(rq, 400, "invalid_request", "refresh_token is required");
+		return;
+	}
+	if (!has_word(c->client.grants, "refresh_token")) {
+		oauth_error(rq, 400, "unauthorized_client", "this client may not refresh tokens");
+		return;
+	}
+	char *next = crypto_token(rq->arena, 32);
+	struct db_refresh fam;
+	struct db_user u;
+	struct audit_ctx ctx = {c->client.org_id, "client", c->client.id, rq->request_id,
+				rq->remote_addr};
+	enum db_status st = db_refresh_exchange(rq->db, rq->arena, &ctx,
+		crypto_sha256_hex(rq->arena, token, strlen(token)), c->client.id,
+		crypto_sha256_hex(rq->arena, next, strlen(next)), &fam, &u);
+	if (st == DB_NONE || st == DB_STATE) {
+		metrics_count(METRIC_AUTH_FAILURES, 1);
+		oauth_error(rq, 400, "invalid_grant", st == DB_STATE
+			? "this refresh token was used already: its family is now revoked"
+			: "the refresh token is invalid, expired or revoked");
+		return;
+	}
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "refresh token");
+		return;
+	}
+	unsigned roles = 0, family = 0, granted;
+	char *bad;
+	auth_roles_parse(rq->arena, u.roles ? u.roles : "", &roles, &bad);
+	auth_scope_parse(rq->arena, fam.scopes, &family, &bad);
+	unsigned allowed = u.id ? family & auth_scopes_for_roles(roles) : family;
+	if (!grant_scopes_or_reply(rq, scope, allowed, &granted))
+		return;
+	struct issued t = {fam.org_id, u.id ? u.id : c->client.id, c->client.id, u.id, fam.family_id,
+			   roles, granted, true};
+	char *access = sign_access(rq, &t);
+	if (access)
+		reply_tokens(rq, access, next, granted);
+}
+
+/* POST /oauth/token */
+void
+api_oauth_token(struct api_request *rq)
+{
+	struct client_auth c;
+	const char *grant;
+	if (!field(rq, "grant_type", &grant))
+		return;
+	if (!grant) {
+		oauth_error(rq, 400, "invalid_request", "grant_type is required");
+		return;
+	}
+	bool known = !strcmp(grant, "password") || !strcmp(grant, "client_credentials") ||
+		     !strcmp(grant, "refresh_token");
+	if (!known) {
+		oauth_error(rq, 400, "unsupported_grant_type",
+			    "use password, client_credentials or refresh_token");
+		return;
+	}
+	if (!client_or_reply(rq, &c))
+		return;
+	if (!strcmp(grant, "password"))
+		grant_password(rq, &c);
+	else if (!strcmp(grant, "client_credentials"))
+		grant_client_credentials(rq, &c);
+	else
+		grant_refresh(rq, &c);
+}
+
+/* POST /oauth/revoke: 200 whether or not the token was known (RFC 7009).
+ * Refresh tokens are revoked with their family; access tokens expire on
+ * their own within 15 minutes. */
+void
+api_oauth_revoke(struct api_request *rq)
+{
+	struct client_auth c;
+	const char *token, *hint;
+	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint) ||
+	    !client_or_reply(rq, &c))
+		return;
+	if (!token) {
+		oauth_error(rq, 400, "invalid_request", "token is required");
+		return;
+	}
+	struct audit_ctx ctx = {c.client.org_id, "client", c.client.id, rq->request_id,
+				rq->remote_addr};
+	enum db_status st = db_refresh_revoke(rq->db, rq->arena, &ctx,
+		crypto_sha256_hex(rq->arena, token, strlen(token)), c.client.id);
+	if (st != DB_OK && st != DB_NONE) {
+		api_reply_db(rq, st, "token");
+		return;
+	}
+	api_reply_empty(rq, 200);
+}
+
+static void
+inactive(struct api_request *rq)
+{
+	api_reply_json(rq, 200, json_pack("{s:b}", "active", 0));
+}
+
+/* The org of the introspecting caller: an authenticated client, or an
+ * admin's bearer token. NULL when a reply was queued. */
+static const char *
+introspector_org(struct api_request *rq)
+{
+	const char *h = api_header(rq, "Authorization");
+	if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+		enum auth_token_status st;
+		const struct auth_principal *p = api_verify_access_token(rq, h + 7, &st);
+		if (p && (p->scopes & AUTH_SCOPE_USERS_ADMIN))
+			return p->org_id;
+		if (st != AUTH_TOKEN__UNAVAILABLE) {
+			api_add_header(rq, "WWW-Authenticate", "Bearer realm=\"loopd\"");
+			oauth_error(rq, 401, "invalid_client", "introspection needs a client or an admin");
+		}
+		return NULL;
+	}
+	struct client_auth c;
+	if (!client_or_reply(rq, &c))
+		return NULL;
+	if (!c.client.secret_hash) {
+		invalid_client(rq, &c);
+		return NULL;
+	}
+	return c.client.org_id;
+}
+
+/* POST /oauth/introspect: RFC 7662, limited to tokens of the caller's org. */
+void
+api_oauth_introspect(struct api_request *rq)
+{
+	const char *token, *hint;
+	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint))
+		return;
+	const char *org = introspector_org(rq);
+	if (!org)
+		return;
+	if (!token || strlen(token) >= AUTH_TOKEN_MAX_LEN)
+		return inactive(rq);
+	enum auth_token_status st;
+	struct api_request probe = *rq;
+	const struct auth_principal *p = strchr(token, '.') ? api_verify_access_token(&probe, token, &st) : NULL;
+	if (p && !strcmp(p->org_id, org)) {
+		json_t *roles = json_array();
+		for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)
+			if (p->roles & bit)
+				json_array_append_new(roles, json_string(auth_role_name(bit)));
+		api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o}",
+			"active", 1, "token_type", "access_token", "scope",
+			auth_scope_format(rq->arena, p->scopes), "sub", p->sub, "org", p->org_id,
+			"exp", (json_int_t)p->exp, "iss", config.issuer, "aud", config.audience,
+			"roles", roles));
+		return;
+	}
+	struct db_refresh r;
+	char *expires;
+	if (!p && db_refresh_peek(rq->db, rq->arena, crypto_sha256_hex(rq->arena, token, strlen(token)),
+				  &r, &expires) == DB_OK && !strcmp(r.org_id, org)) {
+		api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}", "active", 1,
+			"token_type", "refresh_token", "scope", r.scopes, "client_id", r.client_id,
+			"sub", r.user_id ? r.user_id : r.client_id, "expires_at", expires));
+		return;
+	}
+	inactive(rq);
+}

@@ -1,0 +1,243 @@
+/* Users of an org (admins), and the caller's own account (/v1/me). */
+#include <string.h>
+#include "api/common.h"
+#include "api/config.h"
+#include "api/handlers.h"
+#include "api/spec.h"
+#include "auth/password.h"
+#include "auth/principal.h"
+#include "auth/scope.h"
+#include "db/identity.h"
+
+static const char *const role_names[] = {"admin", "recruiter", "interviewer", "hiring_manager", NULL};
+
+static const struct spec_field user_create_spec[] = {
+	{"email", SPEC_STRING, SPEC_REQUIRED, 3, 254, SPEC_EMAIL},
+	{"name", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"roles", SPEC_ARRAY, SPEC_REQUIRED, 1, 4, .item_type = SPEC_STRING, .item_enums = role_names},
+	{"password", SPEC_STRING, SPEC_REQUIRED, 12, 1024},
+	{NULL},
+};
+
+static const struct spec_field user_patch_spec[] = {
+	{"name", SPEC_STRING, 0, 1, 200},
+	{"roles", SPEC_ARRAY, 0, 1, 4, .item_type = SPEC_STRING, .item_enums = role_names},
+	{"disabled", SPEC_BOOLEAN, 0},
+	{NULL},
+};
+
+static const struct spec_field password_spec[] = {
+	{"current_password", SPEC_STRING, SPEC_REQUIRED, 1, 1024},
+	{"new_password", SPEC_STRING, SPEC_REQUIRED, 12, 1024},
+	{NULL},
+};
+
+/* roles JSON array -> "a b c" (deduplicated, canonical order). */
+static char *
+roles_text(struct api_request *rq, json_t *roles)
+{
+	unsigned mask = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(roles, i, r) mask |= auth_role_from_name(json_string_value(r));
+	return auth_roles_format(rq->arena, mask);
+}
+
+static json_t *
+roles_json(const char *text)
+{
+	json_t *a = json_array();
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", text);
+	for (char *save, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		json_array_append_new(a, json_string(t));
+	return a;
+}
+
+static json_t *
+user_json(const struct db_user *u)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:b, s:i, s:s, s:s}", "id", u->id, "email", u->email,
+			 "name", u->name, "roles", roles_json(u->roles), "disabled", u->disabled,
+			 "version", u->version, "created_at", u->created_at, "updated_at",
+			 u->updated_at);
+}
+
+static void
+reply_user(struct api_request *rq, int status, const struct db_user *u)
+{
+	api_set_etag(rq, u->version);
+	if (status == 201)
+		api_set_location(rq, arena_printf(rq->arena, "/v1/users/%s", u->id));
+	api_reply_json(rq, status, user_json(u));
+}
+
+/* The password rule with a field-shaped error; false when it queued 422. */
+static bool
+password_ok_or_reply(struct api_request *rq, const char *field, const char *pw)
+{
+	const char *why;
+	if (auth_password_acceptable(pw, &why))
+		return true;
+	json_t *errors = json_array();
+	spec_error(errors, field, "length", why);
+	api_reply_invalid(rq, errors);
+	return false;
+}
+
+/* Hashes under the semaphore; NULL with 503 queued when saturated. */
+static char *
+hash_or_reply(struct api_request *rq, const char *pw)
+{
+	if (!auth_password_slot_acquire(2000)) {
+		api_reply_error(rq, E_BUSY, "too many password operations at once");
+		return NULL;
+	}
+	struct auth_argon_params p = auth_password_params();
+	char *h = auth_password_hash(rq->arena, pw, &p);
+	auth_password_slot_release();
+	return h;
+}
+
+/* POST /v1/users */
+void
+api_users_create(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, user_create_spec) ||
+	    !password_ok_or_reply(rq, "password", spec_str(rq->json, "password")))
+		return;
+	char *hash = hash_or_reply(rq, spec_str(rq->json, "password"));
+	if (!hash)
+		return;
+	struct db_user in = {.email = (char *)spec_str(rq->json, "email"),
+			     .name = (char *)spec_str(rq->json, "name"),
+			     .roles = roles_text(rq, json_object_get(rq->json, "roles")),
+			     .password_hash = hash}, out;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	enum db_status st = db_user_create(rq->db, rq->arena, &ctx, &in, &out);
+	if (st == DB_CONFLICT) {
+		api_reply_error(rq, E_DUPLICATE, "a user with this email exists already");
+		return;
+	}
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	reply_user(rq, 201, &out);
+}
+
+/* GET /v1/users */
+void
+api_users_list(struct api_request *rq)
+{
+	struct api_page page;
+	if (!api_page_or_reply(rq, &page))
+		return;
+	struct db_page p = {page.after_created, page.after_id, page.limit + 1};
+	struct db_user *users;
+	int n;
+	enum db_status st = db_user_list(rq->db, rq->arena, rq->who->org_id, &p, &users, &n);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	json_t *data = json_array();
+	int shown = n > page.limit ? page.limit : n;
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(data, user_json(&users[i]));
+	const struct db_user *last = n > page.limit ? &users[shown - 1] : NULL;
+	api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
+					      last ? last->id : NULL));
+}
+
+/* GET /v1/users/{id} */
+void
+api_users_get(struct api_request *rq)
+{
+	struct db_user u;
+	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, api_param(rq, 0), &u);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	reply_user(rq, 200, &u);
+}
+
+/* PATCH /v1/users/{id}: name, roles, disabled (If-Match required). */
+void
+api_users_patch(struct api_request *rq)
+{
+	int version;
+	if (!api_parse_or_reply(rq, user_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+		return;
+	json_t *roles = json_object_get(rq->json, "roles");
+	json_t *disabled = json_object_get(rq->json, "disabled");
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_user out;
+	enum db_status st = db_user_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version,
+					   spec_str(rq->json, "name"),
+					   roles ? roles_text(rq, roles) : NULL, disabled != NULL,
+					   json_is_true(disabled), &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	reply_user(rq, 200, &out);
+}
+
+/* GET /v1/me: the caller (a user, or a client's own description). */
+void
+api_me(struct api_request *rq)
+{
+	const struct auth_principal *who = rq->who;
+	if (who->kind == AUTH_CLIENT) {
+		api_reply_json(rq, 200, json_pack("{s:s, s:s, s:s, s:s}", "kind", "client", "id",
+			who->sub, "org_id", who->org_id, "scope",
+			auth_scope_format(rq->arena, who->scopes)));
+		return;
+	}
+	struct db_user u;
+	enum db_status st = db_user_get(rq->db, rq->arena, who->org_id, who->sub, &u);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	json_t *body = user_json(&u);
+	json_object_set_new(body, "kind", json_string("user"));
+	json_object_set_new(body, "org_id", json_string(u.org_id));
+	json_object_set_new(body, "scope", json_string(auth_scope_format(rq->arena, who->scopes)));
+	api_set_etag(rq, u.version);
+	api_reply_json(rq, 200, body);
+}
+
+/* POST /v1/me/password: needs the current password; ends other sessions. */
+void
+api_me_password(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, password_spec) ||
+	    !password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
+		return;
+	if (rq->who->kind != AUTH_USER) {
+		api_reply_error(rq, E_FORBIDDEN, "clients have no password");
+		return;
+	}
+	struct db_user u;
+	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, rq->who->sub, &u);
+	if (st == DB_OK)
+		st = db_user_by_email(rq->db, rq->arena, rq->who->org_id, u.email, &u);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	if (!auth_password_slot_acquire(2000)) {
+		api_reply_error(rq, E_BUSY, "too many password operations at once");
+		return;
+	}
+	bool ok = auth_password_verify(u.password_hash, spec_str(rq->json, "current_password"));
+	auth_password_slot_release();
+	if (!ok) {
+		json_t *errors = json_array();
+		spec_error(errors, "current_password", "mismatch", "is not your current password");
+		api_reply_invalid(rq, errors);
+		return;
+	}
+	char *hash = hash_or_reply(rq, spec_str(rq->json, "new_password"));
+	if (!hash)
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	st = db_user_set_password(rq->db, &ctx, u.id, hash, true);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	api_reply_empty(rq, 204);
+}

@@ -1,0 +1,270 @@
+/* The audit log: appending to an org's hash chain, listing, verifying. */
+#include <stdio.h>
+#include <string.h>
+#include "base/canon.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "db/audit.h"
+#include "db/internal.h"
+
+#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+static struct db_stmt lock_head = {"audit_lock_head",
+	"INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '" GENESIS "') "
+	"ON CONFLICT (org_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash"};
+
+static struct db_stmt insert_event = {"audit_insert",
+	"WITH e AS (INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,"
+	" entity_type, entity_id, request_id, source, changes, prev_hash, hash)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))"
+	" UPDATE audit_heads SET seq = $2, hash = $13 WHERE org_id = $1"};
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+char *
+audit_canonical(struct arena *a, json_t *event)
+{
+	return canon_json(a, event);
+}
+
+/* The hashed content of an event (a new reference). */
+static json_t *
+event_content(const char *org_id, const char *occurred_at, const char *actor_type,
+	      const char *actor_id, const char *action, const char *entity_type,
+	      const char *entity_id, const char *request_id, const char *source, json_t *changes)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "org_id", json_string(org_id));
+	json_object_set_new(e, "occurred_at", json_string(occurred_at));
+	json_object_set_new(e, "actor_type", json_string(actor_type));
+	json_object_set_new(e, "actor_id", str_or_null(actor_id));
+	json_object_set_new(e, "action", json_string(action));
+	json_object_set_new(e, "entity_type", json_string(entity_type));
+	json_object_set_new(e, "entity_id", str_or_null(entity_id));
+	json_object_set_new(e, "request_id", str_or_null(request_id));
+	json_object_set_new(e, "source", str_or_null(source));
+	json_object_set(e, "changes", changes);
+	return e;
+}
+
+/* Occurrence time with exactly six fraction digits, as hashed. */
+static char *
+time_text(struct arena *a, int64_t us)
+{
+	char *t = text_format_rfc3339(a, us - us % 1000000);
+	t[strlen(t) - 1] = '\0';	/* drop the Z, add the fraction */
+	return arena_printf(a, "%s.%06lldZ", t, (long long)(us % 1000000));
+}
+
+static char *
+chain_hash(struct arena *a, const char *prev, const char *canonical)
+{
+	char *joined = arena_printf(a, "%s%s", prev, canonical);
+	return crypto_sha256_hex(a, joined, strlen(joined));
+}
+
+enum db_status
+db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
+		const char *entity_type, const char *entity_id, json_t *changes)
+{
+	struct arena *a = arena_create();
+	const char *p1[] = {ctx->org_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &lock_head, 1, p1, &r);
+	if (st != DB_OK)
+		goto out;
+	char *seq = arena_printf(a, "%lld", (long long)db_int(r, 0, 0) + 1);
+	char *prev = db_str(a, r, 0, 1);
+	PQclear(r);
+	json_t *ch = changes ? json_incref(changes) : json_object();
+	char *at = time_text(a, text_now_us());
+	json_t *content = event_content(ctx->org_id, at, ctx->actor_type, ctx->actor_id, action,
+					entity_type, entity_id, ctx->request_id, ctx->source, ch);
+	char *changes_text = canon_json(a, ch);
+	char *hash = chain_hash(a, prev, canon_json(a, content));
+	json_decref(content);
+	json_decref(ch);
+	const char *p[] = {ctx->org_id, seq, at, ctx->actor_type, ctx->actor_id, action,
+			   entity_type, entity_id, ctx->request_id, ctx->source, changes_text, prev, hash};
+	st = db_run_status(db, &insert_event, 13, p, NULL);
+	if (st == DB_NONE)
+		st = DB_HARD;	/* the head row vanished under its own lock */
+out:
+	arena_destroy(a);
+	return st;
+}
+
+struct record_args {
+	const struct audit_ctx *ctx;
+	const char *action, *entity_type, *entity_id;
+	json_t *changes;
+};
+
+static enum db_status
+record_tx(struct db *db, void *p)
+{
+	struct record_args *r = p;
+	return db_audit_append(db, r->ctx, r->action, r->entity_type, r->entity_id, r->changes);
+}
+
+enum db_status
+db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
+		const char *entity_type, const char *entity_id, json_t *changes)
+{
+	struct record_args r = {ctx, action, entity_type, entity_id, changes};
+	return db_tx(db, record_tx, &r);
+}
+
+#define EVENT_COLUMNS \
+	"seq, " DB_TS("occurred_at") ", " \
+	"actor_type, actor_id, action, entity_type, entity_id, request_id, source, changes, " \
+	"prev_hash, hash "
+
+static struct db_stmt list_events = {"audit_list",
+	"SELECT " EVENT_COLUMNS "FROM audit_events WHERE org_id = $1 AND seq > $2"
+	" AND ($3::text IS NULL OR entity_type = $3) AND ($4::text IS NULL OR entity_id = $4)"
+	" AND ($5::uuid IS NULL OR actor_id = $5) AND ($6::text IS NULL OR action = $6)"
+	" AND ($7::timestamptz IS NULL OR occurred_at >= $7)"
+	" AND ($8::timestamptz IS NULL OR occurred_at < $8)"
+	" ORDER BY seq LIMIT $9"};
+
+/* Row i of an EVENT_COLUMNS result as the API's JSON object. */
+static json_t *
+event_json(struct arena *a, const PGresult *r, int i)
+{
+	json_t *changes = json_loads(PQgetvalue(r, i, 9), 0, NULL);
+	json_t *e = json_object();
+	json_object_set_new(e, "seq", json_integer(db_int(r, i, 0)));
+	json_object_set_new(e, "occurred_at", json_string(PQgetvalue(r, i, 1)));
+	json_object_set_new(e, "actor_type", json_string(PQgetvalue(r, i, 2)));
+	json_object_set_new(e, "actor_id", str_or_null(db_str(a, r, i, 3)));
+	json_object_set_new(e, "action", json_string(PQgetvalue(r, i, 4)));
+	json_object_set_new(e, "entity_type", json_string(PQgetvalue(r, i, 5)));
+	json_object_set_new(e, "entity_id", str_or_null(db_str(a, r, i, 6)));
+	json_object_set_new(e, "request_id", str_or_null(db_str(a, r, i, 7)));
+	json_object_set_new(e, "source", str_or_null(db_str(a, r, i, 8)));
+	json_object_set_new(e, "changes", changes ? changes : json_object());
+	json_object_set_new(e, "prev_hash", json_string(PQgetvalue(r, i, 10)));
+	json_object_set_new(e, "hash", json_string(PQgetvalue(r, i, 11)));
+	return e;
+}
+
+enum db_status
+db_audit_list(struct db *db, struct arena *a, const char *org_id, const struct audit_filter *f,
+	      json_t **out)
+{
+	const char *p[] = {org_id, arena_printf(a, "%lld", (long long)f->after_seq), f->entity_type,
+			   f->entity_id, f->actor_id, f->action, f->since, f->until,
+			   arena_printf(a, "%d", f->limit)};
+	PGresult *r = db_run(db, &list_events, 9, p);
+	if (!r)
+		return db->status;
+	json_t *list = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(list, event_json(a, r, i));
+	PQclear(r);
+	*out = list;
+	return DB_OK;
+}
+
+static struct db_stmt verify_batch = {"audit_verify_batch",
+	"SELECT " EVENT_COLUMNS "FROM audit_events WHERE org_id = $1 AND seq > $2"
+	" ORDER BY seq LIMIT 1000"};
+static struct db_stmt hash_known = {"audit_hash_known",
+	"SELECT 1 FROM audit_events WHERE org_id = $1 AND hash = $2"};
+static struct db_stmt head_of = {"audit_head",
+	"SELECT seq, hash FROM audit_heads WHERE org_id = $1"};
+
+/* Recomputes the hash of row i from its stored content and prev_hash
+ * ("" when the stored changes are not canonical JSON: an edit). */
+static char *
+recompute(struct arena *a, const PGresult *r, int i, const char *org_id)
+{
+	const char *stored = PQgetvalue(r, i, 9);
+	json_t *changes = json_loads(stored, JSON_REJECT_DUPLICATES, NULL);
+	if (!changes || strcmp(canon_json(a, changes), stored) != 0) {
+		json_decref(changes);
+		return "";
+	}
+	json_t *c = event_content(org_id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+				  db_str(a, r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
+				  db_str(a, r, i, 6), db_str(a, r, i, 7), db_str(a, r, i, 8), changes);
+	json_decref(changes);
+	char *canonical = canon_json(a, c);
+	json_decref(c);
+	return chain_hash(a, PQgetvalue(r, i, 10), canonical);
+}
+
+/* Classifies a broken link: the predecessor named by prev_hash exists
+ * elsewhere in the chain (reordered) or nowhere (missing). */
+static const char *
+link_break(struct db *db, const char *org_id, const char *prev_hash)
+{
+	const char *p[] = {org_id, prev_hash};
+	return db_run_status(db, &hash_known, 2, p, NULL) == DB_OK ? "reordered" : "missing";
+}
+
+static bool
+fail_at(struct audit_verdict *out, int64_t seq, const char *reason)
+{
+	out->ok = false;
+	out->break_seq = seq;
+	out->reason = reason;
+	return false;
+}
+
+/* Checks one batch; false when it found the first break (recorded in out). */
+static bool
+verify_rows(struct db *db, struct arena *a, const char *org_id, const PGresult *r,
+	    char **expected_prev, struct audit_verdict *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t seq = db_int(r, i, 0);
+		if (seq != out->checked + 1)
+			return fail_at(out, out->checked + 1, "missing");
+		if (strcmp(recompute(a, r, i, org_id), PQgetvalue(r, i, 11)) != 0)
+			return fail_at(out, seq, "edited");
+		if (strcmp(PQgetvalue(r, i, 10), *expected_prev) != 0)
+			return fail_at(out, seq, link_break(db, org_id, PQgetvalue(r, i, 10)));
+		*expected_prev = db_str(a, r, i, 11);
+		out->checked = seq;
+	}
+	return true;
+}
+
+enum db_status
+db_audit_verify(struct db *db, struct arena *a, const char *org_id, struct audit_verdict *out)
+{
+	memset(out, 0, sizeof *out);
+	out->ok = true;
+	char *prev = GENESIS;
+	for (;;) {
+		const char *p[] = {org_id, arena_printf(a, "%lld", (long long)out->checked)};
+		PGresult *r = db_run(db, &verify_batch, 2, p);
+		if (!r)
+			return db->status;
+		int n = PQntuples(r);
+		bool go_on = verify_rows(db, a, org_id, r, &prev, out);
+		PQclear(r);
+		if (!go_on || n < 1000)
+			break;
+	}
+	const char *p[] = {org_id};
+	PGresult *h;
+	enum db_status st = db_run_status(db, &head_of, 1, p, &h);
+	if (st == DB_OK) {
+		out->head_seq = db_int(h, 0, 0);
+		out->head_hash = db_str(a, h, 0, 1);
+		PQclear(h);
+	} else if (st != DB_NONE) {
+		return st;
+	}
+	/* Events cut from the end leave the head pointing past them. */
+	if (out->ok && out->head_seq > out->checked)
+		fail_at(out, out->checked + 1, "missing");
+	return DB_OK;
+}

@@ -1,0 +1,59 @@
+#ifndef DB_AUDIT_H
+#define DB_AUDIT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "db/db.h"
+
+/* Who did it and from where: the part of an audit event that comes from
+ * the request. */
+struct audit_ctx {
+	const char *org_id;
+	const char *actor_type;	/* "user", "client" or "system" */
+	const char *actor_id;	/* NULL for system */
+	const char *request_id;
+	const char *source;	/* client address */
+};
+
+/* Appends one event to the org's chain inside the caller's transaction
+ * (call it last, just before commit: it holds the chain head's lock).
+ * changes (borrowed, may be NULL) maps field names to new values; callers
+ * put "[redacted]" in place of candidate PII. */
+enum db_status db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
+			       const char *entity_type, const char *entity_id, json_t *changes);
+
+/* Writes one event in a transaction of its own (logins, refusals). */
+enum db_status db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
+			       const char *entity_type, const char *entity_id, json_t *changes);
+
+/* The placeholder recorded instead of a PII value. */
+#define AUDIT_REDACTED "[redacted]"
+
+struct audit_filter {
+	const char *entity_type, *entity_id, *actor_id, *action;
+	const char *since, *until;	/* RFC 3339, or NULL */
+	int64_t after_seq;		/* cursor: events after this seq */
+	int limit;
+};
+
+/* One page of events, as JSON objects, in sequence order (new reference). */
+enum db_status db_audit_list(struct db *db, struct arena *a, const char *org_id,
+			     const struct audit_filter *f, json_t **out);
+
+struct audit_verdict {
+	bool ok;
+	int64_t checked;
+	int64_t head_seq;
+	char *head_hash;
+	int64_t break_seq;	/* 0 when ok */
+	const char *reason;	/* "edited", "missing", "reordered" */
+};
+
+/* Walks the org's chain from the first event and reports the first break. */
+enum db_status db_audit_verify(struct db *db, struct arena *a, const char *org_id,
+			       struct audit_verdict *out);
+
+/* The canonical bytes hashed for an event (see README). */
+char *audit_canonical(struct arena *a, json_t *event);
+
+#endif
