@@ -57,7 +57,7 @@ cli_open_database(struct cli_db *d, bool serving, char **why)
 					 .statement_timeout_ms = 10000});
 	auth_password_init(&(struct auth_argon_params){(uint32_t)config.argon_memory_kib,
 						      (uint32_t)config.argon_iterations, 1});
-	if (!load_secrets(why)) {
+	if (!api_rubrics_load_catalog(why) || !load_secrets(why)) {
 		cli_close_database(d);
 		return false;
 	}

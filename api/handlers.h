@@ -10,7 +10,20 @@ api_handler api_me, api_me_password;
 api_handler api_users_create, api_users_list, api_users_get, api_users_patch;
 api_handler api_clients_create, api_clients_list, api_clients_delete;
 api_handler api_audit_list, api_audit_verify;
+api_handler api_candidates_create, api_candidates_list, api_candidates_get, api_candidates_patch,
+	api_candidates_erase;
+api_handler api_loops_create, api_loops_list, api_loops_get, api_loops_patch, api_loops_cancel;
+api_handler api_rounds_create, api_rounds_list, api_rounds_get, api_rounds_patch,
+	api_rounds_cancel, api_rounds_put_interviewer, api_rounds_delete_interviewer;
+api_handler api_me_rounds, api_me_calendar, api_me_calendar_token, api_calendar_feed;
+api_handler api_rubrics_list, api_rubrics_get, api_rubrics_version, api_rubrics_publish;
+api_handler api_loop_templates_list;
 
 json_t *api_audit_verdict_json(const struct audit_verdict *v);
+
+/* Validates the compiled-in rubric catalogue and stores what is new (start-
+ * up and `loopd migrate`); false with *why (malloc'd, one line naming the
+ * file) when a file is invalid or changed after it was published. */
+bool api_rubrics_load_catalog(char **why);
 
 #endif

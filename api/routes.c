@@ -29,8 +29,39 @@ const struct route api_routes[] = {
 	{"POST", "/v1/clients", api_clients_create, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"DELETE", "/v1/clients/{id}", api_clients_delete, AUTH_SCOPE_USERS_ADMIN, 0},
 
+	{"GET", "/v1/candidates", api_candidates_list, AUTH_SCOPE_CANDIDATES_READ, 0},
+	{"POST", "/v1/candidates", api_candidates_create, AUTH_SCOPE_CANDIDATES_WRITE, JSON},
+	{"GET", "/v1/candidates/{id}", api_candidates_get, AUTH_SCOPE_CANDIDATES_READ, 0},
+	{"PATCH", "/v1/candidates/{id}", api_candidates_patch, AUTH_SCOPE_CANDIDATES_WRITE, JSON},
+	{"DELETE", "/v1/candidates/{id}", api_candidates_erase, AUTH_SCOPE_CANDIDATES_WRITE, 0},
+
+	{"GET", "/v1/loops", api_loops_list, AUTH_SCOPE_LOOPS_READ, 0},
+	{"POST", "/v1/loops", api_loops_create, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}", api_loops_get, AUTH_SCOPE_LOOPS_READ, 0},
+	{"PATCH", "/v1/loops/{id}", api_loops_patch, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"POST", "/v1/loops/{id}/cancel", api_loops_cancel, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}/rounds", api_rounds_list, AUTH_SCOPE_LOOPS_READ, 0},
+	{"POST", "/v1/loops/{id}/rounds", api_rounds_create, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"GET", "/v1/rounds/{id}", api_rounds_get, AUTH_SCOPE_LOOPS_READ, 0},
+	{"PATCH", "/v1/rounds/{id}", api_rounds_patch, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"POST", "/v1/rounds/{id}/cancel", api_rounds_cancel, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"PUT", "/v1/rounds/{id}/interviewers/{user_id}", api_rounds_put_interviewer,
+	 AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"DELETE", "/v1/rounds/{id}/interviewers/{user_id}", api_rounds_delete_interviewer,
+	 AUTH_SCOPE_LOOPS_WRITE, 0},
+	{"GET", "/v1/me/rounds", api_me_rounds, 0, 0},
+	{"GET", "/v1/me/calendar.ics", api_me_calendar, 0, 0},
+	{"POST", "/v1/me/calendar-token", api_me_calendar_token, 0, 0},
+	{"GET", "/v1/calendar-feeds/{token}", api_calendar_feed, 0, PUBLIC},
+
 	{"GET", "/v1/audit-events", api_audit_list, AUTH_SCOPE_AUDIT_READ, 0},
 	{"GET", "/v1/audit-events/verify", api_audit_verify, AUTH_SCOPE_AUDIT_READ, 0},
+
+	{"GET", "/v1/rubrics", api_rubrics_list, 0, 0},
+	{"GET", "/v1/rubrics/{key}", api_rubrics_get, 0, 0},
+	{"GET", "/v1/rubrics/{key}/versions/{n}", api_rubrics_version, 0, 0},
+	{"POST", "/v1/rubrics/{key}/versions", api_rubrics_publish, AUTH_SCOPE_RUBRICS_WRITE, JSON},
+	{"GET", "/v1/loop-templates", api_loop_templates_list, 0, 0},
 };
 
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -12,6 +12,7 @@
 #include "api/authn.h"
 #include "api/config.h"
 #include "api/http.h"
+#include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/server.h"
 #include "auth/principal.h"
@@ -200,7 +201,12 @@ dispatch(struct api_request *rq)
 		return;
 	rq->db = db_thread();
 	db_mark_busy(rq->db, true);
-	rq->route->handler(rq);
+	const char *key;
+	if (api_idempotency_begin(rq, &key)) {
+		rq->route->handler(rq);
+		if (key)
+			api_idempotency_end(rq, key);
+	}
 	db_mark_busy(rq->db, false);
 	if (!rq->resp.status)
 		api_reply_error(rq, E_INTERNAL, "the handler gave no answer");
@@ -330,6 +336,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);
 }
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)

@@ -282,7 +282,8 @@ db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *param
 	else if (PQresultStatus(r) == PGRES_COMMAND_OK && PQcmdTuples(r)[0] &&
 		 strcmp(PQcmdTuples(r), "0") == 0)
 		s = DB_NONE;
-	if (out)
+	/* The caller owns a result only when there are rows to read. */
+	if (out && s == DB_OK)
 		*out = r;
 	else
 		PQclear(r);
@@ -295,6 +296,12 @@ db_str(struct arena *a, const PGresult *r, int row, int col)
 	if (PQgetisnull(r, row, col))
 		return NULL;
 	return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+json_t *
+db_json(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : json_loads(PQgetvalue(r, row, col), 0, NULL);
 }
 
 int64_t
@@ -313,6 +320,10 @@ enum db_status
 db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 {
 	enum db_status st = DB_HARD;
+	/* Inside a transaction someone else opened (an idempotent request):
+	 * run as part of it; its owner commits or rolls back. */
+	if (db->in_tx)
+		return fn(db, ctx);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		if ((st = db_simple(db, "BEGIN")) != DB_OK)
 			return st;

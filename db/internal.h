@@ -1,6 +1,7 @@
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
 /* Shared by the files of db/ only. */
+#include <jansson.h>
 #include <libpq-fe.h>
 #include "db/db.h"
 
@@ -31,7 +32,8 @@ struct db {
 PGresult *db_run(struct db *db, struct db_stmt *st, int n, const char *const *params);
 
 /* Runs st and maps the outcome: DB_OK when it succeeded and (for a query)
- * returned at least one row, DB_NONE for zero rows, else the error status. */
+ * returned at least one row, DB_NONE for zero rows, else the error status.
+ * *out (when not NULL) gets the result only with DB_OK; the caller clears it. */
 enum db_status db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *params,
 			     PGresult **out);
 
@@ -48,6 +50,19 @@ enum db_status db_fail(struct db *db, const PGresult *res);
 
 /* SQL rendering a timestamptz column as RFC 3339 UTC with microseconds. */
 #define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* Column col of row parsed as JSON (a new reference; NULL when not JSON). */
+json_t *db_json(const PGresult *r, int row, int col);
+
+/* Rows of (json, created_at, id) into a page (db/candidates.c). */
+struct db_rows;
+void db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out);
+
+/* Locks a loop that may still change (db/loops.c): DB_NONE, DB_STALE,
+ * DB_STATE (decided or cancelled; why->status names it) or DB_OK. */
+struct db_refusal;
+enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
+				 const char *id, int if_version, struct db_refusal *why);
 
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);

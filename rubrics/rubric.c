@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/canon.h"
 #include "base/crypto.h"
 #include "base/text.h"
 #include "rubrics/rubric.h"
@@ -498,7 +499,7 @@ rubric_canonical(struct arena *a, json_t *doc)
 char *
 rubric_digest(struct arena *a, json_t *doc)
 {
-	char *s = rubric_canonical(a, doc);
+	char *s = doc ? canon_json(a, doc) : NULL;
 	return s ? crypto_sha256_hex(a, s, strlen(s)) : NULL;
 }
 

@@ -1,0 +1,199 @@
+/* The caller's schedule: JSON, an RFC 5545 feed, and a secret feed URL
+ * for calendar apps that cannot send a bearer token. */
+#include <string.h>
+#include <time.h>
+#include "api/common.h"
+#include "api/config.h"
+#include "api/handlers.h"
+#include "auth/principal.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "db/scheduling.h"
+
+/* GET /v1/me/rounds?from=&to= */
+void
+api_me_rounds(struct api_request *rq)
+{
+	const char *from = api_query(rq, "from"), *to = api_query(rq, "to");
+	int64_t us;
+	if ((from && !text_parse_rfc3339(from, &us)) || (to && !text_parse_rfc3339(to, &us))) {
+		api_reply_error(rq, E_INVALID_QUERY, "from and to must be RFC 3339 date-times");
+		return;
+	}
+	if (rq->who->kind != AUTH_USER) {
+		api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
+		return;
+	}
+	json_t *out;
+	enum db_status st = db_my_rounds(rq->db, rq->arena, rq->who->org_id, rq->who->sub, from, to,
+					 &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "round");
+	api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
+}
+
+/* Appends one content line, escaped text already, folded at 75 octets
+ * without splitting a UTF-8 sequence, ended by CRLF. */
+static void
+ics_line(struct abuf *b, const char *line)
+{
+	size_t n = strlen(line), col = 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = 1;
+		while (i + len < n && ((unsigned char)line[i + len] & 0xc0) == 0x80)
+			len++;
+		if (col + len > 75) {
+			abuf_add(b, "\r\n ", 3);
+			col = 1;
+		}
+		abuf_add(b, line + i, len);
+		col += len;
+		i += len;
+	}
+	abuf_add(b, "\r\n", 2);
+}
+
+/* RFC 5545 TEXT escaping: backslash, semicolon, comma, newline. */
+static char *
+ics_text(struct arena *a, const char *s)
+{
+	struct abuf b;
+	abuf_init(&b, a);
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == ';' || *s == ',') {
+			char e[2] = {'\\', *s};
+			abuf_add(&b, e, 2);
+		} else if (*s == '\n') {
+			abuf_add(&b, "\\n", 2);
+		} else if ((unsigned char)*s >= 0x20 && *s != 0x7f) {
+			abuf_add(&b, s, 1);
+		}
+	}
+	return b.data;
+}
+
+/* "2026-11-22T10:00:00+05:30" -> "20261122T043000Z". */
+static char *
+ics_time(struct arena *a, const char *rfc3339)
+{
+	int64_t us = 0;
+	text_parse_rfc3339(rfc3339 ? rfc3339 : "", &us);
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return arena_printf(a, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "system_design" -> "System design" */
+static char *
+kind_title(struct arena *a, const char *kind)
+{
+	char *t = arena_strdup(a, kind);
+	for (char *p = t; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (*t >= 'a' && *t <= 'z')
+		*t = (char)(*t - 32);
+	return t;
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void
+ics_event(struct abuf *b, struct arena *a, json_t *r)
+{
+	ics_line(b, "BEGIN:VEVENT");
+	ics_line(b, arena_printf(a, "UID:%s@loopd", str(r, "id")));
+	ics_line(b, arena_printf(a, "DTSTAMP:%s", ics_time(a, str(r, "stamp"))));
+	ics_line(b, arena_printf(a, "DTSTART:%s", ics_time(a, str(r, "starts_at"))));
+	ics_line(b, arena_printf(a, "DTEND:%s", ics_time(a, str(r, "ends_at"))));
+	ics_line(b, arena_printf(a, "SEQUENCE:%lld",
+				 (long long)json_integer_value(json_object_get(r, "sequence"))));
+	ics_line(b, arena_printf(a, "SUMMARY:%s",
+				 ics_text(a, arena_printf(a, "%s interview: %s",
+							  kind_title(a, str(r, "kind")),
+							  str(r, "candidate")))));
+	if (str(r, "location"))
+		ics_line(b, arena_printf(a, "LOCATION:%s", ics_text(a, str(r, "location"))));
+	ics_line(b, arena_printf(a, "DESCRIPTION:%s",
+				 ics_text(a, arena_printf(a, "Position: %s\nYour role: %s",
+							  str(r, "position"), str(r, "role")))));
+	ics_line(b, !strcmp(str(r, "status"), "cancelled") ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
+	ics_line(b, "END:VEVENT");
+}
+
+/* Replies the calendar of user in org. */
+static void
+reply_calendar(struct api_request *rq, const char *org, const char *user)
+{
+	json_t *rows;
+	enum db_status st = db_calendar_rounds(rq->db, rq->arena, org, user, &rows);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "calendar");
+	api_own(rq, rows);
+	struct abuf b;
+	abuf_init(&b, rq->arena);
+	ics_line(&b, "BEGIN:VCALENDAR");
+	ics_line(&b, "VERSION:2.0");
+	ics_line(&b, "PRODID:-//loopd//interview schedule//EN");
+	ics_line(&b, "CALSCALE:GREGORIAN");
+	ics_line(&b, "METHOD:PUBLISH");
+	ics_line(&b, "X-WR-CALNAME:Interviews (loopd)");
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r) ics_event(&b, rq->arena, r);
+	ics_line(&b, "END:VCALENDAR");
+	api_reply_text(rq, 200, "text/calendar; charset=utf-8", b.data, b.len);
+}
+
+/* GET /v1/me/calendar.ics */
+void
+api_me_calendar(struct api_request *rq)
+{
+	if (rq->who->kind != AUTH_USER) {
+		api_reply_error(rq, E_FORBIDDEN, "only users have calendars");
+		return;
+	}
+	reply_calendar(rq, rq->who->org_id, rq->who->sub);
+}
+
+/* POST /v1/me/calendar-token: a new secret feed URL; the old one stops working. */
+void
+api_me_calendar_token(struct api_request *rq)
+{
+	if (rq->who->kind != AUTH_USER) {
+		api_reply_error(rq, E_FORBIDDEN, "only users have calendars");
+		return;
+	}
+	char *token = crypto_token(rq->arena, 32);
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	enum db_status st = db_calendar_token_set(rq->db, &ctx,
+		crypto_sha256_hex(rq->arena, token, strlen(token)));
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "user");
+	const char *base = *config.public_url ? config.public_url
+					      : arena_printf(rq->arena, "http://%s", config.listen);
+	char *path = arena_printf(rq->arena, "/v1/calendar-feeds/%s", token);
+	api_reply_json(rq, 201, json_pack("{s:s, s:s}", "token", token, "url",
+					  arena_printf(rq->arena, "%s%s", base, path)));
+}
+
+/* GET /v1/calendar-feeds/{token}: the feed, authenticated by its URL. */
+void
+api_calendar_feed(struct api_request *rq)
+{
+	const char *token = api_param(rq, 0);
+	char *org, *user;
+	enum db_status st = strlen(token) > 100 ? DB_NONE
+		: db_calendar_token_user(rq->db, rq->arena,
+					 crypto_sha256_hex(rq->arena, token, strlen(token)), &org, &user);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "calendar feed");
+	reply_calendar(rq, org, user);
+}

@@ -1,0 +1,83 @@
+/* Idempotency-Key on POST: a replay returns the stored reply, the same
+ * key with another body is 422, a replay while the first runs is 409.
+ * Only successful replies are stored: a failed request leaves no key, so
+ * a retry does the work. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "api/common.h"
+#include "api/idempotency.h"
+#include "auth/principal.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "db/idempotency.h"
+
+static char *
+request_hash(struct api_request *rq)
+{
+	char *text = arena_printf(rq->arena, "%s\n%s\n", rq->method, rq->path);
+	size_t n = strlen(text);
+	char *all = arena_alloc(rq->arena, n + rq->body_len + 1);
+	memcpy(all, text, n);
+	if (rq->body_len)
+		memcpy(all + n, rq->body, rq->body_len);
+	return crypto_sha256_hex(rq->arena, all, n + rq->body_len);
+}
+
+static void
+replay(struct api_request *rq, const struct db_idem_reply *r)
+{
+	json_t *headers = api_own(rq, json_loads(r->headers, 0, NULL));
+	const char *name;
+	json_t *value;
+	json_object_foreach(headers, name, value) api_add_header(rq, name, json_string_value(value));
+	api_add_header(rq, "Idempotent-Replayed", "true");
+	api_reply_text(rq, r->status, r->content_type, r->body, strlen(r->body));
+}
+
+bool
+api_idempotency_begin(struct api_request *rq, const char **key)
+{
+	*key = api_header(rq, "Idempotency-Key");
+	if (!*key || strcmp(rq->method, "POST") != 0 || !rq->who)
+		return (*key = NULL), true;
+	if (!text_is_visible_ascii(*key, 255)) {
+		api_reply_error(rq, E_BAD_REQUEST, "Idempotency-Key must be 1-255 visible ASCII characters");
+		return false;
+	}
+	struct db_idem_reply stored;
+	char *hash = request_hash(rq);
+	enum db_status st = db_idem_begin(rq->db, rq->arena, rq->who->org_id, rq->who->sub, *key,
+					  &stored);
+	if (st == DB_NONE)
+		return true;
+	if (st == DB_CONFLICT)
+		api_reply_error(rq, E_IDEMPOTENCY_IN_FLIGHT, "retry when the first request has finished");
+	else if (st != DB_OK)
+		api_reply_db(rq, st, "idempotency key");
+	else if (strcmp(stored.request_hash, hash) != 0)
+		api_reply_error(rq, E_IDEMPOTENCY_MISMATCH, "use a new key for a different request");
+	else
+		replay(rq, &stored);
+	return false;
+}
+
+void
+api_idempotency_end(struct api_request *rq, const char *key)
+{
+	struct api_response *r = &rq->resp;
+	bool ok = r->status >= 200 && r->status < 300;
+	json_t *headers = json_object();
+	for (int i = 0; i < r->nheaders; i++)
+		if (!strcasecmp(r->headers[i].name, "Location") || !strcasecmp(r->headers[i].name, "ETag"))
+			json_object_set_new(headers, r->headers[i].name, json_string(r->headers[i].value));
+	char *text = json_dumps(headers, JSON_COMPACT);
+	json_decref(headers);
+	struct db_idem_reply reply = {request_hash(rq), r->status, (char *)r->content_type,
+				      arena_strdup(rq->arena, text),
+				      arena_strndup(rq->arena, r->body, r->len)};
+	free(text);
+	enum db_status st = db_idem_end(rq->db, rq->who->org_id, rq->who->sub, key, &reply, ok);
+	if (ok && st != DB_OK)
+		api_reply_db(rq, st, "idempotency key");	/* the work was not committed */
+}

@@ -1,0 +1,165 @@
+/* Loops: recruiters create and run them; hiring managers read the loops
+ * they manage; interviewers the loops they interview in. */
+#include <string.h>
+#include "api/common.h"
+#include "api/handlers.h"
+#include "api/spec.h"
+#include "base/text.h"
+#include "db/scheduling.h"
+
+static const char *const statuses[] = {"draft", "scheduled", "in_progress", "awaiting_decision",
+				       "decided", "cancelled", NULL};
+
+static const struct spec_field loop_spec[] = {
+	{"candidate_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
+	{"position", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"recruiter_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
+	{"hiring_manager_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
+	{"template", SPEC_STRING, 0, 2, 64, SPEC_KEY},
+	{"plan", SPEC_ARRAY, 0, 1, 20, .item_type = SPEC_STRING, .item_format = SPEC_KEY,
+	 .item_max = 64},
+	{NULL},
+};
+
+static const struct spec_field loop_patch_spec[] = {
+	{"position", SPEC_STRING, 0, 1, 200},
+	{"recruiter_id", SPEC_STRING, 0, .format = SPEC_UUID},
+	{"hiring_manager_id", SPEC_STRING, 0, .format = SPEC_UUID},
+	{NULL},
+};
+
+static const struct spec_field cancel_spec[] = {
+	{"reason", SPEC_STRING, SPEC_REQUIRED, 1, 2000},
+	{NULL},
+};
+
+static void
+reply_loop(struct api_request *rq, int status, json_t *loop)
+{
+	const char *id = json_string_value(json_object_get(loop, "id"));
+	api_set_etag(rq, (int)json_integer_value(json_object_get(loop, "version")));
+	if (status == 201)
+		api_set_location(rq, arena_printf(rq->arena, "/v1/loops/%s", id));
+	api_reply_json(rq, status, loop);
+}
+
+/* POST /v1/loops: with "template" or "plan", the rounds are created
+ * unscheduled, each pinned to the newest rubric for its kind. */
+void
+api_loops_create(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, loop_spec))
+		return;
+	json_t *plan = json_object_get(rq->json, "plan");
+	size_t n = json_array_size(plan);
+	const char **kinds = arena_alloc(rq->arena, sizeof(char *) * (n + 1));
+	for (size_t i = 0; i < n; i++)
+		kinds[i] = json_string_value(json_array_get(plan, i));
+	struct db_loop_in in = {
+		.candidate_id = spec_str(rq->json, "candidate_id"),
+		.position = spec_str(rq->json, "position"),
+		.recruiter_id = spec_str(rq->json, "recruiter_id"),
+		.hiring_manager_id = spec_str(rq->json, "hiring_manager_id"),
+		.template = spec_str(rq->json, "template"), .plan = kinds, .nplan = (int)n};
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_loop_create(rq->db, rq->arena, &ctx, &in, &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "loop");
+	reply_loop(rq, 201, out);
+}
+
+/* A uuid query filter; false with 400 queued when malformed. */
+static bool
+uuid_query(struct api_request *rq, const char *name, const char **out)
+{
+	*out = api_query(rq, name);
+	if (*out && !text_is_uuid(*out)) {
+		api_reply_error(rq, E_INVALID_QUERY, "%s must be a UUID", name);
+		return false;
+	}
+	return true;
+}
+
+/* GET /v1/loops?status=&candidate_id=&hiring_manager_id=&recruiter_id= */
+void
+api_loops_list(struct api_request *rq)
+{
+	struct db_loop_filter f = {.status = api_query(rq, "status")};
+	struct api_page page;
+	if (!api_page_or_reply(rq, &page) || !uuid_query(rq, "candidate_id", &f.candidate_id) ||
+	    !uuid_query(rq, "hiring_manager_id", &f.hiring_manager_id) ||
+	    !uuid_query(rq, "recruiter_id", &f.recruiter_id))
+		return;
+	bool known = !f.status;
+	for (const char *const *s = statuses; *s && !known; s++)
+		known = !strcmp(*s, f.status);
+	if (!known) {
+		api_reply_error(rq, E_INVALID_QUERY, "status must be one of draft, scheduled, "
+				"in_progress, awaiting_decision, decided, cancelled");
+		return;
+	}
+	struct db_viewer v;
+	api_viewer(rq, &v);
+	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_rows rows;
+	enum db_status st = db_loop_list(rq->db, rq->arena, &v, &f, &list, &rows);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "loop");
+	api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+}
+
+/* GET /v1/loops/{id}: with its rounds (an interviewer sees only theirs). */
+void
+api_loops_get(struct api_request *rq)
+{
+	struct db_viewer v;
+	api_viewer(rq, &v);
+	json_t *out;
+	enum db_status st = db_loop_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "loop");
+	reply_loop(rq, 200, out);
+}
+
+/* PATCH /v1/loops/{id}: position, recruiter, hiring manager (If-Match). */
+void
+api_loops_patch(struct api_request *rq)
+{
+	int version;
+	if (!api_parse_or_reply(rq, loop_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+		return;
+	struct db_loop_in in = {.position = spec_str(rq->json, "position"),
+				.recruiter_id = spec_str(rq->json, "recruiter_id"),
+				.hiring_manager_id = spec_str(rq->json, "hiring_manager_id")};
+	in.set = (in.recruiter_id ? LOOP_RECRUITER : 0) |
+		 (in.hiring_manager_id ? LOOP_HIRING_MANAGER : 0) | (in.position ? LOOP_POSITION : 0);
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_loop_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version, &in,
+					   &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "loop");
+	reply_loop(rq, 200, out);
+}
+
+/* POST /v1/loops/{id}/cancel: reason required; its open rounds are cancelled. */
+void
+api_loops_cancel(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, cancel_spec))
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_loop_cancel(rq->db, rq->arena, &ctx, api_param(rq, 0),
+					   spec_str(rq->json, "reason"), &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "loop");
+	reply_loop(rq, 200, out);
+}

@@ -1,0 +1,233 @@
+/* Rounds: scheduling, rescheduling, outcomes and interviewer bookings. */
+#include <string.h>
+#include "api/common.h"
+#include "api/handlers.h"
+#include "api/spec.h"
+#include "base/text.h"
+#include "db/scheduling.h"
+
+#define MAX_ROUND_US (8LL * 3600 * 1000000)
+
+static const char *const roles[] = {"lead", "shadow", "bar_raiser", NULL};
+static const char *const outcomes[] = {"completed", "no_show", NULL};
+
+static const struct spec_field interviewer_spec[] = {
+	{"user_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
+	{"role", SPEC_STRING, SPEC_REQUIRED, .enums = roles},
+	{NULL},
+};
+
+static const struct spec_field round_spec[] = {
+	{"kind", SPEC_STRING, SPEC_REQUIRED, 2, 64, SPEC_KEY},
+	{"rubric_key", SPEC_STRING, 0, 2, 64, SPEC_KEY},
+	{"rubric_version", SPEC_INTEGER, 0, 1, 100000},
+	{"starts_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
+	{"ends_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
+	{"location", SPEC_STRING, SPEC_NULLABLE, 0, 500},
+	{"required", SPEC_BOOLEAN, 0},
+	{"interviewers", SPEC_ARRAY, 0, 0, 10, .item_type = SPEC_OBJECT,
+	 .item_spec = interviewer_spec},
+	{NULL},
+};
+
+static const struct spec_field round_patch_spec[] = {
+	{"starts_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
+	{"ends_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
+	{"location", SPEC_STRING, SPEC_NULLABLE, 0, 500},
+	{"status", SPEC_STRING, 0, .enums = outcomes},
+	{NULL},
+};
+
+static const struct spec_field cancel_spec[] = {
+	{"reason", SPEC_STRING, 0, 1, 2000},
+	{NULL},
+};
+
+static const struct spec_field booking_spec[] = {
+	{"role", SPEC_STRING, SPEC_REQUIRED, .enums = roles},
+	{NULL},
+};
+
+/* starts_at and ends_at come together, in order, at most 8 hours apart;
+ * false with 422 queued otherwise. */
+static bool
+times_or_reply(struct api_request *rq, const char *starts, const char *ends)
+{
+	int64_t s, e;
+	json_t *errors = json_array();
+	if (!starts != !ends)
+		spec_error(errors, starts ? "ends_at" : "starts_at", "required",
+			   "starts_at and ends_at go together");
+	else if (starts && text_parse_rfc3339(starts, &s) && text_parse_rfc3339(ends, &e) &&
+		 (e <= s || e - s > MAX_ROUND_US))
+		spec_error(errors, "ends_at", "range",
+			   "must be after starts_at and at most 8 hours later");
+	if (!json_array_size(errors)) {
+		json_decref(errors);
+		return true;
+	}
+	api_reply_invalid(rq, errors);
+	return false;
+}
+
+/* Interviewers of the body; false with 422 queued on a repeated user. */
+static bool
+interviewers_or_reply(struct api_request *rq, struct db_round_in *in)
+{
+	json_t *list = json_object_get(rq->json, "interviewers");
+	size_t n = json_array_size(list);
+	struct db_interviewer_in *iv = arena_alloc(rq->arena, sizeof *iv * (n + 1));
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(list, i);
+		iv[i].user_id = spec_str(item, "user_id");
+		iv[i].role = spec_str(item, "role");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(iv[j].user_id, iv[i].user_id)) {
+				json_t *errors = json_array();
+				spec_error(errors, arena_printf(rq->arena, "interviewers[%zu].user_id", i),
+					   "duplicate", "the same interviewer appears twice");
+				api_reply_invalid(rq, errors);
+				return false;
+			}
+	}
+	in->interviewers = iv;
+	in->ninterviewers = (int)n;
+	return true;
+}
+
+static void
+reply_round(struct api_request *rq, int status, json_t *round)
+{
+	const char *id = json_string_value(json_object_get(round, "id"));
+	api_set_etag(rq, (int)json_integer_value(json_object_get(round, "version")));
+	if (status == 201)
+		api_set_location(rq, arena_printf(rq->arena, "/v1/rounds/%s", id));
+	api_reply_json(rq, status, round);
+}
+
+/* POST /v1/loops/{id}/rounds */
+void
+api_rounds_create(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, round_spec))
+		return;
+	json_t *required = json_object_get(rq->json, "required");
+	struct db_round_in in = {.kind = spec_str(rq->json, "kind"),
+				 .rubric_key = spec_str(rq->json, "rubric_key"),
+				 .rubric_version = (int)spec_int(rq->json, "rubric_version", 0),
+				 .starts_at = spec_str(rq->json, "starts_at"),
+				 .ends_at = spec_str(rq->json, "ends_at"),
+				 .location = spec_str(rq->json, "location"),
+				 .required = !required || json_is_true(required)};
+	if (!times_or_reply(rq, in.starts_at, in.ends_at) || !interviewers_or_reply(rq, &in))
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_round_create(rq->db, rq->arena, &ctx, api_param(rq, 0), &in, &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, st == DB_NONE ? "loop" : "round");
+	reply_round(rq, 201, out);
+}
+
+/* GET /v1/loops/{id}/rounds */
+void
+api_rounds_list(struct api_request *rq)
+{
+	struct db_viewer v;
+	api_viewer(rq, &v);
+	json_t *out;
+	enum db_status st = db_round_list(rq->db, rq->arena, &v, api_param(rq, 0), &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "loop");
+	api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
+}
+
+/* GET /v1/rounds/{id} */
+void
+api_rounds_get(struct api_request *rq)
+{
+	struct db_viewer v;
+	api_viewer(rq, &v);
+	json_t *out;
+	enum db_status st = db_round_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "round");
+	reply_round(rq, 200, out);
+}
+
+/* PATCH /v1/rounds/{id}: reschedule, move, or record completed/no_show. */
+void
+api_rounds_patch(struct api_request *rq)
+{
+	int version;
+	if (!api_parse_or_reply(rq, round_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+		return;
+	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
+				 .ends_at = spec_str(rq->json, "ends_at"),
+				 .location = spec_str(rq->json, "location"),
+				 .status = spec_str(rq->json, "status")};
+	in.set = (in.starts_at || in.ends_at ? ROUND_TIMES : 0) |
+		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0);
+	if (!times_or_reply(rq, in.starts_at, in.ends_at))
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_round_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version, &in,
+					    &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "round");
+	reply_round(rq, 200, out);
+}
+
+/* POST /v1/rounds/{id}/cancel */
+void
+api_rounds_cancel(struct api_request *rq)
+{
+	if (rq->json && !api_parse_or_reply(rq, cancel_spec))
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_round_cancel(rq->db, rq->arena, &ctx, api_param(rq, 0),
+					    rq->json ? spec_str(rq->json, "reason") : NULL, &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "round");
+	reply_round(rq, 200, out);
+}
+
+/* PUT /v1/rounds/{id}/interviewers/{user_id}: book or change role. */
+void
+api_rounds_put_interviewer(struct api_request *rq)
+{
+	if (!api_parse_or_reply(rq, booking_spec))
+		return;
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	json_t *out;
+	enum db_status st = db_round_put_interviewer(rq->db, rq->arena, &ctx, api_param(rq, 0),
+						     api_param(rq, 1), spec_str(rq->json, "role"),
+						     &out, &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, "round");
+	reply_round(rq, 200, out);
+}
+
+/* DELETE /v1/rounds/{id}/interviewers/{user_id} */
+void
+api_rounds_delete_interviewer(struct api_request *rq)
+{
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	enum db_status st = db_round_remove_interviewer(rq->db, rq->arena, &ctx, api_param(rq, 0),
+							api_param(rq, 1), &why);
+	if (st != DB_OK)
+		return api_reply_refusal(rq, st, &why, st == DB_NONE ? "booking" : "round");
+	api_reply_empty(rq, 204);
+}

@@ -1,0 +1,105 @@
+/* The caller's schedule, calendar feed rows and feed tokens. */
+#include "db/internal.h"
+#include "db/scheduling.h"
+
+static struct db_stmt my_rounds = {"my_rounds",
+	"SELECT coalesce(json_agg(json_build_object('round', round_json(r),"
+	"  'role', ri.role, 'position', l.position,"
+	"  'candidate', json_build_object('id', c.id, 'name', c.name))"
+	"  ORDER BY r.starts_at, r.id), '[]'::json)"
+	" FROM round_interviewers ri"
+	" JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id"
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	" WHERE ri.org_id = $1 AND ri.user_id = $2 AND r.status <> 'cancelled'"
+	" AND r.starts_at IS NOT NULL"
+	" AND r.ends_at > coalesce($3::timestamptz, now() - interval '1 day')"
+	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')"};
+
+enum db_status
+db_my_rounds(struct db *db, struct arena *a, const char *org_id, const char *user_id,
+	     const char *from, const char *to, json_t **out)
+{
+	const char *p[] = {org_id, user_id, from, to};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &my_rounds, 4, p, &r);
+	if (st == DB_OK) {
+		*out = db_json(r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}
+
+/* Rounds of the last 90 days and all later ones, cancelled ones included
+ * so calendar apps remove them. */
+static struct db_stmt calendar_rows = {"calendar_rows",
+	"SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind,"
+	"  'starts_at', r.starts_at, 'ends_at', r.ends_at, 'location', r.location,"
+	"  'status', r.status, 'sequence', r.sequence, 'stamp', r.updated_at,"
+	"  'candidate', c.name, 'position', l.position, 'role', ri.role)"
+	"  ORDER BY r.starts_at, r.id), '[]'::json)"
+	" FROM round_interviewers ri"
+	" JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id"
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	" WHERE ri.org_id = $1 AND ri.user_id = $2 AND r.starts_at IS NOT NULL"
+	" AND r.ends_at > now() - interval '90 days'"};
+
+enum db_status
+db_calendar_rounds(struct db *db, struct arena *a, const char *org_id, const char *user_id,
+		   json_t **out)
+{
+	const char *p[] = {org_id, user_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &calendar_rows, 2, p, &r);
+	if (st == DB_OK) {
+		*out = db_json(r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}
+
+static struct db_stmt token_set = {"calendar_token_set",
+	"UPDATE users SET calendar_token_hash = $3 WHERE org_id = $1 AND id = $2"};
+
+struct token_args {
+	const struct audit_ctx *ctx;
+	const char *hash;
+};
+
+static enum db_status
+token_tx(struct db *db, void *p)
+{
+	struct token_args *t = p;
+	const char *params[] = {t->ctx->org_id, t->ctx->actor_id, t->hash};
+	enum db_status st = db_run_status(db, &token_set, 3, params, NULL);
+	if (st != DB_OK)
+		return st;
+	return db_audit_append(db, t->ctx, "user.calendar_token_rotated", "user", t->ctx->actor_id,
+			       NULL);
+}
+
+enum db_status
+db_calendar_token_set(struct db *db, const struct audit_ctx *ctx, const char *token_hash)
+{
+	struct token_args t = {ctx, token_hash};
+	return db_tx(db, token_tx, &t);
+}
+
+static struct db_stmt token_user = {"calendar_token_user",
+	"SELECT org_id, id FROM users WHERE calendar_token_hash = $1 AND NOT disabled"};
+
+enum db_status
+db_calendar_token_user(struct db *db, struct arena *a, const char *token_hash, char **org_id,
+		       char **user_id)
+{
+	const char *p[] = {token_hash};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &token_user, 1, p, &r);
+	if (st == DB_OK) {
+		*org_id = db_str(a, r, 0, 0);
+		*user_id = db_str(a, r, 0, 1);
+		PQclear(r);
+	}
+	return st;
+}

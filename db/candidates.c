@@ -1,0 +1,279 @@
+/* Candidates: create, read (by reach), search, update, erase. */
+#include <string.h>
+#include "db/internal.h"
+#include "db/scheduling.h"
+
+/* Rows reachable by a viewer ($2 user, $3 reach) of org $1, as c. */
+#define CANDIDATE_REACH \
+	"($3::int & 1 = 1 OR EXISTS (SELECT 1 FROM loops l WHERE l.org_id = c.org_id" \
+	" AND l.candidate_id = c.id AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)))"
+
+/* Audit changes for a candidate: PII fields by name only. */
+static json_t *
+candidate_changes(const struct db_candidate_in *in, unsigned set)
+{
+	json_t *ch = json_object();
+	static const struct { unsigned bit; const char *name; bool pii; } fields[] = {
+		{CAND_NAME, "name", true}, {CAND_EMAIL, "email", true}, {CAND_PHONE, "phone", true},
+		{CAND_SOURCE, "source", false}, {CAND_NOTES, "notes", true},
+	};
+	const char *values[] = {in->name, in->email, in->phone, in->source, in->notes};
+	for (size_t i = 0; i < 5; i++) {
+		if (!(set & fields[i].bit))
+			continue;
+		json_object_set_new(ch, fields[i].name,
+				    fields[i].pii ? json_string(AUDIT_REDACTED)
+						  : values[i] ? json_string(values[i]) : json_null());
+	}
+	return ch;
+}
+
+static struct db_stmt find_email = {"candidate_find_email",
+	"SELECT id FROM candidates WHERE org_id = $1 AND lower(email) = lower($2)"
+	" AND erased_at IS NULL"};
+
+/* After a unique violation: the id of the candidate holding email. */
+static void
+duplicate_of(struct db *db, struct arena *a, const char *org_id, const char *email, char **dup)
+{
+	const char *p[] = {org_id, email};
+	PGresult *r;
+	*dup = NULL;
+	if (db_run_status(db, &find_email, 2, p, &r) == DB_OK) {
+		*dup = db_str(a, r, 0, 0);
+		PQclear(r);
+	}
+}
+
+struct cand_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	const struct db_candidate_in *in;
+	const char *id;
+	int if_version;
+	json_t **out;
+};
+
+static struct db_stmt cand_insert = {"candidate_insert",
+	"WITH c AS (INSERT INTO candidates (org_id, name, email, phone, source, notes)"
+	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
+	" SELECT c.id, candidate_json(c, false) FROM c"};
+
+static enum db_status
+create_tx(struct db *db, void *p)
+{
+	struct cand_args *c = p;
+	const char *params[] = {c->ctx->org_id, c->in->name, c->in->email, c->in->phone,
+				c->in->source, c->in->notes};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &cand_insert, 6, params, &r);
+	if (st != DB_OK)
+		return st;
+	char *id = db_str(c->a, r, 0, 0);
+	*c->out = db_json(r, 0, 1);
+	PQclear(r);
+	json_t *ch = candidate_changes(c->in, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_SOURCE |
+					       CAND_NOTES);
+	st = db_audit_append(db, c->ctx, "candidate.created", "candidate", id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+		    const struct db_candidate_in *in, json_t **out, char **dup_id)
+{
+	struct cand_args c = {a, ctx, in, NULL, 0, out};
+	*out = NULL;
+	enum db_status st = db_tx(db, create_tx, &c);
+	if (st != DB_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	if (st == DB_CONFLICT)
+		duplicate_of(db, a, ctx->org_id, in->email, dup_id);
+	return st;
+}
+
+static struct db_stmt cand_get = {"candidate_get",
+	"SELECT candidate_json(c, NOT ($3::int & 3 > 0 AND ($3::int & 1 = 1 OR EXISTS ("
+	"  SELECT 1 FROM loops l WHERE l.org_id = c.org_id AND l.candidate_id = c.id"
+	"  AND l.hiring_manager_id = $2))))"
+	" FROM candidates c WHERE c.org_id = $1 AND c.id = $4 AND " CANDIDATE_REACH};
+
+enum db_status
+db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
+		 json_t **out)
+{
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &cand_get, 4, p, &r);
+	if (st == DB_OK) {
+		*out = db_json(r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}
+
+static struct db_stmt cand_list = {"candidate_list",
+	"SELECT candidate_json(c, NOT ($3::int & 3 > 0)), " DB_TS("c.created_at") ", c.id"
+	" FROM candidates c WHERE c.org_id = $1 AND " CANDIDATE_REACH
+	" AND ($4::text IS NULL OR (c.erased_at IS NULL AND"
+	"  ((lower(c.name) COLLATE \"C\" >= $4 AND lower(c.name) COLLATE \"C\" < $5)"
+	"   OR (lower(c.email) COLLATE \"C\" >= $4 AND lower(c.email) COLLATE \"C\" < $5))))"
+	" AND ($6::timestamptz IS NULL OR (c.created_at, c.id) > ($6::timestamptz, $7::uuid))"
+	" ORDER BY c.created_at, c.id LIMIT $8"};
+
+/* The smallest string greater than every string starting with prefix. */
+static char *
+prefix_end(struct arena *a, const char *prefix)
+{
+	char *end = arena_strdup(a, prefix);
+	size_t n = strlen(end);
+	while (n > 0 && (unsigned char)end[n - 1] == 0xff)
+		end[--n] = '\0';
+	if (n > 0)
+		end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
+	return end;
+}
+
+static char *
+ascii_lower(struct arena *a, const char *s)
+{
+	char *l = arena_strdup(a, s);
+	for (char *p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return l;
+}
+
+void
+db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out)
+{
+	out->data = json_array();
+	out->n = PQntuples(r);
+	out->created = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
+	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
+	for (int i = 0; i < out->n; i++) {
+		json_array_append_new(out->data, db_json(r, i, 0));
+		out->created[i] = db_str(a, r, i, 1);
+		out->ids[i] = db_str(a, r, i, 2);
+	}
+}
+
+enum db_status
+db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *q,
+		  const struct db_list *page, struct db_rows *out)
+{
+	char *lq = q && *q ? ascii_lower(a, q) : NULL;
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), lq,
+			   lq ? prefix_end(a, lq) : NULL, page->after_created, page->after_id,
+			   arena_printf(a, "%d", page->limit)};
+	PGresult *r = db_run(db, &cand_list, 8, p);
+	if (!r)
+		return db->status;
+	db_rows_collect(a, r, out);
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt cand_lock = {"candidate_lock",
+	"SELECT version, erased_at IS NOT NULL FROM candidates WHERE org_id = $1 AND id = $2"
+	" FOR UPDATE"};
+static struct db_stmt cand_update = {"candidate_update",
+	"WITH c AS (UPDATE candidates SET"
+	" name = CASE WHEN $3::int & 1 = 1 THEN $4 ELSE name END,"
+	" email = CASE WHEN $3::int & 2 = 2 THEN $5 ELSE email END,"
+	" phone = CASE WHEN $3::int & 4 = 4 THEN $6 ELSE phone END,"
+	" source = CASE WHEN $3::int & 8 = 8 THEN $7 ELSE source END,"
+	" notes = CASE WHEN $3::int & 16 = 16 THEN $8 ELSE notes END,"
+	" version = version + 1, updated_at = now()"
+	" WHERE org_id = $1 AND id = $2 RETURNING *) SELECT candidate_json(c, false) FROM c"};
+
+/* Locks a candidate: DB_NONE, DB_STALE, DB_STATE (erased) or DB_OK. */
+static enum db_status
+lock_candidate(struct db *db, const char *org_id, const char *id, int if_version)
+{
+	const char *p[] = {org_id, id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &cand_lock, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	int version = (int)db_int(r, 0, 0);
+	bool erased = db_bool(r, 0, 1);
+	PQclear(r);
+	if (erased)
+		return DB_STATE;
+	return if_version && if_version != version ? DB_STALE : DB_OK;
+}
+
+static enum db_status
+update_tx(struct db *db, void *p)
+{
+	struct cand_args c = *(struct cand_args *)p;
+	enum db_status st = lock_candidate(db, c.ctx->org_id, c.id, c.if_version);
+	if (st != DB_OK)
+		return st;
+	const char *params[] = {c.ctx->org_id, c.id, arena_printf(c.a, "%u", c.in->set),
+				c.in->name, c.in->email, c.in->phone, c.in->source, c.in->notes};
+	PGresult *r;
+	if ((st = db_run_status(db, &cand_update, 8, params, &r)) != DB_OK)
+		return st;
+	*c.out = db_json(r, 0, 0);
+	PQclear(r);
+	json_t *ch = candidate_changes(c.in, c.in->set);
+	st = db_audit_append(db, c.ctx, "candidate.updated", "candidate", c.id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_candidate_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
+		    int if_version, const struct db_candidate_in *in, json_t **out, char **dup_id)
+{
+	struct cand_args c = {a, ctx, in, id, if_version, out};
+	*out = NULL;
+	enum db_status st = db_tx(db, update_tx, &c);
+	if (st != DB_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	if (st == DB_CONFLICT && in->email)
+		duplicate_of(db, a, ctx->org_id, in->email, dup_id);
+	return st;
+}
+
+static struct db_stmt cand_erase = {"candidate_erase",
+	"UPDATE candidates SET name = 'Erased candidate', email = NULL, phone = NULL,"
+	" source = NULL, notes = NULL, erased_at = now(), version = version + 1, updated_at = now()"
+	" WHERE org_id = $1 AND id = $2"};
+/* Stored idempotent replies may quote the candidate: they go too. */
+static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
+	"DELETE FROM idempotency_keys WHERE org_id = $1 AND body LIKE '%' || $2 || '%'"};
+
+static enum db_status
+erase_tx(struct db *db, void *p)
+{
+	struct cand_args *c = p;
+	enum db_status st = lock_candidate(db, c->ctx->org_id, c->id, 0);
+	if (st != DB_OK)
+		return st;
+	const char *params[] = {c->ctx->org_id, c->id};
+	if ((st = db_run_status(db, &cand_erase, 2, params, NULL)) != DB_OK)
+		return st;
+	if ((st = db_run_status(db, &cand_erase_replies, 2, params, NULL)) < DB_NONE)
+		return st;
+	struct db_candidate_in none = {0};
+	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);
+	json_object_set_new(ch, "source", json_null());
+	st = db_audit_append(db, c->ctx, "candidate.erased", "candidate", c->id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_candidate_erase(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id)
+{
+	struct cand_args c = {a, ctx, NULL, id, 0, NULL};
+	return db_tx(db, erase_tx, &c);
+}

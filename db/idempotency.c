@@ -1,0 +1,79 @@
+/* Idempotency keys: an advisory lock per key tells an in-flight duplicate
+ * from a replay without waiting on the first request's transaction. */
+#include <stdio.h>
+#include "db/idempotency.h"
+#include "db/internal.h"
+
+static struct db_stmt claim = {"idem_claim",
+	"SELECT pg_try_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 7))"};
+static struct db_stmt stored = {"idem_stored",
+	"SELECT request_hash, status, content_type, headers, body FROM idempotency_keys"
+	" WHERE org_id = $1 AND caller_id = $2 AND key = $3"
+	" AND created_at > now() - interval '24 hours'"};
+static struct db_stmt store = {"idem_store",
+	"INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,"
+	" headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	" ON CONFLICT (org_id, caller_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+	" status = EXCLUDED.status, content_type = EXCLUDED.content_type,"
+	" headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()"};
+static struct db_stmt expire = {"idem_expire",
+	"DELETE FROM idempotency_keys WHERE org_id = $1 AND caller_id = $2"
+	" AND created_at < now() - interval '24 hours'"};
+
+static enum db_status
+close_tx(struct db *db, enum db_status st)
+{
+	db_simple(db, "ROLLBACK");
+	db->in_tx = false;
+	return st;
+}
+
+enum db_status
+db_idem_begin(struct db *db, struct arena *a, const char *org_id, const char *caller_id,
+	      const char *key, struct db_idem_reply *out)
+{
+	enum db_status st = db_simple(db, "BEGIN");
+	if (st != DB_OK)
+		return st;
+	db->in_tx = true;
+	const char *p[] = {org_id, caller_id, key};
+	PGresult *r;
+	if ((st = db_run_status(db, &claim, 3, p, &r)) != DB_OK)
+		return close_tx(db, st);
+	bool mine = db_bool(r, 0, 0);
+	PQclear(r);
+	if (!mine)
+		return close_tx(db, DB_CONFLICT);
+	st = db_run_status(db, &stored, 3, p, &r);
+	if (st == DB_NONE)
+		return DB_NONE;		/* the work goes on inside this transaction */
+	if (st != DB_OK)
+		return close_tx(db, st);
+	out->request_hash = db_str(a, r, 0, 0);
+	out->status = (int)db_int(r, 0, 1);
+	out->content_type = db_str(a, r, 0, 2);
+	out->headers = db_str(a, r, 0, 3);
+	out->body = db_str(a, r, 0, 4);
+	PQclear(r);
+	return close_tx(db, DB_OK);
+}
+
+enum db_status
+db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char *key,
+	    const struct db_idem_reply *reply, bool commit)
+{
+	if (!commit || !db->conn)
+		return close_tx(db, DB_OK);
+	char status[16];
+	snprintf(status, sizeof status, "%d", reply->status);
+	const char *p[] = {org_id, caller_id, key, reply->request_hash, status, reply->content_type,
+			   reply->headers, reply->body};
+	enum db_status st = db_run_status(db, &store, 8, p, NULL);
+	if (st == DB_OK)
+		st = db_run_status(db, &expire, 2, p, NULL);
+	if (st != DB_OK && st != DB_NONE)
+		return close_tx(db, st);
+	st = db_simple(db, "COMMIT");
+	db->in_tx = false;
+	return st;
+}

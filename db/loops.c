@@ -1,0 +1,351 @@
+/* Loops: create (with planned rounds), read by reach, list, update, cancel. */
+#include <stdio.h>
+#include <string.h>
+#include "db/internal.h"
+#include "db/rubrics.h"
+#include "db/scheduling.h"
+
+static void
+refuse_field(struct db_refusal *why, struct arena *a, const char *field, const char *code,
+	     const char *detail)
+{
+	why->field = arena_strdup(a, field);
+	why->code = code;
+	why->detail = arena_strdup(a, detail);
+}
+
+static struct db_stmt user_roles = {"loop_user_roles",
+	"SELECT array_to_string(roles, ' ') FROM users WHERE org_id = $1 AND id = $2"
+	" AND NOT disabled"};
+
+/* True when user exists, is enabled and holds one of the roles (space list). */
+static enum db_status
+user_has_role(struct db *db, const char *org_id, const char *user_id, const char *const *roles)
+{
+	const char *p[] = {org_id, user_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &user_roles, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	char have[128];
+	snprintf(have, sizeof have, " %s ", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	for (; *roles; roles++) {
+		char want[40];
+		snprintf(want, sizeof want, " %s ", *roles);
+		if (strstr(have, want))
+			return DB_OK;
+	}
+	return DB_NONE;
+}
+
+static struct db_stmt candidate_live = {"loop_candidate_live",
+	"SELECT 1 FROM candidates WHERE org_id = $1 AND id = $2 AND erased_at IS NULL"};
+
+/* Checks the people a loop names; DB_INVALID with why filled when wrong. */
+static enum db_status
+check_people(struct db *db, struct arena *a, const char *org_id, const struct db_loop_in *in,
+	     unsigned set, struct db_refusal *why)
+{
+	static const char *const recruiters[] = {"recruiter", "admin", NULL};
+	static const char *const managers[] = {"hiring_manager", NULL};
+	enum db_status st;
+	if (in->candidate_id) {
+		const char *p[] = {org_id, in->candidate_id};
+		if ((st = db_run_status(db, &candidate_live, 2, p, NULL)) == DB_NONE)
+			refuse_field(why, a, "candidate_id", "not_found", "no such candidate (or erased)");
+		if (st != DB_OK)
+			return st == DB_NONE ? DB_INVALID : st;
+	}
+	if ((set & LOOP_RECRUITER) &&
+	    (st = user_has_role(db, org_id, in->recruiter_id, recruiters)) != DB_OK) {
+		if (st == DB_NONE)
+			refuse_field(why, a, "recruiter_id", "role",
+				     "must be an active user with the recruiter or admin role");
+		return st == DB_NONE ? DB_INVALID : st;
+	}
+	if ((set & LOOP_HIRING_MANAGER) &&
+	    (st = user_has_role(db, org_id, in->hiring_manager_id, managers)) != DB_OK) {
+		if (st == DB_NONE)
+			refuse_field(why, a, "hiring_manager_id", "role",
+				     "must be an active user with the hiring_manager role");
+		return st == DB_NONE ? DB_INVALID : st;
+	}
+	return DB_OK;
+}
+
+struct loop_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	const struct db_loop_in *in;
+	const char *id;
+	int if_version;
+	const char *reason;
+	json_t **out;
+	struct db_refusal *why;
+};
+
+static struct db_stmt loop_insert = {"loop_insert",
+	"INSERT INTO loops (org_id, candidate_id, position, recruiter_id, hiring_manager_id, template)"
+	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"};
+static struct db_stmt round_plan_insert = {"loop_round_plan_insert",
+	"INSERT INTO rounds (org_id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,"
+	" status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'unscheduled')"};
+static struct db_stmt loop_render = {"loop_render",
+	"SELECT loop_json(l, true, NULL, false) FROM loops l WHERE org_id = $1 AND id = $2"};
+
+/* Renders loop id in full into *out. */
+static enum db_status
+render(struct db *db, const char *org_id, const char *id, json_t **out)
+{
+	const char *p[] = {org_id, id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &loop_render, 2, p, &r);
+	if (st == DB_OK) {
+		*out = db_json(r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}
+
+/* Adds one unscheduled round of kind (and rubric key) to the new loop. */
+static enum db_status
+plan_round(struct db *db, struct loop_args *l, const char *loop_id, const char *kind,
+	   const char *rubric_key, bool required, const char *field)
+{
+	struct db_rubric_ref ref;
+	enum db_status st = rubric_key
+		? db_rubric_resolve(db, l->a, l->ctx->org_id, rubric_key, 0, &ref)
+		: db_rubric_for_kind(db, l->a, l->ctx->org_id, kind, &ref);
+	if (st == DB_NONE) {
+		refuse_field(l->why, l->a, field, "unknown_kind",
+			     arena_printf(l->a, "no rubric grades rounds of kind %s", kind));
+		return DB_INVALID;
+	}
+	if (st != DB_OK)
+		return st;
+	const char *p[] = {l->ctx->org_id, loop_id, kind, ref.id, ref.key,
+			   arena_printf(l->a, "%d", ref.version), required ? "true" : "false"};
+	return db_run_status(db, &round_plan_insert, 7, p, NULL);
+}
+
+/* Creates the rounds of the template or the plan, unscheduled. */
+static enum db_status
+plan_rounds(struct db *db, struct loop_args *l, const char *loop_id, int *count)
+{
+	enum db_status st = DB_OK;
+	*count = 0;
+	if (l->in->template) {
+		struct db_template_round *rounds;
+		int n;
+		st = db_template_get(db, l->a, l->in->template, &rounds, &n);
+		if (st == DB_NONE)
+			refuse_field(l->why, l->a, "template", "unknown", "no such loop template");
+		if (st != DB_OK)
+			return st == DB_NONE ? DB_INVALID : st;
+		for (int i = 0; i < n && st == DB_OK; i++, ++*count)
+			st = plan_round(db, l, loop_id, rounds[i].kind, rounds[i].rubric_key,
+					rounds[i].required, "template");
+	}
+	for (int i = 0; i < l->in->nplan && st == DB_OK; i++, ++*count)
+		st = plan_round(db, l, loop_id, l->in->plan[i], NULL, true,
+				arena_printf(l->a, "plan[%d]", i));
+	return st;
+}
+
+static enum db_status
+create_tx(struct db *db, void *p)
+{
+	struct loop_args *l = p;
+	const struct db_loop_in *in = l->in;
+	enum db_status st = check_people(db, l->a, l->ctx->org_id, in,
+					 LOOP_RECRUITER | LOOP_HIRING_MANAGER, l->why);
+	if (st != DB_OK)
+		return st;
+	const char *params[] = {l->ctx->org_id, in->candidate_id, in->position, in->recruiter_id,
+				in->hiring_manager_id, in->template};
+	PGresult *r;
+	if ((st = db_run_status(db, &loop_insert, 6, params, &r)) != DB_OK)
+		return st;
+	char *id = db_str(l->a, r, 0, 0);
+	PQclear(r);
+	int rounds;
+	if ((st = plan_rounds(db, l, id, &rounds)) != DB_OK)
+		return st;
+	if ((st = render(db, l->ctx->org_id, id, l->out)) != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:i}", "candidate_id", in->candidate_id,
+			       "position", in->position, "recruiter_id", in->recruiter_id,
+			       "hiring_manager_id", in->hiring_manager_id, "template", in->template,
+			       "rounds_planned", rounds);
+	st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
+	json_decref(ch);
+	return st;
+}
+
+/* Runs fn in a transaction, dropping *out when it fails. */
+static enum db_status
+run(struct db *db, enum db_status (*fn)(struct db *, void *), struct loop_args *l)
+{
+	*l->out = NULL;
+	enum db_status st = db_tx(db, fn, l);
+	if (st != DB_OK) {
+		json_decref(*l->out);
+		*l->out = NULL;
+	}
+	return st;
+}
+
+enum db_status
+db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+	       const struct db_loop_in *in, json_t **out, struct db_refusal *why)
+{
+	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .out = out, .why = why};
+	return run(db, create_tx, &l);
+}
+
+static struct db_stmt loop_get = {"loop_get",
+	"SELECT loop_json(l, true, $2, NOT ($3::int & 1 = 1 OR ($3::int & 2 = 2"
+	" AND l.hiring_manager_id = $2)))"
+	" FROM loops l WHERE l.org_id = $1 AND l.id = $4"
+	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"};
+
+enum db_status
+db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
+	    json_t **out)
+{
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &loop_get, 4, p, &r);
+	if (st == DB_OK) {
+		*out = db_json(r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}
+
+/* $4 status: effective status, so "scheduled" loops whose first round
+ * has begun are listed as in_progress. */
+static struct db_stmt loop_list = {"loop_list",
+	"SELECT loop_json(l, false, $2, true), " DB_TS("l.created_at") ", l.id FROM loops l"
+	" WHERE l.org_id = $1 AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')"
+	"  OR (l.status = 'scheduled' AND loop_effective_status(l.status, l.org_id, l.id) = $4))"
+	" AND ($5::uuid IS NULL OR l.candidate_id = $5)"
+	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)"
+	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
+	" AND ($8::timestamptz IS NULL OR (l.created_at, l.id) > ($8::timestamptz, $9::uuid))"
+	" ORDER BY l.created_at, l.id LIMIT $10"};
+
+enum db_status
+db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
+	     const struct db_loop_filter *f, const struct db_list *page, struct db_rows *out)
+{
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), f->status,
+			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
+			   page->after_created, page->after_id, arena_printf(a, "%d", page->limit)};
+	PGresult *r = db_run(db, &loop_list, 10, p);
+	if (!r)
+		return db->status;
+	db_rows_collect(a, r, out);
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt loop_lock = {"loop_lock",
+	"SELECT version, status FROM loops WHERE org_id = $1 AND id = $2 FOR UPDATE"};
+
+/* Locks a loop that may still change: DB_NONE, DB_STALE, DB_STATE (why->
+ * status set: decided or cancelled) or DB_OK. */
+enum db_status
+db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char *id,
+		  int if_version, struct db_refusal *why)
+{
+	const char *p[] = {org_id, id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &loop_lock, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	int version = (int)db_int(r, 0, 0);
+	why->status = db_str(a, r, 0, 1);
+	PQclear(r);
+	if (if_version && version != if_version)
+		return DB_STALE;
+	return !strcmp(why->status, "decided") || !strcmp(why->status, "cancelled") ? DB_STATE
+										    : DB_OK;
+}
+
+static struct db_stmt loop_update = {"loop_update",
+	"UPDATE loops SET position = coalesce($3, position),"
+	" recruiter_id = coalesce($4::uuid, recruiter_id),"
+	" hiring_manager_id = coalesce($5::uuid, hiring_manager_id),"
+	" version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2"};
+
+static enum db_status
+update_tx(struct db *db, void *p)
+{
+	struct loop_args *l = p;
+	enum db_status st = db_loop_lock_open(db, l->a, l->ctx->org_id, l->id, l->if_version, l->why);
+	if (st == DB_OK)
+		st = check_people(db, l->a, l->ctx->org_id, l->in, l->in->set, l->why);
+	if (st != DB_OK)
+		return st;
+	const char *params[] = {l->ctx->org_id, l->id, l->in->position, l->in->recruiter_id,
+				l->in->hiring_manager_id};
+	if ((st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
+	    (st = render(db, l->ctx->org_id, l->id, l->out)) != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s?, s:s?, s:s?}", "position", l->in->position, "recruiter_id",
+			       l->in->recruiter_id, "hiring_manager_id", l->in->hiring_manager_id);
+	st = db_audit_append(db, l->ctx, "loop.updated", "loop", l->id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_loop_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
+	       int if_version, const struct db_loop_in *in, json_t **out, struct db_refusal *why)
+{
+	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .id = id, .if_version = if_version,
+			      .out = out, .why = why};
+	return run(db, update_tx, &l);
+}
+
+static struct db_stmt loop_cancel = {"loop_cancel",
+	"UPDATE loops SET status = 'cancelled', cancel_reason = $3, version = version + 1,"
+	" updated_at = now() WHERE org_id = $1 AND id = $2"};
+/* A cancelled loop frees its interviewers' calendars. */
+static struct db_stmt loop_cancel_rounds = {"loop_cancel_rounds",
+	"WITH r AS (UPDATE rounds SET status = 'cancelled', sequence = sequence + 1,"
+	"  version = version + 1, updated_at = now()"
+	"  WHERE org_id = $1 AND loop_id = $2 AND status IN ('unscheduled', 'scheduled')"
+	"  RETURNING id)"
+	" UPDATE round_interviewers SET during = NULL"
+	" WHERE org_id = $1 AND round_id IN (SELECT id FROM r)"};
+
+static enum db_status
+cancel_tx(struct db *db, void *p)
+{
+	struct loop_args *l = p;
+	enum db_status st = db_loop_lock_open(db, l->a, l->ctx->org_id, l->id, 0, l->why);
+	if (st != DB_OK)
+		return st;
+	const char *params[] = {l->ctx->org_id, l->id, l->reason};
+	if ((st = db_run_status(db, &loop_cancel, 3, params, NULL)) != DB_OK ||
+	    (st = db_run_status(db, &loop_cancel_rounds, 2, params, NULL)) < DB_NONE ||
+	    (st = render(db, l->ctx->org_id, l->id, l->out)) != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", l->reason);
+	st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
+	       const char *reason, json_t **out, struct db_refusal *why)
+{
+	struct loop_args l = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
+			      .why = why};
+	return run(db, cancel_tx, &l);
+}
