@@ -287,6 +287,7 @@ store_catalog(struct db *db, struct arena *a, const struct catalog *c, char **wh
 	return true;
 }
 
+/* Start-up: validates the catalogue, stores it, or says why not (malloc'd). */
 bool
 api_rubrics_load_catalog(char **why)
 {

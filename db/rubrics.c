@@ -175,6 +175,7 @@ insert_version(struct db *db, struct publish_args *p)
 	return st;
 }
 
+/* The publication: checks the version and kind under a per-key lock, inserts, audits. */
 static enum db_status
 publish_tx(struct db *db, void *arg)
 {

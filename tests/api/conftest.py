@@ -557,3 +557,216 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "OpenAPI contract coverage")
         for line in c.coverage_lines():
             terminalreporter.write_line(line)
+
+
+# -- identity helpers (issue 4) -------------------------------------------------
+
+import contextlib  # noqa: E402  (appended section)
+
+
+def user_with_token(admin, roles=("interviewer",), scope=None):
+    """Creates a user with these roles in admin's organisation and logs in:
+    returns (Principal, access token). With scope, the token asks for it."""
+    p = admin.make_user(roles=roles)
+    if scope is None:
+        return p, p.token
+    return p, p.login(scope=scope)["access_token"]
+
+
+@pytest.fixture(scope="module")
+def org_admin(loopd):
+    """The admin of an organisation of this test module's own (bootstrapped
+    on the shared loopd): use it where a module's state (users, audit chain,
+    throttles) must not mix with other modules'."""
+    return loopd.bootstrap()
+
+
+@pytest.fixture
+def new_org(loopd):
+    """A factory of fresh organisations on the shared loopd:
+    new_org(org=None, email=None) -> Admin."""
+    return loopd.bootstrap
+
+
+def forget_login_failures(conn, key=None):
+    """Ages failed-login counters (all, or one key such as
+    "acct:<org>:<email>" or "addr:127.0.0.1") past the 15-minute window, as
+    the owner, so throttling of one test cannot spill into the next: every
+    test's failed logins from 127.0.0.1 count toward the per-address limit."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE login_failures SET failed_at = failed_at - interval '16 minutes'"
+                    " WHERE %s::text IS NULL OR key = %s", (key, key))
+
+
+# -- audit helpers (issue 3) ----------------------------------------------------
+
+AUDIT_COLUMNS = ("seq", "occurred_at", "actor_type", "actor_id", "action", "entity_type",
+                 "entity_id", "request_id", "source", "changes", "prev_hash", "hash")
+
+
+def _org_id(org):
+    return org if isinstance(org, str) else org.org_id
+
+
+def audit_rows(conn, org, after_seq=0):
+    """The organisation's audit events with seq > after_seq, read as the
+    owner, in seq order: dicts with the API's field names (changes parsed,
+    occurred_at as the API formats it)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_type, actor_id::text, action,"
+            " entity_type, entity_id, request_id, source, changes, prev_hash, hash"
+            " FROM audit_events WHERE org_id = %s AND seq > %s ORDER BY seq",
+            (_org_id(org), after_seq))
+        rows = [dict(zip(AUDIT_COLUMNS, r)) for r in cur.fetchall()]
+    for r in rows:
+        r["changes"] = json.loads(r["changes"])
+    return rows
+
+
+def audit_head(conn, org):
+    """(seq, hash) of the organisation's last event; (0, None) without one."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT seq, hash FROM audit_events WHERE org_id = %s ORDER BY seq DESC"
+                    " LIMIT 1", (_org_id(org),))
+        row = cur.fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+class AuditWatch:
+    """What one `audited` block saw. Inside the block set .response (the
+    response of the audited request; `audited.request` does it) and, when
+    the entity id is only known from the response, .entity_id. After the
+    block: .events (all new events of the org) and .event (the expected one)."""
+
+    def __init__(self):
+        self.response = None
+        self.entity_id = None
+        self.events = []
+        self.event = None
+
+
+class Audited:
+    """Counts an organisation's audit events around a request (issue 3:
+    "each mutating endpoint writes exactly one event, in the same
+    transaction"). Use it around EVERY black-box request that mutates, so
+    later endpoints are covered by default:
+
+        def test_create_loop(admin, audited):
+            api = admin.api                     # get tokens BEFORE the block:
+            with audited(admin, "loop.created", entity_type="loop") as w:
+                w.response = r = api.post("/v1/loops", json=body)
+                assert r.status_code == 201
+                w.entity_id = r.json()["id"]
+            assert w.event["changes"]["position"] == body["position"]
+
+        # or in one call (asserts the status, returns (response, event)):
+        r, ev = audited.request(admin.api, "POST", "/v1/loops", org=admin,
+                                action="loop.created", entity_type="loop",
+                                entity_id=lambda r: r.json()["id"], status=201, json=body)
+
+        # a refused request (4xx) must write no change event:
+        with audited.none(admin):
+            r = admin.api.post("/v1/loops", json={})
+            assert r.status_code == 422
+
+    `audited(org, action, entity_type=None, entity_id=None, count=1,
+    actor_id=None, ignore=())` asserts that exactly `count` events were
+    appended to org's chain during the block, all with `action`, and (when
+    given) `entity_type`, `entity_id` (a string, or a function of
+    .response) and `actor_id`; that each carries the response's
+    X-Request-Id (proof it was written by that request); and that the
+    chain continues from the previous head. `ignore` lists actions to leave
+    out of the count (e.g. "login.succeeded" when a lazy login happens in
+    the block: better take `principal.token` before it).
+
+    `audited.none(org, allow=("access.denied",))` asserts that no event
+    other than the allowed actions was appended (a 403 writes
+    `access.denied`, which is not a change event).
+
+    org is an org id or anything with .org_id (Admin, Principal). The
+    `audited` fixture watches the shared loopd; for another server use
+    Audited(server)."""
+
+    def __init__(self, server):
+        self.server = server
+        self._conn = None
+
+    @property
+    def conn(self):
+        if self._conn is None or self._conn.closed:
+            self._conn = self.server.db()
+        return self._conn
+
+    def close(self):
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def __call__(self, org, action, entity_type=None, entity_id=None, count=1, actor_id=None,
+                 ignore=()):
+        org_id = _org_id(org)
+        before_seq, before_hash = audit_head(self.conn, org_id)
+        w = AuditWatch()
+        yield w
+        w.events = audit_rows(self.conn, org_id, before_seq)
+        if w.events and before_hash is not None:
+            assert w.events[0]["prev_hash"] == before_hash, (
+                "the new event does not continue the chain from the previous head")
+        counted = [e for e in w.events if e["action"] not in ignore]
+        summary = [(e["seq"], e["action"], e["entity_type"], e["entity_id"]) for e in w.events]
+        status = w.response.status_code if w.response is not None else None
+        assert len(counted) == count, (
+            f"expected exactly {count} audit event(s) {action!r} in org {org_id}"
+            f" (response status {status}), got {len(counted)}: {summary}")
+        want_entity = w.entity_id
+        if want_entity is None and entity_id is not None:
+            want_entity = entity_id(w.response) if callable(entity_id) else entity_id
+        rid = w.response.headers.get("X-Request-Id") if w.response is not None else None
+        for e in counted:
+            assert e["action"] == action, f"expected action {action!r}, got {summary}"
+            if entity_type is not None:
+                assert e["entity_type"] == entity_type, (
+                    f"expected entity_type {entity_type!r}, got {summary}")
+            if want_entity is not None:
+                assert e["entity_id"] == want_entity, (
+                    f"expected entity_id {want_entity!r}, got {summary}")
+            if actor_id is not None:
+                assert e["actor_id"] == actor_id, f"expected actor {actor_id}, got {e}"
+            if rid is not None:
+                assert e["request_id"] == rid, (
+                    f"event {e['seq']} has request_id {e['request_id']!r}, the response "
+                    f"X-Request-Id is {rid!r}")
+        w.event = counted[0] if counted else None
+
+    @contextlib.contextmanager
+    def none(self, org, allow=("access.denied",)):
+        org_id = _org_id(org)
+        before_seq, _ = audit_head(self.conn, org_id)
+        w = AuditWatch()
+        yield w
+        w.events = audit_rows(self.conn, org_id, before_seq)
+        bad = [(e["seq"], e["action"], e["entity_type"], e["entity_id"]) for e in w.events
+               if e["action"] not in allow]
+        assert not bad, f"a refused request wrote audit events in org {org_id}: {bad}"
+
+    def request(self, api, method, path, *, org, action, entity_type=None, entity_id=None,
+                status=None, actor_id=None, **kw):
+        """Sends one request through api inside audited(...); asserts the
+        status when given; returns (response, event)."""
+        with self(org, action, entity_type=entity_type, entity_id=entity_id,
+                  actor_id=actor_id) as w:
+            w.response = r = api.request(method, path, **kw)
+            if status is not None:
+                assert r.status_code == status, (
+                    f"{method} {path}: expected {status}, got {r.status_code}: {r.text[:500]}")
+        return r, w.event
+
+
+@pytest.fixture
+def audited(loopd):
+    """An Audited watching the shared loopd (see Audited for how to use it)."""
+    a = Audited(loopd)
+    yield a
+    a.close()

@@ -9,6 +9,7 @@ import copy
 import json
 from urllib.parse import urlsplit
 
+import psycopg2
 import pytest
 
 CATALOGUE = {"recruiter_screen", "phone_screen_coding", "system_design", "coding_deep_dive",
@@ -291,6 +292,24 @@ def test_body_that_is_no_object_is_400(publisher, body):
     r = publisher.api.post("/v1/rubrics/system_design/versions", data=body,
                            headers={"Content-Type": "application/json"})
     assert r.status_code == 400, r.text
+
+
+def test_publish_needs_a_json_body(publisher):
+    r = publisher.api.post("/v1/rubrics/system_design/versions", data="x",
+                           headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415, r.text
+    r = publisher.api.get("/v1/rubrics/system_design/versions")
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+
+
+def test_the_application_role_cannot_change_a_version(db):
+    with db.cursor() as cur:
+        for sql in ("UPDATE rubrics SET title = 'x'", "DELETE FROM rubrics"):
+            cur.execute("SET ROLE loopd_app")
+            with pytest.raises(psycopg2.Error) as e:
+                cur.execute(sql)
+            assert e.value.pgcode == "42501", sql   # insufficient_privilege
+            cur.execute("RESET ROLE")
 
 
 def test_publishing_needs_rubrics_write(interviewer, system_design, api):
