@@ -360,6 +360,36 @@ grant_client_credentials(struct api_request *rq, struct client_auth *c)
 	complete_login(rq, &t);
 }
 
+/* What a refresh token's family and its user's current roles allow. */
+static unsigned
+refresh_allowed(struct api_request *rq, const struct db_refresh *fam, const struct db_user *u)
+{
+	unsigned roles = 0, family = 0;
+	char *bad;
+	auth_roles_parse(rq->arena, u && u->roles ? u->roles : "", &roles, &bad);
+	auth_scope_parse(rq->arena, fam->scopes, &family, &bad);
+	return fam->user_id ? family & auth_scopes_for_roles(roles) : family;
+}
+
+/* Refuses a refresh whose requested scope cannot be granted before the
+ * token is spent (so a bad request does not cost the client its session). */
+static bool
+refresh_scope_ok_or_reply(struct api_request *rq, const char *token, const char *scope)
+{
+	if (!scope)
+		return true;
+	struct db_refresh fam;
+	struct db_user u = {0};
+	char *expires;
+	unsigned granted;
+	if (db_refresh_peek(rq->db, rq->arena, crypto_sha256_hex(rq->arena, token, strlen(token)),
+			    &fam, &expires) != DB_OK)
+		return true;	/* unknown or used: the exchange says so (and detects reuse) */
+	if (fam.user_id && db_user_get(rq->db, rq->arena, fam.org_id, fam.user_id, &u) != DB_OK)
+		return true;
+	return grant_scopes_or_reply(rq, scope, refresh_allowed(rq, &fam, &u), &granted);
+}
+
 static void
 grant_refresh(struct api_request *rq, struct client_auth *c)
 {
@@ -374,6 +404,8 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 		oauth_error(rq, 400, "unauthorized_client", "this client may not refresh tokens");
 		return;
 	}
+	if (!refresh_scope_ok_or_reply(rq, token, scope))
+		return;
 	char *next = crypto_token(rq->arena, 32);
 	struct db_refresh fam;
 	struct db_user u;
@@ -393,12 +425,10 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 		api_reply_db(rq, st, "refresh token");
 		return;
 	}
-	unsigned roles = 0, family = 0, granted;
+	unsigned roles = 0, granted;
 	char *bad;
 	auth_roles_parse(rq->arena, u.roles ? u.roles : "", &roles, &bad);
-	auth_scope_parse(rq->arena, fam.scopes, &family, &bad);
-	unsigned allowed = u.id ? family & auth_scopes_for_roles(roles) : family;
-	if (!grant_scopes_or_reply(rq, scope, allowed, &granted))
+	if (!grant_scopes_or_reply(rq, scope, refresh_allowed(rq, &fam, &u), &granted))
 		return;
 	struct issued t = {fam.org_id, u.id ? u.id : c->client.id, c->client.id, u.id, fam.family_id,
 			   roles, granted, true};

@@ -33,6 +33,8 @@ struct embedded {
 	gid_t run_gid;
 };
 
+static char *failf(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static char *
 failf(char **why, const char *fmt, ...)
 {
