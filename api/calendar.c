@@ -180,6 +180,8 @@ api_me_calendar_token(struct api_request *rq)
 	const char *base = *config.public_url ? config.public_url
 					      : arena_printf(rq->arena, "http://%s", config.listen);
 	char *path = arena_printf(rq->arena, "/v1/calendar-feeds/%s", token);
+	rq->secret_members[0] = "token";
+	rq->secret_members[1] = "url";
 	api_reply_json(rq, 201, json_pack("{s:s, s:s}", "token", token, "url",
 					  arena_printf(rq->arena, "%s%s", base, path)));
 }

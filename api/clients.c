@@ -86,6 +86,7 @@ api_clients_create(struct api_request *rq)
 		return api_reply_db(rq, st, "client");
 	json_t *body = client_json(&out);
 	json_object_set_new(body, "client_secret", json_string(secret));
+	rq->secret_members[0] = "client_secret";
 	api_set_location(rq, arena_printf(rq->arena, "/v1/clients/%s", out.id));
 	api_reply_json(rq, 201, body);
 }

@@ -70,6 +70,9 @@ struct api_request {
 	void *conn;		/* server-private */
 	int64_t started_us;
 	bool body_too_large;
+	/* Top-level members of the reply that hold a secret shown once: an
+	 * idempotent replay gets them as null (they are never stored). */
+	const char *secret_members[3];
 };
 
 /* Path parameter i ({id} segments are already checked to be UUIDs). */

@@ -62,6 +62,23 @@ api_idempotency_begin(struct api_request *rq, const char **key)
 	return false;
 }
 
+/* The reply as stored: members holding a secret shown once become null. */
+static const char *
+stored_body(struct api_request *rq)
+{
+	const char *body = arena_strndup(rq->arena, rq->resp.body, rq->resp.len);
+	if (!rq->secret_members[0])
+		return body;
+	json_t *doc = api_own(rq, json_loads(body, 0, NULL));
+	for (int i = 0; i < 3 && rq->secret_members[i]; i++)
+		if (json_object_get(doc, rq->secret_members[i]))
+			json_object_set_new(doc, rq->secret_members[i], json_null());
+	char *text = json_dumps(doc, JSON_COMPACT);
+	char *copy = arena_strdup(rq->arena, text ? text : body);
+	free(text);
+	return copy;
+}
+
 void
 api_idempotency_end(struct api_request *rq, const char *key)
 {
@@ -73,9 +90,10 @@ api_idempotency_end(struct api_request *rq, const char *key)
 			json_object_set_new(headers, r->headers[i].name, json_string(r->headers[i].value));
 	char *text = json_dumps(headers, JSON_COMPACT);
 	json_decref(headers);
+	const char *body = ok ? stored_body(rq) : "";
 	struct db_idem_reply reply = {request_hash(rq), r->status, (char *)r->content_type,
 				      arena_strdup(rq->arena, text),
-				      arena_strndup(rq->arena, r->body, r->len)};
+				      (char *)body};
 	free(text);
 	enum db_status st = db_idem_end(rq->db, rq->who->org_id, rq->who->sub, key, &reply, ok);
 	if (ok && st != DB_OK)

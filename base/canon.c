@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/canon.h"
@@ -26,6 +27,51 @@ emit_string(struct abuf *b, const char *s, size_t n)
 		}
 	}
 	abuf_add(b, "\"", 1);
+}
+
+/* The shortest digits that read back as d, written as Python's repr()
+ * writes floats: fixed notation for exponents -4..15 (with ".0" on
+ * integral values), else d.ddde+XX. */
+static void
+emit_real(struct abuf *b, double d)
+{
+	char e[40];
+	for (int p = 0; p < 17; p++) {
+		snprintf(e, sizeof e, "%.*e", p, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	char *m = e, digits[24];
+	size_t n = 0;
+	if (*m == '-') {
+		abuf_add(b, "-", 1);
+		m++;
+	}
+	for (; *m && *m != 'e'; m++)
+		if (*m != '.')
+			digits[n++] = *m;
+	digits[n] = '\0';
+	int x = atoi(m + 1);
+	if (x >= -4 && x < 16) {
+		if (x < 0) {
+			abuf_puts(b, "0.");
+			for (int i = -1; i > x; i--)
+				abuf_add(b, "0", 1);
+			abuf_puts(b, digits);
+			return;
+		}
+		for (int i = 0; i <= x; i++)
+			abuf_add(b, i < (int)n ? &digits[i] : "0", 1);
+		abuf_add(b, ".", 1);
+		abuf_puts(b, (int)n > x + 1 ? digits + x + 1 : "0");
+		return;
+	}
+	abuf_add(b, digits, 1);
+	if (n > 1) {
+		abuf_add(b, ".", 1);
+		abuf_puts(b, digits + 1);
+	}
+	abuf_printf(b, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
 }
 
 static int
@@ -77,7 +123,7 @@ emit(struct abuf *b, json_t *v)
 		abuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
 	case JSON_REAL:
-		abuf_printf(b, "%.17g", json_real_value(v));
+		emit_real(b, json_real_value(v));
 		break;
 	case JSON_TRUE: abuf_puts(b, "true"); break;
 	case JSON_FALSE: abuf_puts(b, "false"); break;

@@ -160,8 +160,6 @@ status_of_sqlstate(const char *s)
 		return DB_FK;
 	if (!strcmp(s, "23514") || !strcmp(s, "23502") || !strncmp(s, "22", 2))
 		return DB_INVALID;
-	if (!strcmp(s, "P0001"))	/* raised by our own triggers: a refused state change */
-		return DB_STATE;
 	if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") ||
 	    !strcmp(s, "57P03"))
 		return DB_UNAVAILABLE;

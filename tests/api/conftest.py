@@ -770,3 +770,145 @@ def audited(loopd):
     a = Audited(loopd)
     yield a
     a.close()
+
+
+# -- scheduling helpers (issue 6) -----------------------------------------------
+
+import datetime as _dt  # noqa: E402  (appended section)
+import itertools as _itertools  # noqa: E402
+
+
+def iso(t):
+    """RFC 3339 UTC text of an aware datetime, as loopd answers it."""
+    t = t.astimezone(_dt.timezone.utc)
+    if t.microsecond:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow():
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+class Team:
+    """An organisation of its own on a loopd, with one user per role and a
+    few interviewers, logged in once (argon2 logins cost ~50 ms each):
+
+        .admin .recruiter .hm .hm2 (hiring managers) .iv (list of
+        interviewers, .iv[0] ...) .org_id; .api(who) a client sending who's
+        token (default the recruiter).
+
+    Factories that assert success and return the JSON body:
+        .candidate(**fields)      POST /v1/candidates
+        .loop(**fields)           POST /v1/loops (a new candidate unless
+                                  candidate_id is given; hiring manager .hm)
+        .round(loop_id, start=None, minutes=60, interviewers=((user, role),),
+               unscheduled=False, **fields)
+                                  POST /v1/loops/{id}/rounds (kind
+                                  system_design unless given); start=None
+                                  takes the next free .slot(); unscheduled=True
+                                  sends no times
+    .slot(minutes=60) -> (start, end) datetimes: a time in the future that no
+    other slot of this team overlaps, so tests of one module never collide
+    by accident."""
+
+    def __init__(self, server, interviewers=4):
+        self.server = server
+        self.admin = server.bootstrap()
+        self.org_id = self.admin.org_id
+        self.recruiter = self.admin.make_user(roles=("recruiter",))
+        self.hm = self.admin.make_user(roles=("hiring_manager",))
+        self.hm2 = self.admin.make_user(roles=("hiring_manager",))
+        self.iv = [self.admin.make_user(roles=("interviewer",)) for _ in range(interviewers)]
+        base = _dt.datetime(2031, 3, 3, 8, 0, tzinfo=_dt.timezone.utc)
+        self._slots = (base + _dt.timedelta(hours=6 * i) for i in _itertools.count())
+        for p in [self.admin, self.recruiter, self.hm, self.hm2, *self.iv]:
+            p.token  # log in now, once
+
+    def api(self, who=None):
+        return self.server.api(token=(who or self.recruiter).token)
+
+    def slot(self, minutes=60):
+        start = next(self._slots)
+        return start, start + _dt.timedelta(minutes=minutes)
+
+    def candidate(self, who=None, **fields):
+        tag = uuid.uuid4().hex[:10]
+        body = {"name": f"Candidate {tag}", "email": f"c{tag}@example.test"}
+        body.update(fields)
+        r = self.api(who).post("/v1/candidates", json=body)
+        assert r.status_code == 201, f"creating a candidate failed: {r.status_code} {r.text}"
+        return r.json()
+
+    def loop(self, who=None, **fields):
+        body = {"position": "Backend engineer", "recruiter_id": self.recruiter.id,
+                "hiring_manager_id": self.hm.id}
+        body.update(fields)
+        if "candidate_id" not in body:
+            body["candidate_id"] = self.candidate()["id"]
+        r = self.api(who).post("/v1/loops", json=body)
+        assert r.status_code == 201, f"creating a loop failed: {r.status_code} {r.text}"
+        return r.json()
+
+    def round(self, loop_id, start=None, minutes=60, interviewers=(), who=None, **fields):
+        body = {"kind": "system_design"}
+        unscheduled = fields.pop("unscheduled", False)
+        if start is None and "starts_at" not in fields and not unscheduled:
+            start, _ = self.slot(minutes)
+        if start is not None:
+            body["starts_at"] = iso(start)
+            body["ends_at"] = iso(start + _dt.timedelta(minutes=minutes))
+        body["interviewers"] = [{"user_id": getattr(u, "id", u), "role": role}
+                                for u, role in interviewers]
+        body.update(fields)
+        r = self.api(who).post(f"/v1/loops/{loop_id}/rounds", json=body)
+        assert r.status_code == 201, f"creating a round failed: {r.status_code} {r.text}"
+        return r.json()
+
+
+@pytest.fixture(scope="module")
+def team(loopd):
+    """A Team (an organisation of this module's own) on the shared loopd."""
+    return Team(loopd)
+
+
+def problem_of(r, status, code):
+    """Asserts r is a problem document with this status and code; returns it."""
+    assert r.status_code == status, (
+        f"expected {status} {code}, got {r.status_code}: {r.content[:600]!r}")
+    assert r.headers.get("content-type", "").startswith("application/problem+json"), (
+        r.headers.get("content-type"))
+    body = r.json()
+    assert body.get("code") == code, f"expected code {code}, got {body}"
+    return body
+
+
+_TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "ARRAY", "name",
+               "USER-DEFINED", "bytea", "xml")
+
+
+def scan_database(db, needles):
+    """(table, column, needle) for every needle found (case-insensitive) in
+    any text-like column (text, varchar, json, jsonb, arrays, bytea, ...) of
+    any table of the public schema, read through db (an owner connection):
+    the check that erased personal data or a secret shown once is stored
+    nowhere in clear."""
+    with db.cursor() as cur:
+        cur.execute("SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c"
+                    " JOIN information_schema.tables t ON t.table_schema = c.table_schema"
+                    "  AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'"
+                    " WHERE c.table_schema = 'public' AND c.data_type = ANY(%s)"
+                    " ORDER BY 1, 2", (list(_TEXT_TYPES),))
+        columns = cur.fetchall()
+        assert columns, "no text columns found in the public schema"
+        found = []
+        for table, column, dtype in columns:
+            expr = (f"encode(\"{column}\", 'escape')" if dtype == "bytea"
+                    else f"\"{column}\"::text")
+            for needle in needles:
+                cur.execute(f"SELECT count(*) FROM \"{table}\" WHERE {expr} ILIKE %s",
+                            ("%" + needle.replace("\\", "\\\\").replace("%", r"\%")
+                             .replace("_", r"\_") + "%",))
+                if cur.fetchone()[0]:
+                    found.append((table, column, needle))
+    return found

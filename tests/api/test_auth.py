@@ -1151,10 +1151,11 @@ MATRIX = {
 
 def test_matrix_covers_every_authenticated_operation(openapi):
     """Every bearer-authenticated operation of issues 3 and 4 is in the matrix."""
-    ours = ("/v1/me", "/v1/users", "/v1/clients", "/v1/audit-events")
+    ours = {"/v1/me", "/v1/me/password", "/v1/users", "/v1/users/{id}", "/v1/clients",
+            "/v1/clients/{id}", "/v1/audit-events", "/v1/audit-events/verify"}
     documented = set()
     for path, item in openapi.doc["paths"].items():
-        if not path.startswith(ours):
+        if path not in ours:
             continue
         for method, op in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
@@ -1192,3 +1193,80 @@ def test_role_endpoint_matrix(loopd, matrix, audited, role, route):
             problem(r, 403, "insufficient_scope")
         assert w.event["changes"] == {"method": method, "route": route.split(" ", 1)[1]}
         assert f'scope="{need}"' in r.headers["WWW-Authenticate"]
+
+
+# -- passwords and bootstrap ------------------------------------------------------------------
+
+
+def test_login_rehashes_weaker_password_hashes(fresh_loopd):
+    """A login whose stored hash has weaker argon2id parameters than
+    configured re-hashes the password with the configured ones."""
+    server = fresh_loopd()
+    admin = server.bootstrap()
+
+    def stored_hash():
+        conn = server.db()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT password_hash FROM users WHERE id = %s", (admin.user_id,))
+                return cur.fetchone()[0]
+        finally:
+            conn.close()
+
+    assert stored_hash().startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    server.stop()
+    server.env["LOOP_ARGON_ITERATIONS"] = "3"
+    server.start()
+    assert admin.login()["access_token"]
+    assert stored_hash().startswith("$argon2id$v=19$m=19456,t=3,p=1$")
+    assert admin.login()["access_token"]  # and the new hash verifies
+
+
+def test_bootstrap_reads_the_password_from_stdin(loopd):
+    email = f"stdin-{uuid.uuid4().hex[:8]}@example.test"
+    assert "LOOP_ADMIN_PASSWORD" not in loopd.env
+    out = loopd.run("admin", "bootstrap", "--org", "Stdin Org", "--email", email,
+                    input="a-password-from-stdin\n")
+    assert out.returncode == 0, out.stderr
+    ids = json.loads(out.stdout.strip())
+    assert set(ids) == {"org_id", "user_id", "client_id"}
+    r = post_form(loopd, TOKEN, {"grant_type": "password", "username": email,
+                                 "password": "a-password-from-stdin",
+                                 "client_id": ids["client_id"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["scope"] == " ".join(ALL_SCOPES)
+
+
+@pytest.mark.parametrize("args,password", [
+    (["--org", "X", "--email", "a@b.test"], "short"),
+    (["--org", "X", "--email", "not-an-email"], "long-enough-password"),
+    (["--email", "a@b.test"], "long-enough-password"),
+])
+def test_bootstrap_refuses_bad_input(loopd, args, password):
+    out = loopd.run("admin", "bootstrap", *args, env={"LOOP_ADMIN_PASSWORD": password})
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert out.stdout.strip() == ""
+
+
+# -- contract corners ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX))
+def test_every_authenticated_operation_is_401_without_a_token(loopd, route):
+    method, template = route.split(" ", 1)
+    path = template.replace("{id}", str(uuid.uuid4()))
+    kw = {"json": {}} if method in ("POST", "PATCH") else {}
+    r = loopd.api().request(method, path, **kw)
+    problem(r, 401, "unauthenticated")
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("path", [TOKEN, REVOKE, INTROSPECT])
+def test_form_endpoints_refuse_other_media_and_large_bodies(loopd, path):
+    problem(loopd.api().post(path, json={"token": "x"}), 415, "unsupported_media_type")
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{loopd.port}\r\nConnection: close\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 2000000\r\n\r\n").encode()
+    r = loopd.raw(head)
+    contract.check_parts("POST", path, r.status_code, r.headers, r.content)
+    assert r.status_code == 413 and r.json()["code"] == "body_too_large"
