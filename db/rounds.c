@@ -285,6 +285,19 @@ is_open(const struct round_state *s)
 	return !strcmp(s->status, "unscheduled") || !strcmp(s->status, "scheduled");
 }
 
+/* Locks a round that may still change: DB_STATE (with a reason naming
+ * what cannot happen) when it is completed, cancelled or a no-show. */
+static enum db_status
+lock_open_round(struct db *db, struct round_args *r, struct round_state *s, const char *refused)
+{
+	enum db_status st = lock_round(db, r, s);
+	if (st == DB_OK && !is_open(s)) {
+		r->why->detail = arena_printf(r->a, "a %s round %s", s->status, refused);
+		return DB_STATE;
+	}
+	return st;
+}
+
 static struct db_stmt round_reschedule = {"round_reschedule",
 	"WITH r AS (UPDATE rounds SET starts_at = $3, ends_at = $4, status = 'scheduled',"
 	"  sequence = sequence + 1, version = version + 1, updated_at = now()"
@@ -384,13 +397,9 @@ cancel_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_round(db, r, &s);
+	enum db_status st = lock_open_round(db, r, &s, "cannot be cancelled");
 	if (st != DB_OK)
 		return st;
-	if (!is_open(&s)) {
-		r->why->detail = arena_printf(r->a, "a %s round cannot be cancelled", s.status);
-		return DB_STATE;
-	}
 	const char *params[] = {r->ctx->org_id, r->id};
 	if ((st = db_run_status(db, &round_cancel, 2, params, NULL)) < DB_NONE ||
 	    (st = finish(db, r, r->id)) != DB_OK)
@@ -415,13 +424,9 @@ put_interviewer_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_round(db, r, &s);
+	enum db_status st = lock_open_round(db, r, &s, "keeps its interviewers");
 	if (st != DB_OK)
 		return st;
-	if (!is_open(&s)) {
-		r->why->detail = arena_printf(r->a, "a %s round's interviewers are final", s.status);
-		return DB_STATE;
-	}
 	if (!strcmp(s.status, "scheduled")) {
 		r->starts = s.starts;
 		r->ends = s.ends;
@@ -454,13 +459,9 @@ remove_interviewer_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_round(db, r, &s);
+	enum db_status st = lock_open_round(db, r, &s, "keeps its interviewers");
 	if (st != DB_OK)
 		return st;
-	if (!is_open(&s)) {
-		r->why->detail = arena_printf(r->a, "a %s round's interviewers are final", s.status);
-		return DB_STATE;
-	}
 	const char *params[] = {r->ctx->org_id, r->id, r->user_id};
 	if ((st = db_run_status(db, &unbook, 3, params, NULL)) != DB_OK ||
 	    (st = finish(db, r, r->id)) != DB_OK)

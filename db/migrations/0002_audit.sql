@@ -27,19 +27,19 @@ CREATE INDEX audit_events_action ON audit_events (org_id, action, seq);
 
 INSERT INTO app_append_only VALUES ('audit_events');
 
--- Only the table's owner may change or remove events (and only with this
--- trigger disabled, which is how tamper tests simulate an attacker).
-CREATE FUNCTION audit_events_immutable() RETURNS trigger
+-- Append-only tables: only the table's owner may change or remove rows
+-- (tamper tests do so as the owner with this trigger disabled).
+CREATE FUNCTION owner_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF current_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
-		RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP
+		RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
 	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END $$;
 
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
-	FOR EACH ROW EXECUTE FUNCTION audit_events_immutable();
+	FOR EACH ROW EXECUTE FUNCTION owner_only();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-	FOR EACH STATEMENT EXECUTE FUNCTION audit_events_immutable();
+	FOR EACH STATEMENT EXECUTE FUNCTION owner_only();

@@ -30,16 +30,8 @@ CREATE TABLE loop_templates (
 	digest text NOT NULL
 );
 
-CREATE FUNCTION rubrics_immutable() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	IF current_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
-		RAISE EXCEPTION 'published rubric versions are immutable (% refused)', TG_OP
-			USING ERRCODE = 'insufficient_privilege';
-	END IF;
-	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
-END $$;
+-- Published versions are immutable (owner_only comes from 0002_audit.sql).
 CREATE TRIGGER rubrics_no_update BEFORE UPDATE OR DELETE ON rubrics
-	FOR EACH ROW EXECUTE FUNCTION rubrics_immutable();
+	FOR EACH ROW EXECUTE FUNCTION owner_only();
 CREATE TRIGGER rubrics_no_truncate BEFORE TRUNCATE ON rubrics
-	FOR EACH STATEMENT EXECUTE FUNCTION rubrics_immutable();
+	FOR EACH STATEMENT EXECUTE FUNCTION owner_only();
