@@ -95,11 +95,16 @@ db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 	return st;
 }
 
-static struct db_stmt cand_get = {"candidate_get",
-	"SELECT candidate_json(c, NOT ($3::int & 3 > 0 AND ($3::int & 1 = 1 OR EXISTS ("
-	"  SELECT 1 FROM loops l WHERE l.org_id = c.org_id AND l.candidate_id = c.id"
+/* Full profile for viewers reaching every candidate ($3 reach bit 1) or
+ * managing one of the candidate's loops; else the basic one. */
+#define CANDIDATE_VIEW \
+	"candidate_json(c, NOT ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND EXISTS (" \
+	"  SELECT 1 FROM loops l WHERE l.org_id = c.org_id AND l.candidate_id = c.id" \
 	"  AND l.hiring_manager_id = $2))))"
-	" FROM candidates c WHERE c.org_id = $1 AND c.id = $4 AND " CANDIDATE_REACH};
+
+static struct db_stmt cand_get = {"candidate_get",
+	"SELECT " CANDIDATE_VIEW " FROM candidates c WHERE c.org_id = $1 AND c.id = $4 AND "
+	CANDIDATE_REACH};
 
 enum db_status
 db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
@@ -115,61 +120,28 @@ db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, cons
 	return st;
 }
 
+/* q: a case-insensitive prefix of name or email, as a range scan in the
+ * "C" collation: [lower(q), lower(q) || U+10FFFF). */
+#define PREFIX(col) \
+	"(lower(" col ") COLLATE \"C\" >= lower($4) COLLATE \"C\"" \
+	" AND lower(" col ") COLLATE \"C\" < (lower($4) || chr(1114111)) COLLATE \"C\")"
+
 static struct db_stmt cand_list = {"candidate_list",
-	"SELECT candidate_json(c, NOT ($3::int & 3 > 0)), " DB_TS("c.created_at") ", c.id"
+	"SELECT " CANDIDATE_VIEW ", " DB_TS("c.created_at") ", c.id"
 	" FROM candidates c WHERE c.org_id = $1 AND " CANDIDATE_REACH
-	" AND ($4::text IS NULL OR (c.erased_at IS NULL AND"
-	"  ((lower(c.name) COLLATE \"C\" >= $4 AND lower(c.name) COLLATE \"C\" < $5)"
-	"   OR (lower(c.email) COLLATE \"C\" >= $4 AND lower(c.email) COLLATE \"C\" < $5))))"
-	" AND ($6::timestamptz IS NULL OR (c.created_at, c.id) > ($6::timestamptz, $7::uuid))"
-	" ORDER BY c.created_at, c.id LIMIT $8"};
-
-/* The smallest string greater than every string starting with prefix. */
-static char *
-prefix_end(struct arena *a, const char *prefix)
-{
-	char *end = arena_strdup(a, prefix);
-	size_t n = strlen(end);
-	while (n > 0 && (unsigned char)end[n - 1] == 0xff)
-		end[--n] = '\0';
-	if (n > 0)
-		end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
-	return end;
-}
-
-static char *
-ascii_lower(struct arena *a, const char *s)
-{
-	char *l = arena_strdup(a, s);
-	for (char *p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return l;
-}
-
-void
-db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out)
-{
-	out->data = json_array();
-	out->n = PQntuples(r);
-	out->created = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
-	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
-	for (int i = 0; i < out->n; i++) {
-		json_array_append_new(out->data, db_json(r, i, 0));
-		out->created[i] = db_str(a, r, i, 1);
-		out->ids[i] = db_str(a, r, i, 2);
-	}
-}
+	" AND ($4::text IS NULL OR (c.erased_at IS NULL AND (" PREFIX("c.name") " OR "
+	PREFIX("c.email") ")))"
+	" AND ($5::timestamptz IS NULL OR (c.created_at, c.id) > ($5::timestamptz, $6::uuid))"
+	" ORDER BY c.created_at, c.id LIMIT $7"};
 
 enum db_status
 db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *q,
 		  const struct db_list *page, struct db_rows *out)
 {
-	char *lq = q && *q ? ascii_lower(a, q) : NULL;
-	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), lq,
-			   lq ? prefix_end(a, lq) : NULL, page->after_created, page->after_id,
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach),
+			   q && *q ? q : NULL, page->after_created, page->after_id,
 			   arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, &cand_list, 8, p);
+	PGresult *r = db_run(db, &cand_list, 7, p);
 	if (!r)
 		return db->status;
 	db_rows_collect(a, r, out);
@@ -247,6 +219,11 @@ static struct db_stmt cand_erase = {"candidate_erase",
 	"UPDATE candidates SET name = 'Erased candidate', email = NULL, phone = NULL,"
 	" source = NULL, notes = NULL, erased_at = now(), version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2"};
+/* Free text about the candidate's loops may name them. */
+static struct db_stmt cand_erase_reasons = {"candidate_erase_reasons",
+	"UPDATE loops SET cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL"
+	" ELSE '(erased with the candidate)' END, updated_at = now()"
+	" WHERE org_id = $1 AND candidate_id = $2"};
 /* Stored idempotent replies may quote the candidate: they go too. */
 static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
 	"DELETE FROM idempotency_keys WHERE org_id = $1 AND body LIKE '%' || $2 || '%'"};
@@ -261,7 +238,8 @@ erase_tx(struct db *db, void *p)
 	const char *params[] = {c->ctx->org_id, c->id};
 	if ((st = db_run_status(db, &cand_erase, 2, params, NULL)) != DB_OK)
 		return st;
-	if ((st = db_run_status(db, &cand_erase_replies, 2, params, NULL)) < DB_NONE)
+	if ((st = db_run_any(db, &cand_erase_reasons, 2, params)) != DB_OK ||
+	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK)
 		return st;
 	struct db_candidate_in none = {0};
 	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);

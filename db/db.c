@@ -6,6 +6,7 @@
 #include <string.h>
 #include "base/log.h"
 #include "db/internal.h"
+#include "db/scheduling.h"
 
 static struct {
 	char *conninfo;
@@ -288,6 +289,13 @@ db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *param
 	return s;
 }
 
+enum db_status
+db_run_any(struct db *db, struct db_stmt *st, int n, const char *const *params)
+{
+	enum db_status s = db_run_status(db, st, n, params, NULL);
+	return s == DB_NONE ? DB_OK : s;
+}
+
 char *
 db_str(struct arena *a, const PGresult *r, int row, int col)
 {
@@ -300,6 +308,20 @@ json_t *
 db_json(const PGresult *r, int row, int col)
 {
 	return PQgetisnull(r, row, col) ? NULL : json_loads(PQgetvalue(r, row, col), 0, NULL);
+}
+
+void
+db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out)
+{
+	out->data = json_array();
+	out->n = PQntuples(r);
+	out->created = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
+	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
+	for (int i = 0; i < out->n; i++) {
+		json_array_append_new(out->data, db_json(r, i, 0));
+		out->created[i] = db_str(a, r, i, 1);
+		out->ids[i] = db_str(a, r, i, 2);
+	}
 }
 
 int64_t
@@ -319,9 +341,17 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 {
 	enum db_status st = DB_HARD;
 	/* Inside a transaction someone else opened (an idempotent request):
-	 * run as part of it; its owner commits or rolls back. */
-	if (db->in_tx)
-		return fn(db, ctx);
+	 * run in a savepoint, so a failure leaves the outer transaction usable
+	 * (to explain the failure); its owner commits or rolls back. */
+	if (db->in_tx) {
+		if ((st = db_simple(db, "SAVEPOINT loopd_tx")) != DB_OK)
+			return st;
+		st = fn(db, ctx);
+		if (db->conn)
+			db_simple(db, st == DB_OK ? "RELEASE SAVEPOINT loopd_tx"
+						  : "ROLLBACK TO SAVEPOINT loopd_tx");
+		return st;
+	}
 	for (int attempt = 0; attempt < 5; attempt++) {
 		if ((st = db_simple(db, "BEGIN")) != DB_OK)
 			return st;

@@ -179,8 +179,9 @@ init_cluster(struct embedded *e, bool nosync, char **why)
 		return true;
 	if (!make_dir(e, e->pgdata, 0700))
 		return failf(why, "cannot create %s: %s", e->pgdata, strerror(errno)), false;
+	/* C.UTF-8: byte order for sorting, Unicode for lower() and upper(). */
 	const char *args[] = {"-D", e->pgdata, "-U", OWNER_ROLE, "-A", "trust", "-E", "UTF8",
-			      "--no-locale", nosync ? "--no-sync" : NULL, NULL};
+			      "--locale=C.UTF-8", nosync ? "--no-sync" : NULL, NULL};
 	log_kv(LOG_INFO, "initialising embedded PostgreSQL", "dir", e->pgdata, NULL);
 	if (run_pg(e, "initdb", args) != 0)
 		return failf(why, "initdb failed for %s (see %s; the account running PostgreSQL "

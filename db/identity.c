@@ -253,7 +253,7 @@ user_update_tx(struct db *db, void *p)
 	PQclear(r);
 	if (u->out->disabled) {
 		const char *p2[] = {u->ctx->org_id, u->id};
-		if ((st = db_run_status(db, &refresh_revoke_user, 2, p2, NULL)) < DB_NONE)
+		if ((st = db_run_any(db, &refresh_revoke_user, 2, p2)) != DB_OK)
 			return st;
 	}
 	json_t *ch = json_object();
@@ -295,7 +295,7 @@ user_password_tx(struct db *db, void *p)
 		return st;
 	/* A password change ends every session: refresh tokens die now. */
 	const char *p2[] = {u->ctx->org_id, u->id};
-	if ((st = db_run_status(db, &refresh_revoke_user, 2, p2, NULL)) < DB_NONE)
+	if ((st = db_run_any(db, &refresh_revoke_user, 2, p2)) != DB_OK)
 		return st;
 	return db_audit_append(db, u->ctx, "user.password_changed", "user", u->id, NULL);
 }
@@ -399,7 +399,7 @@ client_revoke_tx(struct db *db, void *p)
 	enum db_status st = db_run_status(db, &client_revoke, 2, params, NULL);
 	if (st != DB_OK)
 		return st;
-	if ((st = db_run_status(db, &refresh_revoke_client, 2, params, NULL)) < DB_NONE)
+	if ((st = db_run_any(db, &refresh_revoke_client, 2, params)) != DB_OK)
 		return st;
 	return db_audit_append(db, c->ctx, "client.revoked", "client", c->id, NULL);
 }
@@ -471,7 +471,7 @@ keys_add_tx(struct db *db, void *p)
 	*k->kid = NULL;
 	if (have && k->only_if_none)
 		return DB_OK;
-	if ((st = db_run_status(db, &keys_retire, 0, NULL, NULL)) < DB_NONE)
+	if ((st = db_run_any(db, &keys_retire, 0, NULL)) != DB_OK)
 		return st;
 	unsigned char secret[32];
 	crypto_random(secret, sizeof secret);
@@ -500,8 +500,8 @@ db_server_secret(struct db *db, struct arena *a, const char *name, unsigned char
 	unsigned char fresh[32];
 	crypto_random(fresh, sizeof fresh);
 	const char *p[] = {name, crypto_hex(a, fresh, sizeof fresh)};
-	enum db_status st = db_run_status(db, &secret_insert, 2, p, NULL);
-	if (st < DB_NONE)
+	enum db_status st = db_run_any(db, &secret_insert, 2, p);
+	if (st != DB_OK)
 		return st;
 	PGresult *r;
 	if ((st = db_run_status(db, &secret_get, 1, p, &r)) != DB_OK)
@@ -563,8 +563,8 @@ static enum db_status
 revoke_family(struct db *db, struct refresh_args *f, const char *action)
 {
 	const char *p[] = {f->out->org_id, f->out->family_id};
-	enum db_status st = db_run_status(db, &refresh_revoke_family, 2, p, NULL);
-	if (st < DB_NONE)
+	enum db_status st = db_run_any(db, &refresh_revoke_family, 2, p);
+	if (st != DB_OK)
 		return st;
 	struct audit_ctx ctx = *f->ctx;
 	ctx.org_id = f->out->org_id;

@@ -37,6 +37,10 @@ PGresult *db_run(struct db *db, struct db_stmt *st, int n, const char *const *pa
 enum db_status db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *params,
 			     PGresult **out);
 
+/* Runs a statement for its effect, where touching no row is fine: DB_OK
+ * or the error status (never DB_NONE). */
+enum db_status db_run_any(struct db *db, struct db_stmt *st, int n, const char *const *params);
+
 /* Copies of a result field into a (NULL for SQL NULL). */
 char *db_str(struct arena *a, const PGresult *r, int row, int col);
 int64_t db_int(const PGresult *r, int row, int col);
@@ -54,7 +58,7 @@ enum db_status db_fail(struct db *db, const PGresult *res);
 /* Column col of row parsed as JSON (a new reference; NULL when not JSON). */
 json_t *db_json(const PGresult *r, int row, int col);
 
-/* Rows of (json, created_at, id) into a page (db/candidates.c). */
+/* Rows of (json, created_at, id) into a page. */
 struct db_rows;
 void db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out);
 

@@ -320,7 +320,7 @@ static struct db_stmt loop_cancel_rounds = {"loop_cancel_rounds",
 	"  version = version + 1, updated_at = now()"
 	"  WHERE org_id = $1 AND loop_id = $2 AND status IN ('unscheduled', 'scheduled')"
 	"  RETURNING id)"
-	" UPDATE round_interviewers SET during = NULL"
+	" UPDATE round_interviewers SET during = NULL, released = true"
 	" WHERE org_id = $1 AND round_id IN (SELECT id FROM r)"};
 
 static enum db_status
@@ -332,10 +332,11 @@ cancel_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {l->ctx->org_id, l->id, l->reason};
 	if ((st = db_run_status(db, &loop_cancel, 3, params, NULL)) != DB_OK ||
-	    (st = db_run_status(db, &loop_cancel_rounds, 2, params, NULL)) < DB_NONE ||
+	    (st = db_run_any(db, &loop_cancel_rounds, 2, params)) != DB_OK ||
 	    (st = render(db, l->ctx->org_id, l->id, l->out)) != DB_OK)
 		return st;
-	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", l->reason);
+	/* Free text may name the candidate: the log records only that it was given. */
+	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", AUDIT_REDACTED);
 	st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
 	json_decref(ch);
 	return st;

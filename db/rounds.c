@@ -116,6 +116,26 @@ users_array(struct arena *a, const struct db_interviewer_in *list, int n)
 	return b.data;
 }
 
+static struct db_stmt round_count = {"round_count",
+	"SELECT count(*) FROM rounds WHERE org_id = $1 AND loop_id = $2"};
+
+/* A loop holds at most DB_MAX_ROUNDS rounds, so its lists need no pages. */
+static enum db_status
+check_room(struct db *db, struct round_args *r)
+{
+	const char *p[] = {r->ctx->org_id, r->loop_id};
+	PGresult *res;
+	enum db_status st = db_run_status(db, &round_count, 2, p, &res);
+	if (st != DB_OK)
+		return st;
+	bool full = db_int(res, 0, 0) >= DB_MAX_ROUNDS;
+	PQclear(res);
+	if (!full)
+		return DB_OK;
+	r->why->detail = arena_printf(r->a, "a loop has at most %d rounds", DB_MAX_ROUNDS);
+	return DB_STATE;
+}
+
 static enum db_status
 create_tx(struct db *db, void *p)
 {
@@ -123,7 +143,7 @@ create_tx(struct db *db, void *p)
 	const struct db_round_in *in = r->in;
 	enum db_status st = db_loop_lock_open(db, r->a, r->ctx->org_id, r->loop_id, 0, r->why);
 	struct db_rubric_ref ref;
-	if (st != DB_OK || (st = pin_rubric(db, r, &ref)) != DB_OK)
+	if (st != DB_OK || (st = check_room(db, r)) != DB_OK || (st = pin_rubric(db, r, &ref)) != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->loop_id, in->kind, ref.id, ref.key,
 				arena_printf(r->a, "%d", ref.version), in->required ? "true" : "false",
@@ -202,7 +222,7 @@ db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 	"  AND ri.round_id = r.id AND ri.user_id = $2))"
 
 static struct db_stmt round_list = {"round_list",
-	"SELECT coalesce(json_agg(round_json(r) ORDER BY r.starts_at NULLS LAST, r.created_at, r.id),"
+	"SELECT coalesce(json_agg(round_json(r) ORDER BY r.starts_at NULLS LAST, r.ordinal),"
 	" '[]'::json), EXISTS (SELECT 1 FROM loops l2"
 	"  WHERE l2.org_id = $1 AND l2.id = $4"
 	"  AND loop_visible(l2.org_id, l2.id, l2.hiring_manager_id, $2, $3))"
@@ -320,8 +340,7 @@ reschedule(struct db *db, struct round_args *r, const struct round_state *s)
 	}
 	r->booked_users = s->users;
 	const char *p[] = {r->ctx->org_id, r->id, r->in->starts_at, r->in->ends_at};
-	enum db_status st = db_run_status(db, &round_reschedule, 4, p, NULL);
-	return st == DB_NONE ? DB_OK : st;	/* a round without interviewers */
+	return db_run_any(db, &round_reschedule, 4, p);	/* none booked is fine */
 }
 
 /* Checks a status change to completed or no_show. */
@@ -389,7 +408,7 @@ db_round_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 static struct db_stmt round_cancel = {"round_cancel",
 	"WITH r AS (UPDATE rounds SET status = 'cancelled', sequence = sequence + 1,"
 	"  version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING id)"
-	" UPDATE round_interviewers SET during = NULL"
+	" UPDATE round_interviewers SET during = NULL, released = true"
 	" WHERE org_id = $1 AND round_id IN (SELECT id FROM r)"};
 
 static enum db_status
@@ -401,10 +420,11 @@ cancel_tx(struct db *db, void *p)
 	if (st != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->id};
-	if ((st = db_run_status(db, &round_cancel, 2, params, NULL)) < DB_NONE ||
+	if ((st = db_run_any(db, &round_cancel, 2, params)) != DB_OK ||
 	    (st = finish(db, r, r->id)) != DB_OK)
 		return st;
-	json_t *ch = json_pack("{s:s, s:s?}", "status", "cancelled", "reason", r->reason);
+	json_t *ch = json_pack("{s:s, s:s?}", "status", "cancelled", "reason",
+			       r->reason ? AUDIT_REDACTED : NULL);	/* free text may name the candidate */
 	st = db_audit_append(db, r->ctx, "round.cancelled", "round", r->id, ch);
 	json_decref(ch);
 	return st;

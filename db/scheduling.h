@@ -9,6 +9,8 @@
  * back as JSON built by the database (new references the caller owns).
  * Every change writes its audit event in its own transaction. */
 
+#define DB_MAX_ROUNDS 30	/* rounds per loop */
+
 #define DB_REACH_ALL 1		/* every loop of the org */
 #define DB_REACH_MANAGED 2	/* loops the viewer is hiring manager of */
 #define DB_REACH_INTERVIEWS 4	/* loops with a round the viewer interviews in */

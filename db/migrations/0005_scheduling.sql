@@ -65,6 +65,7 @@ CREATE TABLE rounds (
 	status text NOT NULL CHECK (status IN ('unscheduled', 'scheduled', 'completed',
 		'cancelled', 'no_show')),
 	sequence integer NOT NULL DEFAULT 0,	-- iCalendar SEQUENCE: grows on each reschedule
+	ordinal bigint GENERATED ALWAYS AS IDENTITY,	-- creation order (a template's order)
 	version integer NOT NULL DEFAULT 1,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	updated_at timestamptz NOT NULL DEFAULT now(),
@@ -72,7 +73,7 @@ CREATE TABLE rounds (
 	FOREIGN KEY (org_id, loop_id) REFERENCES loops (org_id, id),
 	CHECK ((starts_at IS NULL) = (ends_at IS NULL)),
 	CHECK (ends_at > starts_at AND ends_at <= starts_at + interval '8 hours'),
-	CHECK (status = 'unscheduled' OR starts_at IS NOT NULL)
+	CHECK (status IN ('unscheduled', 'cancelled') OR starts_at IS NOT NULL)
 );
 CREATE INDEX rounds_loop ON rounds (org_id, loop_id, created_at, id);
 
@@ -86,6 +87,7 @@ CREATE TABLE round_interviewers (
 	loop_id uuid NOT NULL,
 	role text NOT NULL CHECK (role IN ('lead', 'shadow', 'bar_raiser')),
 	during tstzrange,
+	released boolean NOT NULL DEFAULT false,	-- the round was cancelled
 	created_at timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (org_id, round_id, user_id),
 	FOREIGN KEY (org_id, round_id) REFERENCES rounds (org_id, id) ON DELETE CASCADE,
@@ -98,7 +100,7 @@ CREATE INDEX round_interviewers_user ON round_interviewers (org_id, user_id);
 CREATE INDEX round_interviewers_loop ON round_interviewers (org_id, loop_id);
 -- At most one bar raiser per loop (among rounds that are not cancelled).
 CREATE UNIQUE INDEX round_interviewers_one_bar_raiser ON round_interviewers (org_id, loop_id)
-	WHERE role = 'bar_raiser' AND during IS NOT NULL;
+	WHERE role = 'bar_raiser' AND NOT released;
 
 -- Idempotency-Key: one row per (org, caller, key) for 24 hours, written in
 -- the same transaction as the work it records.
@@ -212,7 +214,7 @@ LANGUAGE sql STABLE AS $$
 		'cancel_reason', l.cancel_reason, 'template', l.template, 'version', l.version,
 		'created_at', ts(l.created_at), 'updated_at', ts(l.updated_at),
 		'rounds', CASE WHEN with_rounds THEN coalesce((SELECT json_agg(round_json(r)
-				ORDER BY r.starts_at NULLS LAST, r.created_at, r.id)
+				ORDER BY r.starts_at NULLS LAST, r.ordinal)
 			FROM rounds r WHERE r.org_id = l.org_id AND r.loop_id = l.id
 			  AND (NOT own_rounds_only OR EXISTS (SELECT 1 FROM round_interviewers ri
 				WHERE ri.org_id = r.org_id AND ri.round_id = r.id AND ri.user_id = viewer))),
