@@ -69,7 +69,7 @@ session_setup(struct db *db)
 	char sql[256];
 	snprintf(sql, sizeof sql,
 		 "SET statement_timeout = %d; SET idle_in_transaction_session_timeout = 60000; "
-		 "SET TIME ZONE 'UTC'",
+		 "SET TIME ZONE 'UTC'; SET jit = off",
 		 config.statement_timeout_ms > 0 ? config.statement_timeout_ms : 10000);
 	if (db_simple(db, sql) != DB_OK)
 		return false;

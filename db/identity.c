@@ -191,14 +191,14 @@ db_user_by_email(struct db *db, struct arena *a, const char *org_id, const char 
 
 static struct db_stmt user_list = {"user_list",
 	"SELECT " USER_COLUMNS "FROM users WHERE org_id = $1"
-	" AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))"
+	" AND (created_at, id) > ($2::timestamptz, $3::uuid)"
 	" ORDER BY created_at, id LIMIT $4"};
 
 enum db_status
 db_user_list(struct db *db, struct arena *a, const char *org_id, const struct db_page *page,
 	     struct db_user **out, int *n)
 {
-	const char *p[] = {org_id, page->after_created, page->after_id,
+	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
 			   arena_printf(a, "%d", page->limit)};
 	PGresult *r = db_run(db, &user_list, 4, p);
 	if (!r)
@@ -364,14 +364,14 @@ db_client_get(struct db *db, struct arena *a, const char *client_id, struct db_c
 
 static struct db_stmt client_list = {"client_list",
 	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND revoked_at IS NULL"
-	" AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))"
+	" AND (created_at, id) > ($2::timestamptz, $3::uuid)"
 	" ORDER BY created_at, id LIMIT $4"};
 
 enum db_status
 db_client_list(struct db *db, struct arena *a, const char *org_id, const struct db_page *page,
 	       struct db_client **out, int *n)
 {
-	const char *p[] = {org_id, page->after_created, page->after_id,
+	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
 			   arena_printf(a, "%d", page->limit)};
 	PGresult *r = db_run(db, &client_list, 4, p);
 	if (!r)

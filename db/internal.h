@@ -68,6 +68,13 @@ struct db_refusal;
 enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
 				 const char *id, int if_version, struct db_refusal *why);
 
+/* Keyset bounds before the first row, for "(created_at, id) > ($n, $m)"
+ * conditions that stay index conditions in generic plans. */
+#define DB_KEYSET_START_TIME "-infinity"
+#define DB_KEYSET_START_ID "00000000-0000-0000-0000-000000000000"
+#define DB_AFTER_TIME(t) ((t) ? (t) : DB_KEYSET_START_TIME)
+#define DB_AFTER_ID(i) ((i) ? (i) : DB_KEYSET_START_ID)
+
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);
 

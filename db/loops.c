@@ -234,7 +234,7 @@ static struct db_stmt loop_list = {"loop_list",
 	" AND ($5::uuid IS NULL OR l.candidate_id = $5)"
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)"
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
-	" AND ($8::timestamptz IS NULL OR (l.created_at, l.id) > ($8::timestamptz, $9::uuid))"
+	" AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
 	" ORDER BY l.created_at, l.id LIMIT $10"};
 
 enum db_status
@@ -243,7 +243,7 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), f->status,
 			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
-			   page->after_created, page->after_id, arena_printf(a, "%d", page->limit)};
+			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
 	PGresult *r = db_run(db, &loop_list, 10, p);
 	if (!r)
 		return db->status;
