@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/identity.h"
 
 static void
 refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)
@@ -58,6 +59,34 @@ api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail
 	json_decref(ch);
 }
 
+/* Narrows a verified principal to its standing now: a disabled user or a
+ * revoked client is refused at once (not when its token expires), and a
+ * user's scopes shrink with roles taken away since the token was issued. */
+static enum auth_token_status
+narrow_to_standing(struct api_request *rq, struct auth_principal *who)
+{
+	bool active = false;
+	char *grants, *bad;
+	enum db_status st = db_principal_state(db_thread(), rq->arena, who->org_id,
+					       who->kind == AUTH_USER, who->sub, &active, &grants);
+	if (st != DB_OK && st != DB_NONE) {
+		api_reply_db(rq, st, "account");
+		return AUTH_TOKEN__UNAVAILABLE;
+	}
+	if (st == DB_NONE || !active)
+		return AUTH_TOKEN__INACTIVE;
+	unsigned now = 0;
+	if (who->kind == AUTH_USER) {
+		auth_roles_parse(rq->arena, grants, &now, &bad);
+		who->roles &= now;
+		who->scopes &= auth_scopes_for_roles(now);
+	} else {
+		auth_scope_parse(rq->arena, grants, &now, &bad);
+		who->scopes &= now;
+	}
+	return AUTH_TOKEN_OK;
+}
+
 const struct auth_principal *
 api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
 {
@@ -71,7 +100,10 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 	struct auth_claims claims;
 	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
 				text_now_us() / 1000000, &claims);
-	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+	struct auth_principal *who = *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+	if (who && (*st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK)
+		who = NULL;
+	return who;
 }
 
 bool
@@ -97,7 +129,8 @@ api_authenticate_or_reply(struct api_request *rq)
 		if (st != AUTH_TOKEN__UNAVAILABLE)
 			refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_token\"",
 			       st == AUTH_TOKEN_OK ? "token claims are invalid"
-						   : auth_token_status_text(st));
+			       : st == AUTH_TOKEN__INACTIVE ? "the account is disabled or no longer exists"
+			       : auth_token_status_text(st));
 		return false;
 	}
 	rq->who = who;

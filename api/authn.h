@@ -5,10 +5,13 @@
 #include "auth/principal.h"
 #include "auth/token.h"
 
-/* Marks "the key store was unreachable" (a 503 was queued). */
+/* Marks "the database was unreachable" (a 503 was queued). */
 #define AUTH_TOKEN__UNAVAILABLE ((enum auth_token_status) - 1)
+/* Marks "the token is valid but its user is disabled or its client revoked". */
+#define AUTH_TOKEN__INACTIVE ((enum auth_token_status) - 2)
 
-/* Verifies an access token; the principal it names, or NULL with *st. */
+/* Verifies an access token and its subject's standing now; the principal
+ * (scopes narrowed to current roles), or NULL with *st. */
 const struct auth_principal *api_verify_access_token(struct api_request *rq, const char *token,
 						     enum auth_token_status *st);
 

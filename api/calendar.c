@@ -4,6 +4,7 @@
 #include <time.h>
 #include "api/common.h"
 #include "api/config.h"
+#include "api/authn.h"
 #include "api/handlers.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
@@ -156,7 +157,7 @@ void
 api_me_calendar(struct api_request *rq)
 {
 	if (rq->who->kind != AUTH_USER) {
-		api_reply_error(rq, E_FORBIDDEN, "only users have calendars");
+		api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
 		return;
 	}
 	reply_calendar(rq, rq->who->org_id, rq->who->sub);
@@ -167,7 +168,7 @@ void
 api_me_calendar_token(struct api_request *rq)
 {
 	if (rq->who->kind != AUTH_USER) {
-		api_reply_error(rq, E_FORBIDDEN, "only users have calendars");
+		api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
 		return;
 	}
 	char *token = crypto_token(rq->arena, 32);

@@ -37,6 +37,27 @@ load_secrets(char **why)
 	return ok;
 }
 
+/* How request connections log in: as the application role itself when
+ * possible (embedded cluster, or LOOP_APP_DATABASE_URL), so a session can
+ * never RESET ROLE to the owner; else the owner's URL with SET ROLE. */
+static bool
+configure_requests(struct cli_db *d, char **why)
+{
+	char *app = NULL;
+	if (d->embedded) {
+		if (!db_allow_login(d->conninfo, APP_ROLE, why))
+			return false;
+		app = embedded_app_conninfo(d->embedded, APP_ROLE);
+	} else if (*config.app_database_url) {
+		app = strdup(config.app_database_url);
+	}
+	db_configure(&(struct db_config){.conninfo = app ? app : d->conninfo,
+					 .app_role = app ? NULL : APP_ROLE,
+					 .statement_timeout_ms = 10000});
+	free(app);
+	return true;
+}
+
 bool
 cli_open_database(struct cli_db *d, bool serving, char **why)
 {
@@ -53,8 +74,10 @@ cli_open_database(struct cli_db *d, bool serving, char **why)
 		cli_close_database(d);
 		return false;
 	}
-	db_configure(&(struct db_config){.conninfo = d->conninfo, .app_role = APP_ROLE,
-					 .statement_timeout_ms = 10000});
+	if (!configure_requests(d, why)) {
+		cli_close_database(d);
+		return false;
+	}
 	auth_password_init(&(struct auth_argon_params){(uint32_t)config.argon_memory_kib,
 						      (uint32_t)config.argon_iterations, 1});
 	if (!api_rubrics_load_catalog(why) || !load_secrets(why)) {

@@ -1,6 +1,7 @@
 /* API clients of an org (admins): integrations using client credentials. */
 #include <string.h>
 #include "api/common.h"
+#include "api/authn.h"
 #include "api/handlers.h"
 #include "api/spec.h"
 #include "auth/principal.h"
@@ -73,6 +74,10 @@ api_clients_create(struct api_request *rq)
 	unsigned scopes = 0;
 	char *bad;
 	auth_scope_parse(rq->arena, join(rq, json_object_get(rq->json, "scopes")), &scopes, &bad);
+	if (scopes & ~rq->who->scopes) {
+		api_reply_forbidden(rq, E_FORBIDDEN, "you cannot grant scopes you do not hold");
+		return;
+	}
 	struct db_client in = {.name = (char *)spec_str(rq->json, "name"),
 			       .secret_hash = crypto_sha256_hex(rq->arena, secret, strlen(secret)),
 			       .grants = join(rq, json_object_get(rq->json, "grants")),

@@ -1,4 +1,5 @@
 /* Audit context, database-status replies, pagination cursors, ETags. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,7 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 	if (h[0] == 'W' && h[1] == '/')
 		h += 2;
 	long v = h[0] == '"' ? strtol(h + 1, &end, 10) : 0;
-	if (h[0] != '"' || v < 1 || end[0] != '"' || end[1] != '\0') {
+	if (h[0] != '"' || v < 1 || v > INT_MAX || end[0] != '"' || end[1] != '\0') {
 		api_reply_error(rq, E_PRECONDITION_FAILED, "If-Match must be an ETag such as \"3\"");
 		return false;
 	}

@@ -19,6 +19,7 @@ static const struct setting {
 } settings[] = {
 	{"listen", TEXT, "127.0.0.1:8080", 0, 0, "address:port to serve HTTP on", &config.listen},
 	{"database-url", TEXT, "", 0, 0, "PostgreSQL URL; empty runs an embedded cluster", &config.database_url},
+	{"app-database-url", TEXT, "", 0, 0, "login of request connections, as the application role (else the owner's URL with SET ROLE)", &config.app_database_url},
 	{"data-dir", TEXT, "./var", 0, 0, "embedded cluster's directory", &config.data_dir},
 	{"threads", NUMBER, "0", 0, 256, "HTTP worker threads (0 = one per core)", &config.threads},
 	{"max-body", NUMBER, "1048576", 1024, 64L << 20, "largest request body, bytes", &config.max_body},

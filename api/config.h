@@ -8,6 +8,7 @@
 struct config {
 	char *listen;		/* host:port */
 	char *database_url;	/* empty: embedded cluster */
+	char *app_database_url;	/* request connections' login (else SET ROLE) */
 	char *data_dir;
 	long threads;
 	long max_body;

@@ -1,6 +1,7 @@
 /* application/x-www-form-urlencoded bodies (the OAuth endpoints). */
 #include <string.h>
 #include "api/http.h"
+#include "base/text.h"
 
 static int
 hex(char c)
@@ -14,8 +15,8 @@ hex(char c)
 	return -1;
 }
 
-/* Decodes n bytes of s in place-free form into a; NULL when malformed or
- * when the result holds a NUL byte. */
+/* Decodes n bytes of s into a; NULL when malformed, when the result holds
+ * a NUL byte or is not UTF-8. */
 static char *
 decode(struct arena *a, const char *s, size_t n)
 {
@@ -35,7 +36,7 @@ decode(struct arena *a, const char *s, size_t n)
 		}
 	}
 	out[j] = '\0';
-	return out;
+	return text_is_utf8(out, j) ? out : NULL;
 }
 
 const char *

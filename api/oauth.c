@@ -8,6 +8,7 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/handlers.h"
+#include "api/login.h"
 #include "api/metrics.h"
 #include "auth/keyring.h"
 #include "auth/password.h"
@@ -17,9 +18,6 @@
 #include "db/identity.h"
 
 #define REFRESH_FAMILY_DAYS 30
-#define ACCOUNT_FAILURES 5
-#define ADDRESS_FAILURES 20
-#define THROTTLE_WINDOW 900
 #define HASH_WAIT_MS 2000
 
 struct client_auth {
@@ -33,7 +31,7 @@ oauth_error(struct api_request *rq, int status, const char *error, const char *d
 {
 	api_add_header(rq, "Pragma", "no-cache");
 	api_reply_json(rq, status, json_pack("{s:s, s:s}", "error", error, "error_description",
-					     description));
+					     text_utf8_clean(rq->arena, description)));
 }
 
 static void
@@ -224,26 +222,6 @@ complete_login(struct api_request *rq, const struct issued *t)
 	reply_tokens(rq, access, refresh, t->scopes);
 }
 
-/* 429 when the account or the address has failed too often lately. */
-static bool
-throttle_or_reply(struct api_request *rq, const char *acct_key, const char *addr_key)
-{
-	int n, retry, n2, retry2;
-	enum db_status st = db_throttle_count(rq->db, acct_key, THROTTLE_WINDOW, &n, &retry);
-	if (st == DB_OK)
-		st = db_throttle_count(rq->db, addr_key, THROTTLE_WINDOW, &n2, &retry2);
-	if (st != DB_OK) {
-		api_reply_db(rq, st, "throttle");
-		return false;
-	}
-	if (n < ACCOUNT_FAILURES && n2 < ADDRESS_FAILURES)
-		return true;
-	int wait = n >= ACCOUNT_FAILURES ? retry : retry2;
-	api_reply_error(rq, E_TOO_MANY_REQUESTS, "too many failed logins: try again in %d s", wait);
-	api_add_header(rq, "Retry-After", arena_printf(rq->arena, "%d", wait));
-	return false;
-}
-
 /* Verifies the password under the hashing semaphore (dummy hash for an
  * unknown user). -1 when the semaphore is saturated. */
 static int
@@ -268,31 +246,6 @@ check_password(struct api_request *rq, const struct db_user *u, bool known, cons
 }
 
 static void
-login_failed(struct api_request *rq, const char *org, const char *acct, const char *addr,
-	     const struct db_user *u, const char *reason)
-{
-	metrics_count(METRIC_AUTH_FAILURES, 1);
-	db_throttle_fail(rq->db, acct, org);
-	db_throttle_fail(rq->db, addr, NULL);
-	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
-				rq->remote_addr};
-	json_t *ch = json_pack("{s:s}", "reason", reason);
-	db_audit_record(rq->db, &ctx, "login.failed", "user", u ? u->id : NULL, ch);
-	json_decref(ch);
-	oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
-}
-
-static char *
-lower(struct arena *a, const char *s)
-{
-	char *l = arena_strdup(a, s);
-	for (char *p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return l;
-}
-
-static void
 grant_password(struct api_request *rq, struct client_auth *c)
 {
 	const char *user, *pw, *scope;
@@ -307,16 +260,15 @@ grant_password(struct api_request *rq, struct client_auth *c)
 		return;
 	}
 	const char *org = c->client.org_id;
-	char *acct = arena_printf(rq->arena, "acct:%s:%s", org, lower(rq->arena, user));
-	char *addr = arena_printf(rq->arena, "addr:%s", rq->remote_addr);
-	if (!throttle_or_reply(rq, acct, addr))
-		return;
 	struct db_user u;
 	enum db_status st = db_user_by_email(rq->db, rq->arena, org, user, &u);
 	if (st != DB_OK && st != DB_NONE) {
 		api_reply_db(rq, st, "user");
 		return;
 	}
+	const struct db_user *known = st == DB_OK ? &u : NULL;
+	if (!api_login_throttle_or_reply(rq, org, known, user))
+		return;
 	int ok = check_password(rq, &u, st == DB_OK, pw);
 	if (ok < 0) {
 		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
@@ -324,8 +276,9 @@ grant_password(struct api_request *rq, struct client_auth *c)
 		return;
 	}
 	if (!ok || u.disabled) {
-		login_failed(rq, org, acct, addr, st == DB_OK ? &u : NULL,
-			     st != DB_OK ? "unknown_user" : !ok ? "wrong_password" : "disabled");
+		api_login_failed(rq, org, known, user, "login.failed",
+				 !known ? "unknown_user" : !ok ? "wrong_password" : "disabled");
+		oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
 		return;
 	}
 	unsigned roles = 0, client_scopes = 0, granted;
@@ -334,7 +287,7 @@ grant_password(struct api_request *rq, struct client_auth *c)
 	auth_scope_parse(rq->arena, c->client.scopes, &client_scopes, &bad);
 	if (!grant_scopes_or_reply(rq, scope, auth_scopes_for_roles(roles) & client_scopes, &granted))
 		return;
-	db_throttle_clear(rq->db, acct);
+	api_login_succeeded(rq, org, &u);
 	struct issued t = {org, u.id, c->client.id, u.id, NULL, roles, granted,
 			   has_word(c->client.grants, "refresh_token")};
 	complete_login(rq, &t);
@@ -540,6 +493,10 @@ api_oauth_introspect(struct api_request *rq)
 	enum auth_token_status st;
 	struct api_request probe = *rq;
 	const struct auth_principal *p = strchr(token, '.') ? api_verify_access_token(&probe, token, &st) : NULL;
+	if (!p && strchr(token, '.') && st == AUTH_TOKEN__UNAVAILABLE) {
+		rq->resp = probe.resp;	/* the 503: an outage is not "inactive" */
+		return;
+	}
 	if (p && !strcmp(p->org_id, org)) {
 		json_t *roles = json_array();
 		for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/http.h"
+#include "base/text.h"
 
 static const struct {
 	const char *code;
@@ -68,9 +69,13 @@ api_reply_empty(struct api_request *rq, int status)
 static char *
 dump(struct api_request *rq, json_t *body, size_t *len)
 {
-	char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!s)
-		abort();
+	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	if (!s) {	/* only a programming error gets here: answer, never crash */
+		static const char fallback[] = "{\"title\":\"Internal error\",\"status\":500,"
+					       "\"code\":\"internal_error\"}";
+		*len = sizeof fallback - 1;
+		return arena_memdup(rq->arena, fallback, *len);
+	}
 	*len = strlen(s);
 	char *copy = arena_memdup(rq->arena, s, *len);
 	free(s);
@@ -95,10 +100,11 @@ problem_of(struct api_request *rq, enum api_error e, const char *detail)
 		"type", arena_printf(rq->arena, "https://loopd.dev/problems/%s", api_error_code(e)),
 		"title", api_error_title(e),
 		"status", api_error_status(e),
-		"instance", rq->path ? rq->path : "/",
+		"instance", text_utf8_clean(rq->arena, rq->path ? rq->path : "/"),
 		"request_id", rq->request_id,
 		"code", api_error_code(e));
-	json_object_set_new(p, "detail", json_string(detail ? detail : api_error_title(e)));
+	json_object_set_new(p, "detail", json_string(text_utf8_clean(rq->arena,
+		detail ? detail : api_error_title(e))));
 	return p;
 }
 

@@ -105,12 +105,34 @@ has_body(struct api_request *rq)
 	return (cl && strtoull(cl, NULL, 10) > 0) || te;
 }
 
+static enum MHD_Result
+utf8_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	bool *ok = cls;
+	*ok = *ok && text_is_utf8(key, strlen(key)) && (!value || text_is_utf8(value, strlen(value)));
+	return *ok ? MHD_YES : MHD_NO;
+}
+
+/* The path and every query argument must be UTF-8 (they reach JSON and SQL). */
+static bool
+url_is_utf8(struct api_request *rq)
+{
+	bool ok = text_is_utf8(rq->path, strlen(rq->path));
+	if (ok)
+		MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, utf8_arg, &ok);
+	return ok;
+}
+
 /* Checks that need only the headers: route, path ids, credentials, body
  * size and media type. False when a reply was set. */
 static bool
 check_headers(struct api_request *rq)
 {
 	const char *allow;
+	if (!url_is_utf8(rq)) {
+		api_reply_error(rq, E_BAD_REQUEST, "the URL is not valid UTF-8");
+		return false;
+	}
 	rq->route_index = api_route_match(rq->arena, rq->method, rq->path, rq->params,
 					  &rq->nparams, &allow);
 	if (rq->route_index < 0) {

@@ -2,7 +2,9 @@
 #include <string.h>
 #include "api/common.h"
 #include "api/config.h"
+#include "api/authn.h"
 #include "api/handlers.h"
+#include "api/login.h"
 #include "api/spec.h"
 #include "auth/password.h"
 #include "auth/principal.h"
@@ -31,6 +33,21 @@ static const struct spec_field password_spec[] = {
 	{"new_password", SPEC_STRING, SPEC_REQUIRED, 12, 1024},
 	{NULL},
 };
+
+/* A caller may grant only roles whose scopes its own token holds (a
+ * client with users:admin cannot mint admins); false with 403 queued. */
+static bool
+grantable_or_reply(struct api_request *rq, json_t *roles)
+{
+	unsigned mask = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(roles, i, r) mask |= auth_role_from_name(json_string_value(r));
+	if (!(auth_scopes_for_roles(mask) & ~rq->who->scopes))
+		return true;
+	api_reply_forbidden(rq, E_FORBIDDEN, "you cannot grant a role with scopes you do not hold");
+	return false;
+}
 
 /* roles JSON array -> "a b c" (deduplicated, canonical order). */
 static char *
@@ -104,7 +121,8 @@ void
 api_users_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, user_create_spec) ||
-	    !password_ok_or_reply(rq, "password", spec_str(rq->json, "password")))
+	    !password_ok_or_reply(rq, "password", spec_str(rq->json, "password")) ||
+	    !grantable_or_reply(rq, json_object_get(rq->json, "roles")))
 		return;
 	char *hash = hash_or_reply(rq, spec_str(rq->json, "password"));
 	if (!hash)
@@ -167,6 +185,8 @@ api_users_patch(struct api_request *rq)
 		return;
 	json_t *roles = json_object_get(rq->json, "roles");
 	json_t *disabled = json_object_get(rq->json, "disabled");
+	if (roles && !grantable_or_reply(rq, roles))
+		return;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_user out;
@@ -174,6 +194,10 @@ api_users_patch(struct api_request *rq)
 					   spec_str(rq->json, "name"),
 					   roles ? roles_text(rq, roles) : NULL, disabled != NULL,
 					   json_is_true(disabled), &out);
+	if (st == DB_STATE) {
+		api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
+		return;
+	}
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
 	reply_user(rq, 200, &out);
@@ -210,7 +234,7 @@ api_me_password(struct api_request *rq)
 	    !password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
 		return;
 	if (rq->who->kind != AUTH_USER) {
-		api_reply_error(rq, E_FORBIDDEN, "clients have no password");
+		api_reply_forbidden(rq, E_FORBIDDEN, "clients have no password");
 		return;
 	}
 	struct db_user u;
@@ -219,6 +243,8 @@ api_me_password(struct api_request *rq)
 		st = db_user_by_email(rq->db, rq->arena, rq->who->org_id, u.email, &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
+	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email))
+		return;
 	if (!auth_password_slot_acquire(2000)) {
 		api_reply_error(rq, E_BUSY, "too many password operations at once");
 		return;
@@ -226,6 +252,9 @@ api_me_password(struct api_request *rq)
 	bool ok = auth_password_verify(u.password_hash, spec_str(rq->json, "current_password"));
 	auth_password_slot_release();
 	if (!ok) {
+		/* A stolen token must not become a way to guess the password. */
+		api_login_failed(rq, u.org_id, &u, u.email, "user.password_change_refused",
+				 "wrong_current_password");
 		json_t *errors = json_array();
 		spec_error(errors, "current_password", "mismatch", "is not your current password");
 		api_reply_invalid(rq, errors);

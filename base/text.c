@@ -249,3 +249,25 @@ text_now_us(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+const char *
+text_utf8_clean(struct arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	if (text_is_utf8(s, n))
+		return s;
+	struct abuf b;
+	abuf_init(&b, a);
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_seq(u + i, n - i);
+		if (l) {
+			abuf_add(&b, u + i, l);
+			i += l;
+		} else {
+			abuf_puts(&b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return b.data;
+}

@@ -27,6 +27,10 @@ bool text_is_visible_ascii(const char *s, size_t max);
 /* True when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
 bool text_is_utf8(const char *p, size_t n);
 
+/* s with every invalid UTF-8 byte replaced by U+FFFD, in a (s itself
+ * when it is valid). */
+const char *text_utf8_clean(struct arena *a, const char *s);
+
 /* Appends s to b as the body of a JSON string: quotes, backslashes and every
  * control character escaped, invalid UTF-8 bytes replaced by \ufffd. */
 void text_json_escape(struct abuf *b, const char *s);

@@ -228,11 +228,14 @@ static struct db_stmt cand_erase = {"candidate_erase",
 	"UPDATE candidates SET name = 'Erased candidate', email = NULL, phone = NULL,"
 	" source = NULL, notes = NULL, erased_at = now(), version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2"};
-/* Free text about the candidate's loops may name them. */
+/* Free text about the candidate's loops may name them: cancel reasons and
+ * round locations go. */
 static struct db_stmt cand_erase_reasons = {"candidate_erase_reasons",
-	"UPDATE loops SET cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL"
-	" ELSE '(erased with the candidate)' END, updated_at = now()"
-	" WHERE org_id = $1 AND candidate_id = $2"};
+	"WITH l AS (UPDATE loops SET cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL"
+	"  ELSE '(erased with the candidate)' END, updated_at = now()"
+	"  WHERE org_id = $1 AND candidate_id = $2 RETURNING id)"
+	" UPDATE rounds SET location = NULL, updated_at = now()"
+	" WHERE org_id = $1 AND loop_id IN (SELECT id FROM l) AND location IS NOT NULL"};
 /* Stored idempotent replies may quote the candidate: they go too. */
 static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
 	"DELETE FROM idempotency_keys WHERE org_id = $1 AND body LIKE '%' || $2 || '%'"};

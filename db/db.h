@@ -69,4 +69,8 @@ void db_mark_busy(struct db *db, bool busy);
  * *why (static or malloc'd text) and returns false. */
 bool db_migrate(const char *conninfo, const char *app_role, char **why);
 
+/* Lets role log in (the embedded cluster trusts its socket, so request
+ * connections can be the application role itself, not the owner). */
+bool db_allow_login(const char *owner_conninfo, const char *role, char **why);
+
 #endif

@@ -314,6 +314,16 @@ out_free:
 	return NULL;
 }
 
+char *
+embedded_app_conninfo(struct embedded *e, const char *role)
+{
+	char *ci;
+	if (asprintf(&ci, "host=%s user=%s dbname=" DATABASE " connect_timeout=5", e->sockdir,
+		     role) < 0)
+		abort();
+	return ci;
+}
+
 void
 embedded_close(struct embedded *e)
 {

@@ -18,6 +18,10 @@ struct embedded;
 struct embedded *embedded_open(const char *dir, bool serve, bool nosync, char **conninfo,
 			       char **why);
 
+/* The connection string of the application role (malloc'd): request
+ * connections log in as it, so they hold only its privileges. */
+char *embedded_app_conninfo(struct embedded *e, const char *role);
+
 /* Stops the cluster if this process started or adopted it; frees e. */
 void embedded_close(struct embedded *e);
 

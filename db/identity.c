@@ -219,6 +219,8 @@ static struct db_stmt user_update = {"user_update",
 	" disabled = CASE WHEN $5::boolean THEN $6::boolean ELSE disabled END,"
 	" version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 RETURNING " USER_COLUMNS};
+static struct db_stmt admins_left = {"user_admins_left",
+	"SELECT 1 FROM users WHERE org_id = $1 AND NOT disabled AND 'admin' = ANY(roles) LIMIT 1"};
 static struct db_stmt refresh_revoke_user = {"refresh_revoke_user",
 	"UPDATE refresh_tokens SET revoked_at = now()"
 	" WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL"};
@@ -251,6 +253,8 @@ user_update_tx(struct db *db, void *p)
 		return st;
 	read_user(u->a, r, 0, u->out);
 	PQclear(r);
+	if ((st = db_run_status(db, &admins_left, 1, params, NULL)) != DB_OK)
+		return st == DB_NONE ? DB_STATE : st;	/* the last active admin stays one */
 	if (u->out->disabled) {
 		const char *p2[] = {u->ctx->org_id, u->id};
 		if ((st = db_run_any(db, &refresh_revoke_user, 2, p2)) != DB_OK)
@@ -306,6 +310,26 @@ db_user_set_password(struct db *db, const struct audit_ctx *ctx, const char *id,
 {
 	struct user_args u = {.ctx = ctx, .id = id, .hash = password_hash, .audited = audited};
 	return db_tx(db, user_password_tx, &u);
+}
+
+static struct db_stmt user_state = {"principal_user",
+	"SELECT NOT disabled, array_to_string(roles, ' ') FROM users WHERE org_id = $1 AND id = $2"};
+static struct db_stmt client_state = {"principal_client",
+	"SELECT revoked_at IS NULL, scopes FROM clients WHERE org_id = $1 AND id = $2"};
+
+enum db_status
+db_principal_state(struct db *db, struct arena *a, const char *org_id, bool is_user,
+		   const char *id, bool *active, char **grants)
+{
+	const char *p[] = {org_id, id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, is_user ? &user_state : &client_state, 2, p, &r);
+	if (st == DB_OK) {
+		*active = db_bool(r, 0, 0);
+		*grants = db_str(a, r, 0, 1);
+		PQclear(r);
+	}
+	return st;
 }
 
 /* --- clients --- */
@@ -533,9 +557,11 @@ static struct db_stmt refresh_use = {"refresh_use",
 	"UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 AND client_id = $2"
 	" AND rotated_at IS NULL AND revoked_at IS NULL AND family_expires_at > now()"
 	" RETURNING " REFRESH_COLUMNS};
+/* A refresh token is bound to its client: another client presenting it
+ * (even a used one) learns nothing and changes nothing. */
 static struct db_stmt refresh_find = {"refresh_find",
 	"SELECT " REFRESH_COLUMNS ", rotated_at IS NOT NULL, revoked_at IS NOT NULL"
-	" FROM refresh_tokens WHERE token_hash = $1"};
+	" FROM refresh_tokens WHERE token_hash = $1 AND ($2::uuid IS NULL OR client_id = $2)"};
 static struct db_stmt refresh_revoke_family = {"refresh_revoke_family",
 	"UPDATE refresh_tokens SET revoked_at = now()"
 	" WHERE org_id = $1 AND family_id = $2 AND revoked_at IS NULL"};
@@ -622,7 +648,7 @@ refresh_exchange_tx(struct db *db, void *p)
 	}
 	if (st != DB_NONE)
 		return st;
-	if ((st = db_run_status(db, &refresh_find, 1, params, &r)) != DB_OK)
+	if ((st = db_run_status(db, &refresh_find, 2, params, &r)) != DB_OK)
 		return st;
 	read_refresh(f->a, r, f->out);
 	bool rotated = db_bool(r, 0, 5);
@@ -684,9 +710,9 @@ static enum db_status
 refresh_revoke_tx(struct db *db, void *p)
 {
 	struct refresh_args *f = p;
-	const char *params[] = {f->hash};
+	const char *params[] = {f->hash, f->client_id};
 	PGresult *r;
-	enum db_status st = db_run_status(db, &refresh_find, 1, params, &r);
+	enum db_status st = db_run_status(db, &refresh_find, 2, params, &r);
 	if (st != DB_OK)
 		return st;
 	read_refresh(f->a, r, f->out);

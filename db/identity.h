@@ -59,6 +59,12 @@ enum db_status db_user_update(struct db *db, struct arena *a, const struct audit
 enum db_status db_user_set_password(struct db *db, const struct audit_ctx *ctx, const char *id,
 				    const char *password_hash, bool audited);
 
+/* The current standing of a token's subject: whether the user is enabled
+ * (or the client not revoked) and its roles (or allowed scopes) now, as
+ * space-separated names in *grants. DB_NONE when it no longer exists. */
+enum db_status db_principal_state(struct db *db, struct arena *a, const char *org_id,
+				  bool is_user, const char *id, bool *active, char **grants);
+
 /* --- clients --- */
 enum db_status db_client_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				const struct db_client *in, struct db_client *out);

@@ -180,3 +180,19 @@ db_migrate(const char *conninfo, const char *app_role, char **why)
 	PQfinish(c);
 	return ok;
 }
+
+bool
+db_allow_login(const char *owner_conninfo, const char *role, char **why)
+{
+	*why = NULL;
+	PGconn *c = PQconnectdb(owner_conninfo);
+	char *ident = PQstatus(c) == CONNECTION_OK ? PQescapeIdentifier(c, role, strlen(role)) : NULL;
+	char sql[200];
+	snprintf(sql, sizeof sql, "ALTER ROLE %s LOGIN", ident ? ident : "\"\"");
+	bool ok = ident && exec_ok(c, sql, why, "application role");
+	if (!ident && asprintf(why, "cannot connect to the database: %s", PQerrorMessage(c)) < 0)
+		*why = NULL;
+	PQfreemem(ident);
+	PQfinish(c);
+	return ok;
+}

@@ -387,7 +387,8 @@ update_tx(struct db *db, void *p)
 		json_object_set_new(ch, "ends_at", json_string(in->ends_at));
 	}
 	if (in->set & ROUND_LOCATION)
-		json_object_set_new(ch, "location", in->location ? json_string(in->location) : json_null());
+		json_object_set_new(ch, "location", in->location ? json_string(AUDIT_REDACTED)
+								 : json_null());	/* free text */
 	if (in->set & ROUND_STATUS)
 		json_object_set_new(ch, "status", json_string(in->status));
 	st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);

@@ -590,7 +590,7 @@ def new_org(loopd):
 
 def forget_login_failures(conn, key=None):
     """Ages failed-login counters (all, or one key such as
-    "acct:<org>:<email>" or "addr:127.0.0.1") past the 15-minute window, as
+    "acct:<org>:<user id>" or "addr:127.0.0.1") past the 15-minute window, as
     the owner, so throttling of one test cannot spill into the next: every
     test's failed logins from 127.0.0.1 count toward the per-address limit."""
     with conn.cursor() as cur:

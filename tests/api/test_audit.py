@@ -281,10 +281,12 @@ def test_refused_requests_write_no_change_event(loopd, org_admin, audited):
         assert loopd.api().post("/v1/users", json={}).status_code == 401
         assert loopd.api(token="x.y.z").delete(
             f"/v1/clients/{org_admin.client_id}").status_code == 401
-    # the password change with a wrong current password
+    # the password change with a wrong current password changes nothing, but
+    # is recorded like a failed login (it counts toward the account's throttle)
     token = p.token
-    with audited.none(org_admin, allow=()):
-        r = loopd.api(token=token).post("/v1/me/password", json={
+    with audited(org_admin, "user.password_change_refused", entity_type="user",
+                 entity_id=p.user_id) as w:
+        w.response = r = loopd.api(token=token).post("/v1/me/password", json={
             "current_password": "not-my-password", "new_password": "whatever-long-enough"})
         assert r.status_code == 422
     # OAuth requests refused before any login attempt

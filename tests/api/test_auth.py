@@ -620,7 +620,7 @@ def test_throttle_after_five_failures_and_recovery(loopd, org_admin, db):
     # the window passes
     with db.cursor() as cur:
         cur.execute("UPDATE login_failures SET failed_at = failed_at - interval '16 minutes'"
-                    " WHERE key = %s", (f"acct:{p.org_id}:{p.email.lower()}",))
+                    " WHERE key = %s", (f"acct:{p.org_id}:{p.user_id}",))
     r = post_form(loopd, TOKEN, password_form(p))
     assert r.status_code == 200, r.text
 
