@@ -17,6 +17,8 @@ time_query(struct api_request *rq, const char *name, const char **out)
 		api_reply_error(rq, E_INVALID_QUERY, "%s must be an RFC 3339 date-time", name);
 		return false;
 	}
+	if (*out)
+		*out = text_format_rfc3339(rq->arena, us);	/* exactly the instant checked */
 	return true;
 }
 

@@ -11,7 +11,7 @@
 #include "base/text.h"
 #include "db/scheduling.h"
 
-/* GET /v1/me/rounds?from=&to= */
+/* GET /v1/me/rounds?from=&to=&limit=&cursor= */
 void
 api_me_rounds(struct api_request *rq)
 {
@@ -21,16 +21,20 @@ api_me_rounds(struct api_request *rq)
 		api_reply_error(rq, E_INVALID_QUERY, "from and to must be RFC 3339 date-times");
 		return;
 	}
+	struct api_page page;
+	if (!api_page_or_reply(rq, &page))
+		return;
 	if (rq->who->kind != AUTH_USER) {
 		api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
 		return;
 	}
-	json_t *out;
+	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_rows rows;
 	enum db_status st = db_my_rounds(rq->db, rq->arena, rq->who->org_id, rq->who->sub, from, to,
-					 &out);
+					 &list, &rows);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "round");
-	api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
+	api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets

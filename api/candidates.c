@@ -122,7 +122,7 @@ void
 api_candidates_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_or_reply(rq, candidate_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	if (!api_parse_patch_or_reply(rq, candidate_patch_spec) || !api_if_match_or_reply(rq, true, &version))
 		return;
 	struct db_candidate_in in;
 	read_fields(rq, &in);

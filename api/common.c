@@ -51,6 +51,11 @@ api_reply_db(struct api_request *rq, enum db_status st, const char *what)
 		api_reply_error(rq, E_DB_UNAVAILABLE, "try again shortly");
 		api_add_header(rq, "Retry-After", "2");
 		break;
+	case DB_BUSY:
+	case DB_SOFT:	/* a deadlock inside an idempotent request's transaction */
+		api_reply_error(rq, E_BUSY, "a concurrent change got in the way: try again");
+		api_add_header(rq, "Retry-After", "1");
+		break;
 	default:
 		api_reply_error(rq, E_INTERNAL, "see the server log for request %s", rq->request_id);
 	}
@@ -63,12 +68,60 @@ api_cursor_set_key(const unsigned char *key, size_t len)
 	memcpy(cursor_key, key, cursor_key_len);
 }
 
-/* cursor = base64url(text) "." base64url(first 16 bytes of HMAC(text)) */
+/* The query arguments each list's cursor is bound to: a cursor continues
+ * only the list, and the filtering, it came from. */
+static const struct {
+	const char *pattern;
+	const char *names[7];	/* NULL-terminated */
+} cursor_filters[] = {
+	{"/v1/candidates", {"q", NULL}},
+	{"/v1/loops", {"status", "candidate_id", "hiring_manager_id", "recruiter_id", NULL}},
+	{"/v1/me/rounds", {"from", "to", NULL}},
+	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
+			      NULL}},
+	{"/v1/rubrics", {"kind", NULL}},
+};
+
+/* What a cursor's MAC covers: the route pattern, then each filter of the
+ * route that has a value as name=<length>:<value>; (an empty value counts
+ * as absent), then the position. Lengths keep any two bindings apart. */
+static char *
+cursor_mac_text(struct api_request *rq, const char *position, size_t len)
+{
+	const char *pattern = rq->route ? rq->route->pattern : "";
+	struct abuf b;
+	abuf_init(&b, rq->arena);
+	abuf_puts(&b, pattern);
+	abuf_puts(&b, "\n");
+	for (size_t i = 0; i < sizeof cursor_filters / sizeof cursor_filters[0]; i++) {
+		if (strcmp(cursor_filters[i].pattern, pattern) != 0)
+			continue;
+		for (const char *const *name = cursor_filters[i].names; *name; name++) {
+			const char *v = api_query(rq, *name);
+			if (v && *v)
+				abuf_printf(&b, "%s=%zu:%s;", *name, strlen(v), v);
+		}
+	}
+	abuf_puts(&b, "\n");
+	abuf_add(&b, position, len);
+	return b.data;
+}
+
+/* position holds no NUL (api_cursor_read checks), nor does the rest. */
+static void
+cursor_mac(struct api_request *rq, const char *position, size_t len, unsigned char mac[32])
+{
+	const char *text = cursor_mac_text(rq, position, len);
+	crypto_hmac_sha256(cursor_key, cursor_key_len, text, strlen(text), mac);
+}
+
+/* cursor = base64url(position) "." base64url(first 16 bytes of
+ * HMAC(route, filters, position)) */
 char *
 api_cursor_make(struct api_request *rq, const char *text)
 {
 	unsigned char mac[32];
-	crypto_hmac_sha256(cursor_key, cursor_key_len, text, strlen(text), mac);
+	cursor_mac(rq, text, strlen(text), mac);
 	return arena_printf(rq->arena, "%s.%s", crypto_b64url_encode(rq->arena, text, strlen(text)),
 			    crypto_b64url_encode(rq->arena, mac, 16));
 }
@@ -88,7 +141,7 @@ api_cursor_read(struct api_request *rq, const char *cursor)
 	if (!text || !mac || m != 16 || memchr(text, 0, n))
 		return NULL;
 	unsigned char want[32];
-	crypto_hmac_sha256(cursor_key, cursor_key_len, text, n, want);
+	cursor_mac(rq, (const char *)text, n, want);
 	return crypto_equal(want, mac, 16) ? (char *)text : NULL;
 }
 

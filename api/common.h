@@ -31,7 +31,10 @@ json_t *api_page_json(struct api_request *rq, json_t *data, const char *last_cre
 /* The cursor MAC key, loaded at start-up from the database. */
 void api_cursor_set_key(const unsigned char *key, size_t len);
 /* A tamper-evident opaque cursor holding text, and its reading (NULL when
- * malformed or tampered). */
+ * malformed or tampered). A cursor is bound to the route it was made on
+ * (rq->route->pattern) and to that route's filter query values (the list
+ * in api/common.c: q of /v1/candidates, the filters of /v1/loops, ...):
+ * read on another route or with other filter values it is NULL too. */
 char *api_cursor_make(struct api_request *rq, const char *text);
 char *api_cursor_read(struct api_request *rq, const char *cursor);
 

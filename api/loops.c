@@ -129,7 +129,7 @@ void
 api_loops_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_or_reply(rq, loop_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	if (!api_parse_patch_or_reply(rq, loop_patch_spec) || !api_if_match_or_reply(rq, true, &version))
 		return;
 	struct db_loop_in in = {.position = spec_str(rq->json, "position"),
 				.recruiter_id = spec_str(rq->json, "recruiter_id"),

@@ -10,19 +10,18 @@
 #include "db/db.h"
 #include "db/embedded.h"
 
+/* SIGTERM and SIGINT, blocked from the start so a signal during start-up
+ * waits until the server can shut down cleanly (stopping its cluster). */
+static sigset_t stop_signals;
+
 /* Serves until SIGTERM or SIGINT, then drains. */
 static int
 serve(void)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (!server_start())
 		return 1;
 	int sig = 0;
-	sigwait(&set, &sig);
+	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
 	return 0;
@@ -41,6 +40,12 @@ main(int argc, char **argv)
 	if (!serving && !cli_known(cmd)) {
 		fprintf(stderr, "loopd: unknown command '%s' (see loopd --help)\n", cmd);
 		return 2;
+	}
+	if (serving) {
+		sigemptyset(&stop_signals);
+		sigaddset(&stop_signals, SIGTERM);
+		sigaddset(&stop_signals, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	}
 	struct cli_db d;
 	char *why = NULL;

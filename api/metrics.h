@@ -7,8 +7,7 @@
 #define METRIC_COUNTERS(M) \
 	M(AUTH_FAILURES, "loopd_auth_failures_total", "Requests refused for a missing or invalid credential.") \
 	M(LOGINS, "loopd_logins_total", "Successful password logins.") \
-	M(TOKENS_ISSUED, "loopd_tokens_issued_total", "Access tokens issued.") \
-	M(AUDIT_EVENTS, "loopd_audit_events_total", "Audit events written.")
+	M(TOKENS_ISSUED, "loopd_tokens_issued_total", "Access tokens issued.")
 
 enum metric_counter {
 #define M(e, name, help) METRIC_##e,

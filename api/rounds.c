@@ -135,6 +135,14 @@ api_rounds_create(struct api_request *rq)
 void
 api_rounds_list(struct api_request *rq)
 {
+	/* A loop holds at most DB_MAX_ROUNDS rounds: one page, always whole. */
+	int limit;
+	if (!api_limit_or_reply(rq, &limit))
+		return;
+	if (api_query(rq, "cursor")) {
+		api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
+		return;
+	}
 	struct db_viewer v;
 	api_viewer(rq, &v);
 	json_t *out;
@@ -162,7 +170,7 @@ void
 api_rounds_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_or_reply(rq, round_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	if (!api_parse_patch_or_reply(rq, round_patch_spec) || !api_if_match_or_reply(rq, true, &version))
 		return;
 	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
 				 .ends_at = spec_str(rq->json, "ends_at"),

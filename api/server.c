@@ -30,6 +30,7 @@ static int bound_port;
 struct request_state {
 	struct api_request rq;
 	struct abuf body;
+	size_t seen;		/* body bytes received, kept or not */
 	bool replied;		/* a response was queued before the body */
 };
 
@@ -154,6 +155,11 @@ check_headers(struct api_request *rq)
 	if (!(rq->route->flags & ROUTE_PUBLIC) && !api_authenticate_or_reply(rq))
 		return false;
 	const char *cl = api_header(rq, "Content-Length");
+	if (cl && api_header(rq, "Transfer-Encoding")) {
+		/* RFC 9112 6.3: ambiguous framing, a request-smuggling vector */
+		api_reply_error(rq, E_BAD_REQUEST, "send Content-Length or Transfer-Encoding, not both");
+		return false;
+	}
 	if (cl && strtoull(cl, NULL, 10) > (unsigned long long)config.max_body) {
 		api_reply_error(rq, E_BODY_TOO_LARGE, "the body may be at most %ld bytes",
 				config.max_body);
@@ -283,14 +289,21 @@ new_request(struct MHD_Connection *c, const char *url, const char *method)
 	return st;
 }
 
-static void
+/* Keeps the body while it fits the cap. Past it, the rest is counted and
+ * dropped (413 once it ends); far past it, the connection is closed, so a
+ * chunked upload cannot keep a worker reading forever. False to close. */
+static bool
 take_body(struct request_state *st, const char *data, size_t n)
 {
+	st->seen += n;
+	if (st->seen > 2 * (size_t)config.max_body + 65536)
+		return false;
 	if (st->body.len + n > (size_t)config.max_body) {
 		st->rq.body_too_large = true;
-		return;
+		return true;
 	}
 	abuf_add(&st->body, data, n);
+	return true;
 }
 
 static enum MHD_Result
@@ -310,9 +323,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		take_body(st, upload, *upload_size);
+		bool keep = take_body(st, upload, *upload_size);
 		*upload_size = 0;
-		return MHD_YES;
+		return keep ? MHD_YES : MHD_NO;
 	}
 	st->rq.body = st->body.len ? st->body.data : NULL;
 	st->rq.body_len = st->body.len;

@@ -153,6 +153,21 @@ check_field(const struct spec_field *f, json_t *v, const char *path, json_t *err
 	}
 }
 
+/* A valid date-time field is rewritten in UTC with microseconds, so the
+ * database receives exactly the instant validated here (no offset or
+ * rounding rules of its own). */
+static void
+normalize_time(const struct spec_field *f, json_t *obj, json_t *v)
+{
+	int64_t us;
+	if (f->format != SPEC_DATETIME || !json_is_string(v) ||
+	    !text_parse_rfc3339(json_string_value(v), &us))
+		return;
+	struct arena *a = arena_create();
+	json_object_set_new(obj, f->name, json_string(text_format_rfc3339(a, us)));
+	arena_destroy(a);
+}
+
 bool
 spec_check(const struct spec_field *spec, json_t *obj, const char *prefix, json_t *errors)
 {
@@ -167,6 +182,7 @@ spec_check(const struct spec_field *spec, json_t *obj, const char *prefix, json_
 			continue;
 		}
 		check_field(f, v, path, errors);
+		normalize_time(f, obj, v);
 	}
 	const char *key;
 	json_t *v;
@@ -215,4 +231,17 @@ bool
 spec_has(json_t *obj, const char *name)
 {
 	return json_object_get(obj, name) != NULL;
+}
+
+bool
+api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec)
+{
+	if (!api_parse_or_reply(rq, spec))
+		return false;
+	if (json_object_size(rq->json))
+		return true;
+	json_t *errors = json_array();
+	spec_error(errors, "body", "empty", "name at least one field to change");
+	api_reply_invalid(rq, errors);
+	return false;
 }

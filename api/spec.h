@@ -42,6 +42,9 @@ void spec_error(json_t *errors, const char *field, const char *code, const char 
  * returns false. */
 bool api_parse_or_reply(struct api_request *rq, const struct spec_field *spec);
 
+/* The same for a PATCH body, which must also name at least one field. */
+bool api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec);
+
 /* Convenience getters over a validated object (NULL / fallback if absent). */
 const char *spec_str(json_t *obj, const char *name);
 long long spec_int(json_t *obj, const char *name, long long fallback);

@@ -181,7 +181,7 @@ void
 api_users_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_or_reply(rq, user_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	if (!api_parse_patch_or_reply(rq, user_patch_spec) || !api_if_match_or_reply(rq, true, &version))
 		return;
 	json_t *roles = json_object_get(rq->json, "roles");
 	json_t *disabled = json_object_get(rq->json, "disabled");

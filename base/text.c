@@ -116,6 +116,10 @@ text_parse_rfc3339(const char *s, int64_t *out_us)
 	if (*p)
 		return false;
 	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+	/* The instant, in UTC, must fall in years 1-9999 (what RFC 3339 can
+	 * write and PostgreSQL stores exactly). */
+	if (secs < days_from_civil(1, 1, 1) * 86400 || secs >= days_from_civil(10000, 1, 1) * 86400)
+		return false;
 	*out_us = secs * 1000000 + frac;
 	return true;
 }

@@ -14,7 +14,8 @@ bool text_is_uuid(const char *s);
 bool text_is_email(const char *s);
 
 /* Parses an RFC 3339 date-time ("2026-11-22T09:30:00+05:30", fraction
- * optional) into microseconds since the epoch, UTC. False if invalid. */
+ * optional, digits past the sixth truncated) into microseconds since the
+ * epoch, UTC. False if invalid or outside the years 1-9999 in UTC. */
 bool text_parse_rfc3339(const char *s, int64_t *out_us);
 
 /* Formats microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffffZ"

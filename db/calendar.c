@@ -2,32 +2,40 @@
 #include "db/internal.h"
 #include "db/scheduling.h"
 
+/* The user's rounds come from their own bookings (round_interviewers_user,
+ * then rounds_pkey: "= ANY (ARRAY(...))" keeps both index conditions in a
+ * generic plan), never from a scan of the org's rounds; only those are
+ * sorted for the keyset (starts_at, id), which starts from the sentinels
+ * DB_AFTER_* rather than hiding behind "$5 IS NULL OR". The representation
+ * (role, loop, candidate) is built for the rows of the page alone. */
 static struct db_stmt my_rounds = {"my_rounds",
-	"SELECT coalesce(json_agg(json_build_object('round', round_json(r),"
-	"  'role', ri.role, 'position', l.position,"
-	"  'candidate', json_build_object('id', c.id, 'name', c.name))"
-	"  ORDER BY r.starts_at, r.id), '[]'::json)"
-	" FROM round_interviewers ri"
-	" JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id"
-	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
-	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
-	" WHERE ri.org_id = $1 AND ri.user_id = $2 AND r.status <> 'cancelled'"
-	" AND r.starts_at IS NOT NULL"
+	"SELECT (SELECT json_build_object('round', round_json(r), 'role', ri.role,"
+	"   'position', l.position, 'candidate', json_build_object('id', c.id, 'name', c.name))"
+	"  FROM round_interviewers ri, loops l, candidates c"
+	"  WHERE ri.org_id = r.org_id AND ri.round_id = r.id AND ri.user_id = $2"
+	"  AND l.org_id = r.org_id AND l.id = r.loop_id"
+	"  AND c.org_id = l.org_id AND c.id = l.candidate_id),"
+	" " DB_TS("r.starts_at") ", r.id FROM rounds r"
+	" WHERE r.org_id = $1 AND r.id = ANY (ARRAY(SELECT b.round_id FROM round_interviewers b"
+	"  WHERE b.org_id = $1 AND b.user_id = $2))"
+	" AND r.status <> 'cancelled' AND r.starts_at IS NOT NULL"
 	" AND r.ends_at > coalesce($3::timestamptz, now() - interval '1 day')"
-	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')"};
+	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')"
+	" AND (r.starts_at, r.id) > ($5::timestamptz, $6::uuid)"
+	" ORDER BY r.starts_at, r.id LIMIT $7"};
 
 enum db_status
 db_my_rounds(struct db *db, struct arena *a, const char *org_id, const char *user_id,
-	     const char *from, const char *to, json_t **out)
+	     const char *from, const char *to, const struct db_list *page, struct db_rows *out)
 {
-	const char *p[] = {org_id, user_id, from, to};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &my_rounds, 4, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
-	return st;
+	const char *p[] = {org_id, user_id, from, to, DB_AFTER_TIME(page->after_created),
+			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
+	PGresult *r = db_run(db, &my_rounds, 7, p);
+	if (!r)
+		return db->status;
+	db_rows_collect(a, r, out);
+	PQclear(r);
+	return DB_OK;
 }
 
 /* Rounds of the last 90 days and all later ones, cancelled ones included

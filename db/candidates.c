@@ -97,10 +97,11 @@ db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 
 /* Full profile for viewers reaching every candidate ($3 reach bit 1) or
  * managing one of the candidate's loops; else the basic one. */
-#define CANDIDATE_VIEW \
-	"candidate_json(c, NOT ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND EXISTS (" \
+#define CANDIDATE_FULL \
+	"($3::int & 1 = 1 OR ($3::int & 2 = 2 AND EXISTS (" \
 	"  SELECT 1 FROM loops l WHERE l.org_id = c.org_id AND l.candidate_id = c.id" \
-	"  AND l.hiring_manager_id = $2))))"
+	"  AND l.hiring_manager_id = $2)))"
+#define CANDIDATE_VIEW "candidate_json(c, NOT " CANDIDATE_FULL ")"
 
 static struct db_stmt cand_get = {"candidate_get",
 	"SELECT " CANDIDATE_VIEW " FROM candidates c WHERE c.org_id = $1 AND c.id = $4 AND "
@@ -120,17 +121,22 @@ db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, cons
 	return st;
 }
 
-/* Rows whose lowered col starts with lowered $4: a range scan in the "C"
- * collation, [lower(q), lower(q) || U+10FFFF), on the column's prefix index. */
-#define PREFIX_MATCH(col) \
-	"SELECT id FROM candidates WHERE org_id = $1 AND erased_at IS NULL" \
-	" AND lower(" col ") COLLATE \"C\" >= lower($4) COLLATE \"C\"" \
+/* The lowered col starts with lowered $4: a range in the "C" collation,
+ * [lower(q), lower(q) || U+10FFFF), which the column's prefix index scans. */
+#define PREFIX_OF(col) \
+	"lower(" col ") COLLATE \"C\" >= lower($4) COLLATE \"C\"" \
 	" AND lower(" col ") COLLATE \"C\" < (lower($4) || chr(1114111)) COLLATE \"C\""
+#define PREFIX_MATCH(col) \
+	"SELECT id FROM candidates WHERE org_id = $1 AND erased_at IS NULL AND " PREFIX_OF(col)
 
+/* The keyset, from the sentinels DB_AFTER_* on the first page: never
+ * behind "$5 IS NULL OR", so it stays an index condition. */
+#define CANDIDATE_AFTER " AND (c.created_at, c.id) > ($5::timestamptz, $6::uuid)"
+
+/* Viewers reaching every candidate ($3 reach bit 1). */
 #define CANDIDATE_LIST(with, matching) \
 	with "SELECT " CANDIDATE_VIEW ", " DB_TS("c.created_at") ", c.id" \
-	" FROM candidates c WHERE c.org_id = $1 AND " CANDIDATE_REACH matching \
-	" AND (c.created_at, c.id) > ($5::timestamptz, $6::uuid)" \
+	" FROM candidates c WHERE c.org_id = $1 AND $3::int & 1 = 1" matching CANDIDATE_AFTER \
 	" ORDER BY c.created_at, c.id LIMIT $7"
 
 /* Two statements, so each keeps its indexes in a generic plan: the list
@@ -142,15 +148,42 @@ static struct db_stmt cand_search = {"candidate_search",
 	CANDIDATE_LIST("WITH m AS MATERIALIZED (" PREFIX_MATCH("name") " UNION "
 		       PREFIX_MATCH("email") ") ", " AND c.id IN (SELECT id FROM m)")};
 
+/* Everyone else: the candidates of the loops they reach, found from their
+ * own rows, never by a scan of the org: the loops they manage
+ * (loops_hiring_manager) and the loops of their bookings
+ * (round_interviewers_user, then loops_pkey). "= ANY (ARRAY(...))" keeps
+ * each step an index condition whatever a generic plan guesses of the
+ * sizes; only the rows found are sorted for the keyset. */
+#define CANDIDATE_REACH_LIST(matching) \
+	"SELECT " CANDIDATE_VIEW ", " DB_TS("c.created_at") ", c.id FROM candidates c" \
+	" WHERE c.org_id = $1 AND c.id = ANY (ARRAY(" \
+	"  SELECT l.candidate_id FROM loops l" \
+	"  WHERE l.org_id = $1 AND l.hiring_manager_id = $2 AND $3::int & 2 = 2" \
+	"  UNION ALL" \
+	"  SELECT l.candidate_id FROM loops l WHERE l.org_id = $1 AND $3::int & 4 = 4" \
+	"  AND l.id = ANY (ARRAY(SELECT ri.loop_id FROM round_interviewers ri" \
+	"   WHERE ri.org_id = $1 AND ri.user_id = $2))))" \
+	matching CANDIDATE_AFTER " ORDER BY c.created_at, c.id LIMIT $7"
+
+static struct db_stmt cand_list_reach = {"candidate_list_reach",
+	CANDIDATE_REACH_LIST(" AND $4::text IS NULL")};
+/* q matches the email only where the viewer is shown it: the email behind
+ * a basic profile must not be guessable a prefix at a time. */
+static struct db_stmt cand_search_reach = {"candidate_search_reach",
+	CANDIDATE_REACH_LIST(" AND c.erased_at IS NULL AND (" PREFIX_OF("c.name")
+			     " OR (" PREFIX_OF("c.email") " AND " CANDIDATE_FULL "))")};
+
 enum db_status
 db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *q,
 		  const struct db_list *page, struct db_rows *out)
 {
-	bool search = q && *q;
+	bool search = q && *q, all = v->reach & DB_REACH_ALL;
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach),
 			   search ? q : NULL, DB_AFTER_TIME(page->after_created),
 			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, search ? &cand_search : &cand_list, 7, p);
+	struct db_stmt *st = all ? (search ? &cand_search : &cand_list)
+				 : (search ? &cand_search_reach : &cand_list_reach);
+	PGresult *r = db_run(db, st, 7, p);
 	if (!r)
 		return db->status;
 	db_rows_collect(a, r, out);

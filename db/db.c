@@ -66,23 +66,21 @@ disconnect(struct db *db)
 static bool
 session_setup(struct db *db)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "SET statement_timeout = %d; SET idle_in_transaction_session_timeout = 60000; "
-		 "SET TIME ZONE 'UTC'; SET jit = off",
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%d",
 		 config.statement_timeout_ms > 0 ? config.statement_timeout_ms : 10000);
-	if (db_simple(db, sql) != DB_OK)
-		return false;
-	if (config.app_role) {
-		char *role = PQescapeIdentifier(db->conn, config.app_role, strlen(config.app_role));
-		if (!role)
-			return false;
-		snprintf(sql, sizeof sql, "SET ROLE %s", role);
-		PQfreemem(role);
-		if (db_simple(db, sql) != DB_OK)
-			return false;
-	}
-	return true;
+	const char *p[] = {timeout, config.app_role};
+	PGresult *r = PQexecParams(db->conn,
+		"SELECT set_config('statement_timeout', $1, false),"
+		" set_config('idle_in_transaction_session_timeout', '60000', false),"
+		" set_config('TimeZone', 'UTC', false), set_config('jit', 'off', false),"
+		" CASE WHEN $2::text IS NOT NULL THEN set_config('role', $2, false) END",
+		2, NULL, p, NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		db_fail(db, r);
+	PQclear(r);
+	return ok;
 }
 
 static bool
@@ -161,6 +159,8 @@ status_of_sqlstate(const char *s)
 		return DB_FK;
 	if (!strcmp(s, "23514") || !strcmp(s, "23502") || !strncmp(s, "22", 2))
 		return DB_INVALID;
+	if (!strcmp(s, "57014") || !strcmp(s, "55P03"))	/* statement or lock timeout */
+		return DB_BUSY;
 	if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") ||
 	    !strcmp(s, "57P03"))
 		return DB_UNAVAILABLE;
@@ -188,8 +188,8 @@ db_fail(struct db *db, const PGresult *res)
 	return st;
 }
 
-enum db_status
-db_simple(struct db *db, const char *sql)
+static enum db_status
+simple_once(struct db *db, const char *sql)
 {
 	if (!db->conn && !connect_db(db))
 		return db->status = DB_UNAVAILABLE;
@@ -197,6 +197,18 @@ db_simple(struct db *db, const char *sql)
 	ExecStatusType s = PQresultStatus(r);
 	enum db_status st = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? DB_OK : db_fail(db, r);
 	PQclear(r);
+	return st;
+}
+
+enum db_status
+db_simple(struct db *db, const char *sql)
+{
+	bool was_connected = db->conn != NULL;
+	enum db_status st = simple_once(db, sql);
+	/* As in db_run: a connection that died while idle (BEGIN is the first
+	 * thing a transaction sends) is replaced once. */
+	if (st == DB_UNAVAILABLE && was_connected && !db->in_tx)
+		st = simple_once(db, sql);
 	return st;
 }
 
@@ -347,9 +359,10 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 		if ((st = db_simple(db, "SAVEPOINT loopd_tx")) != DB_OK)
 			return st;
 		st = fn(db, ctx);
+		if (st == DB_OK)
+			return db_simple(db, "RELEASE SAVEPOINT loopd_tx");
 		if (db->conn)
-			db_simple(db, st == DB_OK ? "RELEASE SAVEPOINT loopd_tx"
-						  : "ROLLBACK TO SAVEPOINT loopd_tx");
+			db_simple(db, "ROLLBACK TO SAVEPOINT loopd_tx");
 		return st;
 	}
 	for (int attempt = 0; attempt < 5; attempt++) {

@@ -20,6 +20,7 @@ enum db_status {
 	DB_INVALID = 4,		/* check constraint, bad value (23514, 22xxx) */
 	DB_STATE = 5,		/* the domain refuses this state change */
 	DB_STALE = 6,		/* If-Match named an older version */
+	DB_BUSY = 7,		/* a statement or lock wait timed out: retry later */
 };
 
 /* One connection, owned by one thread. */

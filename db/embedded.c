@@ -2,6 +2,7 @@
  * stop, run as an unprivileged account when loopd is root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -151,10 +152,10 @@ take_lock(struct embedded *e, bool serve, char **why)
 }
 
 static bool
-write_config(struct embedded *e, bool nosync)
+write_config(const char *pgdata, struct embedded *e, bool nosync)
 {
-	char path[4300];
-	snprintf(path, sizeof path, "%s/postgresql.conf", e->pgdata);
+	char path[4400];
+	snprintf(path, sizeof path, "%s/postgresql.conf", pgdata);
 	FILE *f = fopen(path, "a");
 	if (!f)
 		return false;
@@ -170,24 +171,39 @@ write_config(struct embedded *e, bool nosync)
 	return fclose(f) == 0;
 }
 
+/* Removes a directory tree (a half-made cluster); best effort. */
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Initialises the cluster in <dir>/pg.init, writes loopd's settings, then
+ * renames it to <dir>/pg: an interrupted first start leaves no cluster
+ * that could start without them (TCP, no socket dir). */
 static bool
 init_cluster(struct embedded *e, bool nosync, char **why)
 {
-	char version[4300];
+	char version[4300], staging[4300];
 	snprintf(version, sizeof version, "%s/PG_VERSION", e->pgdata);
 	if (access(version, F_OK) == 0)
 		return true;
-	if (!make_dir(e, e->pgdata, 0700))
-		return failf(why, "cannot create %s: %s", e->pgdata, strerror(errno)), false;
+	snprintf(staging, sizeof staging, "%s.init", e->pgdata);
+	nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (!make_dir(e, staging, 0700))
+		return failf(why, "cannot create %s: %s", staging, strerror(errno)), false;
 	/* C.UTF-8: byte order for sorting, Unicode for lower() and upper(). */
-	const char *args[] = {"-D", e->pgdata, "-U", OWNER_ROLE, "-A", "trust", "-E", "UTF8",
+	const char *args[] = {"-D", staging, "-U", OWNER_ROLE, "-A", "trust", "-E", "UTF8",
 			      "--locale=C.UTF-8", nosync ? "--no-sync" : NULL, NULL};
 	log_kv(LOG_INFO, "initialising embedded PostgreSQL", "dir", e->pgdata, NULL);
 	if (run_pg(e, "initdb", args) != 0)
 		return failf(why, "initdb failed for %s (see %s; the account running PostgreSQL "
 			     "must be able to reach the data dir)", e->pgdata, e->logfile), false;
-	if (!write_config(e, nosync))
-		return failf(why, "cannot write %s/postgresql.conf", e->pgdata), false;
+	if (!write_config(staging, e, nosync))
+		return failf(why, "cannot write %s/postgresql.conf", staging), false;
+	if (rename(staging, e->pgdata) != 0)
+		return failf(why, "cannot move %s to %s: %s", staging, e->pgdata, strerror(errno)),
+		       false;
 	return true;
 }
 

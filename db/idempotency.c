@@ -16,9 +16,11 @@ static struct db_stmt store = {"idem_store",
 	" ON CONFLICT (org_id, caller_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
 	" status = EXCLUDED.status, content_type = EXCLUDED.content_type,"
 	" headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()"};
+/* Expired keys (stored replies may quote candidates) go a few at a time
+ * with every stored reply, whoever stores it. */
 static struct db_stmt expire = {"idem_expire",
-	"DELETE FROM idempotency_keys WHERE org_id = $1 AND caller_id = $2"
-	" AND created_at < now() - interval '24 hours'"};
+	"DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
+	" WHERE created_at < now() - interval '24 hours' LIMIT 20)"};
 
 static enum db_status
 close_tx(struct db *db, enum db_status st)
@@ -62,7 +64,9 @@ enum db_status
 db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char *key,
 	    const struct db_idem_reply *reply, bool commit)
 {
-	if (!commit || !db->conn)
+	if (!db->conn)		/* the connection died: nothing was committed */
+		return close_tx(db, commit ? DB_UNAVAILABLE : DB_OK);
+	if (!commit)
 		return close_tx(db, DB_OK);
 	char status[16];
 	snprintf(status, sizeof status, "%d", reply->status);
@@ -70,7 +74,7 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 			   reply->headers, reply->body};
 	enum db_status st = db_run_status(db, &store, 8, p, NULL);
 	if (st == DB_OK)
-		st = db_run_status(db, &expire, 2, p, NULL);
+		st = db_run_status(db, &expire, 0, NULL, NULL);
 	if (st != DB_OK && st != DB_NONE)
 		return close_tx(db, st);
 	st = db_simple(db, "COMMIT");

@@ -224,17 +224,46 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	return st;
 }
 
-/* $4 status: effective status, so "scheduled" loops whose first round
- * has begun are listed as in_progress. */
+/* Filters shared by the list statements. $4 status: effective status, so
+ * "scheduled" loops whose first round has begun are listed as in_progress. */
+#define LOOP_FILTERS \
+	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')" \
+	"  OR (l.status = 'scheduled' AND loop_effective_status(l.status, l.org_id, l.id) = $4))" \
+	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
+	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
+	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
+
+/* The keyset, from the sentinels DB_AFTER_* on the first page: always an
+ * index condition, never behind "$8 IS NULL OR". */
+#define LOOP_AFTER " AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
+
+/* Viewers reaching every loop: the org's loops on loops_page. */
 static struct db_stmt loop_list = {"loop_list",
 	"SELECT loop_json(l, false, $2, true), " DB_TS("l.created_at") ", l.id FROM loops l"
-	" WHERE l.org_id = $1 AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
-	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')"
-	"  OR (l.status = 'scheduled' AND loop_effective_status(l.status, l.org_id, l.id) = $4))"
-	" AND ($5::uuid IS NULL OR l.candidate_id = $5)"
-	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)"
-	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
-	" AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
+	" WHERE l.org_id = $1 AND $3::int & 1 = 1" LOOP_FILTERS LOOP_AFTER
+	" ORDER BY l.created_at, l.id LIMIT $10"};
+
+/* Everyone else, driven by their own rows, never by the org's: the loops
+ * they manage come in keyset order off loops_hiring_manager (the keyset an
+ * index condition); the loops they interview in are found from their
+ * bookings (round_interviewers_user, then loops_pkey), and only those are
+ * sorted. "= ANY (ARRAY(...))" keeps each step an index condition whatever
+ * a generic plan guesses of the sizes. Each branch stops at a page; the
+ * page is the first rows of the two. */
+static struct db_stmt loop_list_reach = {"loop_list_reach",
+	"WITH page AS ("
+	"  (SELECT l.id FROM loops l"
+	"   WHERE l.org_id = $1 AND l.hiring_manager_id = $2 AND $3::int & 2 = 2"
+	    LOOP_FILTERS LOOP_AFTER
+	"   ORDER BY l.created_at, l.id LIMIT $10)"
+	"  UNION ALL"
+	"  (SELECT l.id FROM loops l WHERE l.org_id = $1 AND $3::int & 4 = 4"
+	"   AND l.id = ANY (ARRAY(SELECT ri.loop_id FROM round_interviewers ri"
+	"    WHERE ri.org_id = $1 AND ri.user_id = $2))"
+	    LOOP_FILTERS LOOP_AFTER
+	"   ORDER BY l.created_at, l.id LIMIT $10))"
+	" SELECT loop_json(l, false, $2, true), " DB_TS("l.created_at") ", l.id FROM loops l"
+	" WHERE l.org_id = $1 AND l.id = ANY (ARRAY(SELECT id FROM page))"
 	" ORDER BY l.created_at, l.id LIMIT $10"};
 
 enum db_status
@@ -243,8 +272,10 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), f->status,
 			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
-			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, &loop_list, 10, p);
+			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
+			   arena_printf(a, "%d", page->limit)};
+	bool all = v->reach & DB_REACH_ALL;
+	PGresult *r = db_run(db, all ? &loop_list : &loop_list_reach, 10, p);
 	if (!r)
 		return db->status;
 	db_rows_collect(a, r, out);

@@ -58,6 +58,8 @@ enum db_status db_candidate_create(struct db *db, struct arena *a, const struct 
 				   const struct db_candidate_in *in, json_t **out, char **dup_id);
 enum db_status db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v,
 				const char *id, json_t **out);
+/* q: a case-insensitive prefix of the name, or of the email where the
+ * viewer is shown the email (never for a basic profile). */
 enum db_status db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v,
 				 const char *q, const struct db_list *page, struct db_rows *out);
 enum db_status db_candidate_update(struct db *db, struct arena *a, const struct audit_ctx *ctx,
@@ -138,8 +140,11 @@ enum db_status db_round_remove_interviewer(struct db *db, struct arena *a,
 					   const char *user_id, struct db_refusal *why);
 
 /* --- the caller's schedule and calendar --- */
+/* A page of the user's rounds overlapping [from, to), keyset (starts_at,
+ * id): page->after_created holds the last starts_at shown. */
 enum db_status db_my_rounds(struct db *db, struct arena *a, const char *org_id,
-			    const char *user_id, const char *from, const char *to, json_t **out);
+			    const char *user_id, const char *from, const char *to,
+			    const struct db_list *page, struct db_rows *out);
 /* Rows for an iCalendar feed: id, kind, starts_at, ends_at, location,
  * status, sequence, stamp, candidate name, position, role. */
 enum db_status db_calendar_rounds(struct db *db, struct arena *a, const char *org_id,
