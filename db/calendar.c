@@ -51,6 +51,9 @@ static struct db_stmt calendar_rows = {"calendar_rows",
 	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
 	" WHERE ri.org_id = $1 AND ri.user_id = $2 AND r.starts_at IS NOT NULL"
+	/* driven by the user's bookings, also in a generic plan */
+	" AND r.id = ANY (ARRAY(SELECT round_id FROM round_interviewers"
+	"  WHERE org_id = $1 AND user_id = $2))"
 	" AND r.ends_at > now() - interval '90 days'"};
 
 enum db_status

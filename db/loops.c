@@ -302,8 +302,10 @@ db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char
 	PQclear(r);
 	if (if_version && version != if_version)
 		return DB_STALE;
-	return !strcmp(why->status, "decided") || !strcmp(why->status, "cancelled") ? DB_STATE
-										    : DB_OK;
+	if (strcmp(why->status, "decided") != 0 && strcmp(why->status, "cancelled") != 0)
+		return DB_OK;
+	why->detail = arena_printf(a, "the loop is %s", why->status);
+	return DB_STATE;
 }
 
 static struct db_stmt loop_update = {"loop_update",
