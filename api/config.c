@@ -21,7 +21,7 @@ static const struct setting {
 	{"database-url", TEXT, "", 0, 0, "PostgreSQL URL; empty runs an embedded cluster", &config.database_url},
 	{"app-database-url", TEXT, "", 0, 0, "login of request connections, as the application role (else the owner's URL with SET ROLE)", &config.app_database_url},
 	{"data-dir", TEXT, "./var", 0, 0, "embedded cluster's directory", &config.data_dir},
-	{"threads", NUMBER, "0", 0, 256, "HTTP worker threads (0 = one per core)", &config.threads},
+	{"threads", NUMBER, "0", 0, 256, "HTTP worker threads, each with a database connection (0 = four per core)", &config.threads},
 	{"max-body", NUMBER, "1048576", 1024, 64L << 20, "largest request body, bytes", &config.max_body},
 	{"log-level", TEXT, "info", 0, 0, "debug, info, warn or error", &config.log_level},
 	{"conn-timeout", NUMBER, "30", 1, 3600, "seconds before an idle or slow client is dropped", &config.conn_timeout},
