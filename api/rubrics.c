@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/common.h"
+#include "base/text.h"
 #include "api/handlers.h"
 #include "api/spec.h"
 #include "auth/principal.h"
@@ -14,22 +15,13 @@
 
 #define CURSOR_PREFIX "rubric:"
 
-/* True when s matches ^[a-z][a-z0-9_]{1,63}$, the rubric key pattern. */
-static bool
-is_key(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
 
 /* The {key} path segment, or NULL with 400 queued. */
 static const char *
 key_or_reply(struct api_request *rq)
 {
 	const char *key = api_param(rq, 0);
-	if (is_key(key))
+	if (text_is_key(key, strlen(key)))
 		return key;
 	api_reply_error(rq, E_INVALID_PATH_ID, "a rubric key matches ^[a-z][a-z0-9_]{1,63}$");
 	return NULL;
@@ -88,7 +80,7 @@ list_query_or_reply(struct api_request *rq, const char **kind, const char **afte
 {
 	*kind = api_query(rq, "kind");
 	*after = NULL;
-	if (*kind && !is_key(*kind)) {
+	if (*kind && !text_is_key(*kind, strlen(*kind))) {
 		api_reply_error(rq, E_INVALID_QUERY, "kind must match ^[a-z][a-z0-9_]{1,63}$");
 		return false;
 	}
@@ -97,7 +89,7 @@ list_query_or_reply(struct api_request *rq, const char **kind, const char **afte
 		return true;
 	const char *text = api_cursor_read(rq, cursor);
 	size_t plen = strlen(CURSOR_PREFIX);
-	if (text && !strncmp(text, CURSOR_PREFIX, plen) && is_key(text + plen)) {
+	if (text && !strncmp(text, CURSOR_PREFIX, plen) && text_is_key(text + plen, strlen(text + plen))) {
 		*after = text + plen;
 		return true;
 	}

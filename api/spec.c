@@ -41,17 +41,6 @@ in_enum(const char *s, const char *const *enums)
 	return false;
 }
 
-static bool
-key_format(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 /* Text must not hide control characters other than newline and tab. */
 static bool
@@ -92,7 +81,7 @@ check_string(const char *path, const char *s, long min, long max, enum spec_form
 		spec_error(errors, path, "format", "must be an RFC 3339 date-time with an offset");
 	else if (f == SPEC_EMAIL && !text_is_email(s))
 		spec_error(errors, path, "format", "must be an email address");
-	else if (f == SPEC_KEY && !key_format(s))
+	else if (f == SPEC_KEY && !text_is_key(s, strlen(s)))
 		spec_error(errors, path, "format", "must be a key: a-z, 0-9 and _, starting with a letter");
 	else if (!clean_text(s))
 		spec_error(errors, path, "format", "must not contain control characters");

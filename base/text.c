@@ -20,6 +20,17 @@ text_is_uuid(const char *s)
 }
 
 bool
+text_is_key(const char *s, size_t n)
+{
+	if (!s || n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+bool
 text_is_email(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;

@@ -9,6 +9,10 @@
 /* True when s is a canonical textual UUID (8-4-4-4-12 hex digits). */
 bool text_is_uuid(const char *s);
 
+/* True when the n bytes at s form a key: ^[a-z][a-z0-9_]{1,63}$ (rubric
+ * keys, round kinds, template names). */
+bool text_is_key(const char *s, size_t n);
+
 /* True when s is a plausible email address (one @, non-empty local part and
  * a dotted domain, no spaces or control characters, at most 254 bytes). */
 bool text_is_email(const char *s);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "base/canon.h"
 #include "base/crypto.h"
+#include "base/text.h"
 #include "rubrics/catalog.h"
 
 static const char *const template_members[] = {"key", "title", "summary", "rounds", NULL};
@@ -25,18 +26,6 @@ base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* True when s matches ^[a-z][a-z0-9_]{1,63}$ (the rubric key pattern). */
-static bool
-is_key(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 /* "field: message; field: message" from a validator's errors array, in a. */
 static char *
@@ -106,7 +95,7 @@ static const char *
 key_member(struct arena *a, json_t *o, const char *path, const char *name, json_t *errors)
 {
 	const char *s = json_string_value(json_object_get(o, name));
-	if (!is_key(s)) {
+	if (!text_is_key(s, strlen(s))) {
 		add_error(errors, arena_printf(a, "%s%s", path, name), "pattern",
 			  "must be a key matching ^[a-z][a-z0-9_]{1,63}$");
 		return NULL;

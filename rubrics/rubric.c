@@ -188,17 +188,6 @@ text(struct parse *p, json_t *obj, const char *path, const char *name, size_t mi
 	return good ? arena_strndup(p->a, s, n) : NULL;
 }
 
-/* True when the n bytes at s match ^[a-z][a-z0-9_]{1,63}$. */
-static bool
-is_key(const char *s, size_t n)
-{
-	if (n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 /* Key member (KEY_PATTERN), copied into the arena; NULL if bad (reported). */
 static const char *
@@ -207,7 +196,7 @@ key(struct parse *p, json_t *obj, const char *path, const char *name)
 	json_t *v = member(p, obj, path, name, WANT_STRING);
 	if (!v)
 		return NULL;
-	if (!is_key(json_string_value(v), json_string_length(v))) {
+	if (!text_is_key(json_string_value(v), json_string_length(v))) {
 		problem(p, field_of(p, path, name), "pattern", "must match %s", KEY_PATTERN);
 		return NULL;
 	}
@@ -412,7 +401,7 @@ parse_tags(struct parse *p, json_t *o, const char *path, struct rubric_question 
 			continue;
 		}
 		const char *k = json_string_value(t);
-		if (!is_key(k, json_string_length(t)) || !json_object_get(criteria, k))
+		if (!text_is_key(k, json_string_length(t)) || !json_object_get(criteria, k))
 			problem(p, ip, "unknown_criterion", "names no criterion of this rubric");
 		unique(p, seen, k, ip);
 		q->criteria[q->n_criteria++] = arena_strdup(p->a, k);
