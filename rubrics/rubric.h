@@ -92,8 +92,9 @@ bool rubric_parse(struct arena *a, json_t *doc, struct rubric *out, json_t *erro
 /* doc as compact JSON with sorted keys, in a; NULL if doc cannot be dumped. */
 char *rubric_canonical(struct arena *a, json_t *doc);
 
-/* SHA-256 (64 lowercase hex digits, in a) of rubric_canonical(doc); NULL if
- * doc cannot be dumped. Equal for documents that differ only in key order. */
+/* SHA-256 (64 lowercase hex digits, in a) of canon_json(doc) (base/canon.h,
+ * the encoding every hash in loopd uses); NULL for a NULL doc. Equal for
+ * documents that differ only in key order or whitespace. */
 char *rubric_digest(struct arena *a, json_t *doc);
 
 /* The rubric as the API serves it (the document's shape); a new reference
