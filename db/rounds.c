@@ -136,6 +136,25 @@ check_room(struct db *db, struct round_args *r)
 	return DB_STATE;
 }
 
+static struct db_stmt candidate_erased = {"round_candidate_erased",
+	"SELECT 1 FROM loops l JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	" WHERE l.org_id = $1 AND l.id = $2 AND c.erased_at IS NOT NULL"};
+
+/* No new interviews with a candidate whose data was erased. */
+static enum db_status
+check_candidate(struct db *db, struct round_args *r)
+{
+	const char *p[] = {r->ctx->org_id, r->loop_id};
+	enum db_status st = db_run_status(db, &candidate_erased, 2, p, NULL);
+	if (st == DB_NONE)
+		return DB_OK;
+	if (st == DB_OK) {
+		r->why->detail = arena_strdup(r->a, "the candidate of this loop was erased");
+		return DB_STATE;
+	}
+	return st;
+}
+
 static enum db_status
 create_tx(struct db *db, void *p)
 {
@@ -143,7 +162,8 @@ create_tx(struct db *db, void *p)
 	const struct db_round_in *in = r->in;
 	enum db_status st = db_loop_lock_open(db, r->a, r->ctx->org_id, r->loop_id, 0, r->why);
 	struct db_rubric_ref ref;
-	if (st != DB_OK || (st = check_room(db, r)) != DB_OK || (st = pin_rubric(db, r, &ref)) != DB_OK)
+	if (st != DB_OK || (st = check_candidate(db, r)) != DB_OK ||
+	    (st = check_room(db, r)) != DB_OK || (st = pin_rubric(db, r, &ref)) != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->loop_id, in->kind, ref.id, ref.key,
 				arena_printf(r->a, "%d", ref.version), in->required ? "true" : "false",

@@ -167,6 +167,19 @@ def test_round_location_is_redacted_in_the_log_and_erased(loopd, team, db):
         assert cur.fetchone()[0] == 0
 
 
+def test_no_new_rounds_for_an_erased_candidate(loopd, team):
+    loop = team.loop()
+    assert team.api().delete(f"/v1/candidates/{loop['candidate_id']}").status_code == 204
+    start, end = team.slot()
+    r = team.api().post(f"/v1/loops/{loop['id']}/rounds", json={
+        "kind": "system_design", "starts_at": start.isoformat(), "ends_at": end.isoformat()})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "invalid_state"
+    # the loop itself can still be closed
+    r = team.api().post(f"/v1/loops/{loop['id']}/cancel", json={"reason": "candidate erased"})
+    assert r.status_code == 200, r.text
+
+
 def test_empty_patch_is_422_and_changes_nothing(loopd, team):
     cand = team.candidate()
     r = team.api().patch(f"/v1/candidates/{cand['id']}", json={},
