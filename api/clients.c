@@ -23,21 +23,10 @@ static const struct spec_field client_spec[] = {
 };
 
 static json_t *
-words_json(const char *text)
-{
-	json_t *a = json_array();
-	char *copy = strdup(text);
-	for (char *save, *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		json_array_append_new(a, json_string(t));
-	free(copy);
-	return a;
-}
-
-static json_t *
 client_json(const struct db_client *c)
 {
 	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:s}", "id", c->id, "name", c->name,
-			 "grants", words_json(c->grants), "scopes", words_json(c->scopes),
+			 "grants", api_words_json(c->grants), "scopes", api_words_json(c->scopes),
 			 "first_party", c->first_party, "confidential", c->secret_hash != NULL,
 			 "created_at", c->created_at);
 }

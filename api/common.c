@@ -291,3 +291,16 @@ api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_ref
 		api_reply_db(rq, st, what);
 	}
 }
+
+json_t *
+api_words_json(const char *text)
+{
+	json_t *list = json_array();
+	for (const char *p = text; p && *p;) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			json_array_append_new(list, json_stringn(p, n));
+		p += n + (p[n] == ' ');
+	}
+	return list;
+}

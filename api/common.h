@@ -60,6 +60,10 @@ struct db_refusal;
 void api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_refusal *why,
 		       const char *what);
 
+/* "a b c" (space-separated names, as roles, grants and scopes are stored)
+ * as a JSON array of strings (a new reference). */
+json_t *api_words_json(const char *text);
+
 /* Adds Location: path. */
 void api_set_location(struct api_request *rq, const char *path);
 

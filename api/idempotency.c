@@ -36,21 +36,25 @@ replay(struct api_request *rq, const struct db_idem_reply *r)
 }
 
 bool
-api_idempotency_begin(struct api_request *rq, const char **key)
+api_idempotency_begin(struct api_request *rq, struct api_idempotency *idem)
 {
-	*key = api_header(rq, "Idempotency-Key");
-	if (!*key || strcmp(rq->method, "POST") != 0 || !rq->who)
-		return (*key = NULL), true;
-	if (!text_is_visible_ascii(*key, 255)) {
+	const char *key = api_header(rq, "Idempotency-Key");
+	idem->key = idem->hash = NULL;
+	if (!key || strcmp(rq->method, "POST") != 0 || !rq->who)
+		return true;
+	if (!text_is_visible_ascii(key, 255)) {
 		api_reply_error(rq, E_BAD_REQUEST, "Idempotency-Key must be 1-255 visible ASCII characters");
 		return false;
 	}
 	struct db_idem_reply stored;
 	char *hash = request_hash(rq);
-	enum db_status st = db_idem_begin(rq->db, rq->arena, rq->who->org_id, rq->who->sub, *key,
+	enum db_status st = db_idem_begin(rq->db, rq->arena, rq->who->org_id, rq->who->sub, key,
 					  &stored);
-	if (st == DB_NONE)
+	if (st == DB_NONE) {
+		idem->key = key;
+		idem->hash = hash;
 		return true;
+	}
 	if (st == DB_CONFLICT)
 		api_reply_error(rq, E_IDEMPOTENCY_IN_FLIGHT, "retry when the first request has finished");
 	else if (st != DB_OK)
@@ -80,7 +84,7 @@ stored_body(struct api_request *rq)
 }
 
 void
-api_idempotency_end(struct api_request *rq, const char *key)
+api_idempotency_end(struct api_request *rq, const struct api_idempotency *idem)
 {
 	struct api_response *r = &rq->resp;
 	bool ok = r->status >= 200 && r->status < 300;
@@ -91,11 +95,12 @@ api_idempotency_end(struct api_request *rq, const char *key)
 	char *text = json_dumps(headers, JSON_COMPACT);
 	json_decref(headers);
 	const char *body = ok ? stored_body(rq) : "";
-	struct db_idem_reply reply = {request_hash(rq), r->status, (char *)r->content_type,
+	struct db_idem_reply reply = {(char *)idem->hash, r->status, (char *)r->content_type,
 				      arena_strdup(rq->arena, text),
 				      (char *)body};
 	free(text);
-	enum db_status st = db_idem_end(rq->db, rq->who->org_id, rq->who->sub, key, &reply, ok);
+	enum db_status st = db_idem_end(rq->db, rq->who->org_id, rq->who->sub, idem->key, &reply,
+					ok);
 	if (ok && st != DB_OK)
 		api_reply_db(rq, st, "idempotency key");	/* the work was not committed */
 }

@@ -229,11 +229,11 @@ dispatch(struct api_request *rq)
 		return;
 	rq->db = db_thread();
 	db_mark_busy(rq->db, true);
-	const char *key;
-	if (api_idempotency_begin(rq, &key)) {
+	struct api_idempotency idem;
+	if (api_idempotency_begin(rq, &idem)) {
 		rq->route->handler(rq);
-		if (key)
-			api_idempotency_end(rq, key);
+		if (idem.key)
+			api_idempotency_end(rq, &idem);
 	}
 	db_mark_busy(rq->db, false);
 	if (!rq->resp.status)

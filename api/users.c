@@ -61,21 +61,10 @@ roles_text(struct api_request *rq, json_t *roles)
 }
 
 static json_t *
-roles_json(const char *text)
-{
-	json_t *a = json_array();
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", text);
-	for (char *save, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		json_array_append_new(a, json_string(t));
-	return a;
-}
-
-static json_t *
 user_json(const struct db_user *u)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:b, s:i, s:s, s:s}", "id", u->id, "email", u->email,
-			 "name", u->name, "roles", roles_json(u->roles), "disabled", u->disabled,
+			 "name", u->name, "roles", api_words_json(u->roles), "disabled", u->disabled,
 			 "version", u->version, "created_at", u->created_at, "updated_at",
 			 u->updated_at);
 }

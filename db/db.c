@@ -316,6 +316,20 @@ db_str(struct arena *a, const PGresult *r, int row, int col)
 	return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 }
 
+unsigned char *
+db_hex(struct arena *a, const PGresult *r, int row, int col, size_t *len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *hex = PQgetvalue(r, row, col);
+	*len = strlen(hex) / 2;
+	unsigned char *out = arena_alloc(a, *len + 1);
+	for (size_t i = 0; i < *len; i++) {
+		const char *hi = strchr(digits, hex[2 * i]), *lo = strchr(digits, hex[2 * i + 1]);
+		out[i] = (unsigned char)(((hi ? hi - digits : 0) << 4) | (lo ? lo - digits : 0));
+	}
+	return out;
+}
+
 json_t *
 db_json(const PGresult *r, int row, int col)
 {

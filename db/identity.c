@@ -453,15 +453,8 @@ db_keys_load(struct db *db, struct arena *a, int verify_seconds, struct db_key *
 	*out = arena_alloc(a, sizeof **out * (size_t)(*n + 1));
 	for (int i = 0; i < *n; i++) {
 		struct db_key *k = &(*out)[i];
-		const char *hex = PQgetvalue(r, i, 1);
 		k->kid = db_str(a, r, i, 0);
-		k->len = strlen(hex) / 2;
-		k->secret = arena_alloc(a, k->len);
-		for (size_t j = 0; j < k->len; j++) {
-			unsigned v;
-			sscanf(hex + 2 * j, "%2x", &v);
-			k->secret[j] = (unsigned char)v;
-		}
+		k->secret = db_hex(a, r, i, 1, &k->len);
 		k->signing = db_bool(r, i, 2);
 	}
 	PQclear(r);
@@ -530,14 +523,7 @@ db_server_secret(struct db *db, struct arena *a, const char *name, unsigned char
 	PGresult *r;
 	if ((st = db_run_status(db, &secret_get, 1, p, &r)) != DB_OK)
 		return st;
-	const char *hex = PQgetvalue(r, 0, 0);
-	*len = strlen(hex) / 2;
-	*secret = arena_alloc(a, *len);
-	for (size_t j = 0; j < *len; j++) {
-		unsigned v;
-		sscanf(hex + 2 * j, "%2x", &v);
-		(*secret)[j] = (unsigned char)v;
-	}
+	*secret = db_hex(a, r, 0, 0, len);
 	PQclear(r);
 	return DB_OK;
 }

@@ -46,6 +46,9 @@ char *db_str(struct arena *a, const PGresult *r, int row, int col);
 int64_t db_int(const PGresult *r, int row, int col);
 bool db_bool(const PGresult *r, int row, int col);
 
+/* A column holding encode(bytes, 'hex'), decoded into a; *len its size. */
+unsigned char *db_hex(struct arena *a, const PGresult *r, int row, int col, size_t *len);
+
 /* Runs plain SQL text with no parameters (transaction control only). */
 enum db_status db_simple(struct db *db, const char *sql);
 

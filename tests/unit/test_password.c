@@ -161,11 +161,11 @@ test_acceptable(void **state)
 	assert_string_equal(why, "password must be at most 1024 characters");
 
 	/* Code points, not bytes: 11 euro signs are 33 bytes and too short. */
-	buf[0] = '\0';
-	for (int i = 0; i < 11; i++)
-		strcat(buf, "\xe2\x82\xac");
+	for (int i = 0; i < 12; i++)
+		memcpy(buf + 3 * i, "\xe2\x82\xac", 3);
+	buf[3 * 11] = '\0';
 	assert_false(auth_password_acceptable(buf, &why));
-	strcat(buf, "\xe2\x82\xac");
+	buf[3 * 12] = '\0';
 	assert_true(auth_password_acceptable(buf, &why));	/* 12 code points */
 	/* 1024 three-byte code points (3072 bytes) fit; 1025 do not. */
 	buf[0] = '\0';
@@ -176,9 +176,9 @@ test_acceptable(void **state)
 	memcpy(buf + 3 * 1024, "\xe2\x82\xac", 4);
 	assert_false(auth_password_acceptable(buf, &why));
 	/* Four-byte code points: 12 of them (48 bytes) are fine. */
-	buf[0] = '\0';
 	for (int i = 0; i < 12; i++)
-		strcat(buf, "\xf0\x9f\x94\x91");
+		memcpy(buf + 4 * i, "\xf0\x9f\x94\x91", 4);
+	buf[4 * 12] = '\0';
 	assert_true(auth_password_acceptable(buf, &why));
 
 	assert_false(auth_password_acceptable("abcdefghijk\xff", &why));
