@@ -161,11 +161,11 @@ test_acceptable(void **state)
 	assert_string_equal(why, "password must be at most 1024 characters");
 
 	/* Code points, not bytes: 11 euro signs are 33 bytes and too short. */
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 11; i++)
 		memcpy(buf + 3 * i, "\xe2\x82\xac", 3);
 	buf[3 * 11] = '\0';
 	assert_false(auth_password_acceptable(buf, &why));
-	buf[3 * 12] = '\0';
+	memcpy(buf + 3 * 11, "\xe2\x82\xac", 4);	/* a 12th, and the NUL */
 	assert_true(auth_password_acceptable(buf, &why));	/* 12 code points */
 	/* 1024 three-byte code points (3072 bytes) fit; 1025 do not. */
 	buf[0] = '\0';
