@@ -53,12 +53,12 @@ filter_or_reply(struct api_request *rq, struct audit_filter *f)
 }
 
 /* GET /v1/audit-events */
-void
+enum api_result
 api_audit_list(struct api_request *rq)
 {
 	struct audit_filter f;
 	if (!filter_or_reply(rq, &f))
-		return;
+		return API_REPLIED;
 	json_t *events;
 	enum db_status st = db_audit_list(rq->db, rq->arena, rq->who->org_id, &f, &events);
 	if (st != DB_OK)
@@ -71,7 +71,7 @@ api_audit_list(struct api_request *rq)
 		next = json_string(api_cursor_make(rq, arena_printf(rq->arena, "seq|%lld",
 								    (long long)last)));
 	}
-	api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", events, "next_cursor", next));
+	return api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", events, "next_cursor", next));
 }
 
 /* The verdict as the API and the CLI show it (a new reference). */
@@ -86,12 +86,12 @@ api_audit_verdict_json(const struct audit_verdict *v)
 }
 
 /* GET /v1/audit-events/verify */
-void
+enum api_result
 api_audit_verify(struct api_request *rq)
 {
 	struct audit_verdict v;
 	enum db_status st = db_audit_verify(rq->db, rq->arena, rq->who->org_id, &v);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "audit chain");
-	api_reply_json(rq, 200, api_audit_verdict_json(&v));
+	return api_reply_json(rq, 200, api_audit_verdict_json(&v));
 }

@@ -13,12 +13,13 @@
 #include "db/db.h"
 #include "db/identity.h"
 
-static void
+static enum api_result
 refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)
 {
 	metrics_count(METRIC_AUTH_FAILURES, 1);
 	api_reply_error(rq, e, "%s", detail);
 	api_add_header(rq, "WWW-Authenticate", challenge);
+	return API_REPLIED;
 }
 
 /* The principal a verified token names; NULL when its claims do not parse. */
@@ -45,18 +46,19 @@ principal_of(struct api_request *rq, const struct auth_claims *c)
 	return p;
 }
 
-void
+enum api_result
 api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail)
 {
 	api_reply_error(rq, e, "%s", detail);
 	if (!rq->who)
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	json_t *ch = json_pack("{s:s, s:s}", "method", rq->method, "route",
 			       rq->route ? rq->route->pattern : rq->path);
 	db_audit_record(db_thread(), &ctx, "access.denied", "route", NULL, ch);
 	json_decref(ch);
+	return API_REPLIED;
 }
 
 /* Narrows a verified principal to its standing now: a disabled user or a

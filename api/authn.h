@@ -22,6 +22,6 @@ bool api_authenticate_or_reply(struct api_request *rq);
 
 /* Queues a 403 (e: FORBIDDEN or INSUFFICIENT_SCOPE) and audits the
  * refusal as access.denied. */
-void api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail);
+enum api_result api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail);
 
 #endif

@@ -12,29 +12,25 @@
 #include "db/scheduling.h"
 
 /* GET /v1/me/rounds?from=&to=&limit=&cursor= */
-void
+enum api_result
 api_me_rounds(struct api_request *rq)
 {
 	const char *from = api_query(rq, "from"), *to = api_query(rq, "to");
 	int64_t us;
-	if ((from && !text_parse_rfc3339(from, &us)) || (to && !text_parse_rfc3339(to, &us))) {
-		api_reply_error(rq, E_INVALID_QUERY, "from and to must be RFC 3339 date-times");
-		return;
-	}
+	if ((from && !text_parse_rfc3339(from, &us)) || (to && !text_parse_rfc3339(to, &us)))
+		return api_reply_error(rq, E_INVALID_QUERY, "from and to must be RFC 3339 date-times");
 	struct api_page page;
 	if (!api_page_or_reply(rq, &page))
-		return;
-	if (rq->who->kind != AUTH_USER) {
-		api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-		return;
-	}
+		return API_REPLIED;
+	if (rq->who->kind != AUTH_USER)
+		return api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
 	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
 	struct db_rows rows;
 	enum db_status st = db_my_rounds(rq->db, rq->arena, rq->who->org_id, rq->who->sub, from, to,
 					 &list, &rows);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "round");
-	api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets
@@ -133,7 +129,7 @@ ics_event(struct abuf *b, struct arena *a, json_t *r)
 }
 
 /* Replies the calendar of user in org. */
-static void
+static enum api_result
 reply_calendar(struct api_request *rq, const char *org, const char *user)
 {
 	json_t *rows;
@@ -153,28 +149,24 @@ reply_calendar(struct api_request *rq, const char *org, const char *user)
 	json_t *r;
 	json_array_foreach(rows, i, r) ics_event(&b, rq->arena, r);
 	ics_line(&b, "END:VCALENDAR");
-	api_reply_text(rq, 200, "text/calendar; charset=utf-8", b.data, b.len);
+	return api_reply_text(rq, 200, "text/calendar; charset=utf-8", b.data, b.len);
 }
 
 /* GET /v1/me/calendar.ics */
-void
+enum api_result
 api_me_calendar(struct api_request *rq)
 {
-	if (rq->who->kind != AUTH_USER) {
-		api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
-		return;
-	}
-	reply_calendar(rq, rq->who->org_id, rq->who->sub);
+	if (rq->who->kind != AUTH_USER)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
+	return reply_calendar(rq, rq->who->org_id, rq->who->sub);
 }
 
 /* POST /v1/me/calendar-token: a new secret feed URL; the old one stops working. */
-void
+enum api_result
 api_me_calendar_token(struct api_request *rq)
 {
-	if (rq->who->kind != AUTH_USER) {
-		api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
-		return;
-	}
+	if (rq->who->kind != AUTH_USER)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "only users have calendars");
 	char *token = crypto_token(rq->arena, 32);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
@@ -187,12 +179,12 @@ api_me_calendar_token(struct api_request *rq)
 	char *path = arena_printf(rq->arena, "/v1/calendar-feeds/%s", token);
 	rq->secret_members[0] = "token";
 	rq->secret_members[1] = "url";
-	api_reply_json(rq, 201, json_pack("{s:s, s:s}", "token", token, "url",
-					  arena_printf(rq->arena, "%s%s", base, path)));
+	return api_reply_json(rq, 201, json_pack("{s:s, s:s}", "token", token, "url",
+						 arena_printf(rq->arena, "%s%s", base, path)));
 }
 
 /* GET /v1/calendar-feeds/{token}: the feed, authenticated by its URL. */
-void
+enum api_result
 api_calendar_feed(struct api_request *rq)
 {
 	const char *token = api_param(rq, 0);
@@ -202,5 +194,5 @@ api_calendar_feed(struct api_request *rq)
 					 crypto_sha256_hex(rq->arena, token, strlen(token)), &org, &user);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "calendar feed");
-	reply_calendar(rq, org, user);
+	return reply_calendar(rq, org, user);
 }

@@ -42,15 +42,16 @@ read_fields(struct api_request *rq, struct db_candidate_in *in)
 	}
 }
 
-static void
+static enum api_result
 reply_duplicate(struct api_request *rq, const char *dup)
 {
 	api_reply_error(rq, E_DUPLICATE, "a candidate with this email exists already");
 	if (dup)
 		api_problem_extend(rq, json_pack("{s:s}", "existing_id", dup));
+	return API_REPLIED;
 }
 
-static void
+static enum api_result
 reply_candidate(struct api_request *rq, int status, json_t *c)
 {
 	json_t *version = json_object_get(c, "version");
@@ -59,15 +60,15 @@ reply_candidate(struct api_request *rq, int status, json_t *c)
 	if (status == 201)
 		api_set_location(rq, arena_printf(rq->arena, "/v1/candidates/%s",
 						  json_string_value(json_object_get(c, "id"))));
-	api_reply_json(rq, status, c);
+	return api_reply_json(rq, status, c);
 }
 
 /* POST /v1/candidates */
-void
+enum api_result
 api_candidates_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, candidate_spec))
-		return;
+		return API_REPLIED;
 	struct db_candidate_in in;
 	read_fields(rq, &in);
 	struct audit_ctx ctx;
@@ -79,21 +80,19 @@ api_candidates_create(struct api_request *rq)
 		return reply_duplicate(rq, dup);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	reply_candidate(rq, 201, out);
+	return reply_candidate(rq, 201, out);
 }
 
 /* GET /v1/candidates?q=&limit=&cursor= */
-void
+enum api_result
 api_candidates_list(struct api_request *rq)
 {
 	struct api_page page;
 	const char *q = api_query(rq, "q");
 	if (!api_page_or_reply(rq, &page))
-		return;
-	if (q && strlen(q) > 200) {
-		api_reply_error(rq, E_INVALID_QUERY, "q may be at most 200 characters");
-		return;
-	}
+		return API_REPLIED;
+	if (q && strlen(q) > 200)
+		return api_reply_error(rq, E_INVALID_QUERY, "q may be at most 200 characters");
 	struct db_viewer v;
 	api_viewer(rq, &v);
 	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
@@ -101,11 +100,11 @@ api_candidates_list(struct api_request *rq)
 	enum db_status st = db_candidate_list(rq->db, rq->arena, &v, q, &list, &rows);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
 }
 
 /* GET /v1/candidates/{id} */
-void
+enum api_result
 api_candidates_get(struct api_request *rq)
 {
 	struct db_viewer v;
@@ -114,16 +113,16 @@ api_candidates_get(struct api_request *rq)
 	enum db_status st = db_candidate_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	reply_candidate(rq, 200, out);
+	return reply_candidate(rq, 200, out);
 }
 
 /* PATCH /v1/candidates/{id} (If-Match); null clears phone, source, notes. */
-void
+enum api_result
 api_candidates_patch(struct api_request *rq)
 {
 	int version;
 	if (!api_parse_patch_or_reply(rq, candidate_patch_spec) || !api_if_match_or_reply(rq, true, &version))
-		return;
+		return API_REPLIED;
 	struct db_candidate_in in;
 	read_fields(rq, &in);
 	struct audit_ctx ctx;
@@ -134,27 +133,23 @@ api_candidates_patch(struct api_request *rq)
 						&in, &out, &dup);
 	if (st == DB_CONFLICT)
 		return reply_duplicate(rq, dup);
-	if (st == DB_STATE) {
-		api_reply_error(rq, E_INVALID_STATE, "an erased candidate cannot be changed");
-		return;
-	}
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_INVALID_STATE, "an erased candidate cannot be changed");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	reply_candidate(rq, 200, out);
+	return reply_candidate(rq, 200, out);
 }
 
 /* DELETE /v1/candidates/{id}: erasure of the candidate's personal data. */
-void
+enum api_result
 api_candidates_erase(struct api_request *rq)
 {
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	enum db_status st = db_candidate_erase(rq->db, rq->arena, &ctx, api_param(rq, 0));
-	if (st == DB_STATE) {
-		api_reply_error(rq, E_INVALID_STATE, "the candidate is erased already");
-		return;
-	}
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_INVALID_STATE, "the candidate is erased already");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	api_reply_empty(rq, 204);
+	return api_reply_empty(rq, 204);
 }

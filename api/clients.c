@@ -54,19 +54,17 @@ join(struct api_request *rq, json_t *arr)
 }
 
 /* POST /v1/clients: the secret is in this response only. */
-void
+enum api_result
 api_clients_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, client_spec))
-		return;
+		return API_REPLIED;
 	char *secret = crypto_token(rq->arena, 32);
 	unsigned scopes = 0;
 	char *bad;
 	auth_scope_parse(rq->arena, join(rq, json_object_get(rq->json, "scopes")), &scopes, &bad);
-	if (scopes & ~rq->who->scopes) {
-		api_reply_forbidden(rq, E_FORBIDDEN, "you cannot grant scopes you do not hold");
-		return;
-	}
+	if (scopes & ~rq->who->scopes)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "you cannot grant scopes you do not hold");
 	struct db_client in = {.name = (char *)spec_str(rq->json, "name"),
 			       .secret_hash = crypto_sha256_hex(rq->arena, secret, strlen(secret)),
 			       .grants = join(rq, json_object_get(rq->json, "grants")),
@@ -82,16 +80,16 @@ api_clients_create(struct api_request *rq)
 	json_object_set_new(body, "client_secret", json_string(secret));
 	rq->secret_members[0] = "client_secret";
 	api_set_location(rq, arena_printf(rq->arena, "/v1/clients/%s", out.id));
-	api_reply_json(rq, 201, body);
+	return api_reply_json(rq, 201, body);
 }
 
 /* GET /v1/clients: active clients, secrets never shown. */
-void
+enum api_result
 api_clients_list(struct api_request *rq)
 {
 	struct api_page page;
 	if (!api_page_or_reply(rq, &page))
-		return;
+		return API_REPLIED;
 	struct db_page p = {page.after_created, page.after_id, page.limit + 1};
 	struct db_client *list;
 	int n;
@@ -103,12 +101,12 @@ api_clients_list(struct api_request *rq)
 	for (int i = 0; i < shown; i++)
 		json_array_append_new(data, client_json(&list[i]));
 	const struct db_client *last = n > page.limit ? &list[shown - 1] : NULL;
-	api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
+	return api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
 					      last ? last->id : NULL));
 }
 
 /* DELETE /v1/clients/{id}: revokes the client and its refresh tokens. */
-void
+enum api_result
 api_clients_delete(struct api_request *rq)
 {
 	struct audit_ctx ctx;
@@ -116,5 +114,5 @@ api_clients_delete(struct api_request *rq)
 	enum db_status st = db_client_revoke(rq->db, &ctx, api_param(rq, 0));
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "client");
-	api_reply_empty(rq, 204);
+	return api_reply_empty(rq, 204);
 }

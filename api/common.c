@@ -24,7 +24,7 @@ api_audit_ctx(struct api_request *rq, struct audit_ctx *ctx)
 	ctx->source = rq->remote_addr;
 }
 
-void
+enum api_result
 api_reply_db(struct api_request *rq, enum db_status st, const char *what)
 {
 	switch (st) {
@@ -59,6 +59,7 @@ api_reply_db(struct api_request *rq, enum db_status st, const char *what)
 	default:
 		api_reply_error(rq, E_INTERNAL, "see the server log for request %s", rq->request_id);
 	}
+	return API_REPLIED;
 }
 
 void
@@ -265,7 +266,7 @@ api_viewer(struct api_request *rq, struct db_viewer *v)
 		v->reach |= DB_REACH_INTERVIEWS;
 }
 
-void
+enum api_result
 api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_refusal *why,
 		  const char *what)
 {
@@ -290,6 +291,7 @@ api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_ref
 	} else {
 		api_reply_db(rq, st, what);
 	}
+	return API_REPLIED;
 }
 
 json_t *

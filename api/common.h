@@ -11,7 +11,7 @@ void api_audit_ctx(struct api_request *rq, struct audit_ctx *ctx);
 
 /* Replies for a database status that is not success: 404, 409, 412, 422,
  * 503 or 500. what names the resource for 404 ("loop"). */
-void api_reply_db(struct api_request *rq, enum db_status st, const char *what);
+enum api_result api_reply_db(struct api_request *rq, enum db_status st, const char *what);
 
 /* Pagination: ?limit= (1-200, default 50) and ?cursor=. On a bad value
  * queues 400 and returns false. */
@@ -57,8 +57,8 @@ void api_viewer(struct api_request *rq, struct db_viewer *v);
 /* Replies for a refused change: 422 naming the field, 409 naming the
  * current state or the conflicting booking, else as api_reply_db. */
 struct db_refusal;
-void api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_refusal *why,
-		       const char *what);
+enum api_result api_reply_refusal(struct api_request *rq, enum db_status st,
+				  const struct db_refusal *why, const char *what);
 
 /* "a b c" (space-separated names, as roles, grants and scopes are stored)
  * as a JSON array of strings (a new reference). */

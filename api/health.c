@@ -4,29 +4,29 @@
 #include "db/db.h"
 
 /* GET /healthz: the process answers. */
-void
+enum api_result
 api_healthz(struct api_request *rq)
 {
-	api_reply_json(rq, 200, json_pack("{s:s}", "status", "ok"));
+	return api_reply_json(rq, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 /* GET /readyz: the database answers and is migrated. */
-void
+enum api_result
 api_readyz(struct api_request *rq)
 {
 	if (!db_ready(rq->db)) {
 		api_reply_error(rq, E_DB_UNAVAILABLE, "the database is unreachable or not migrated");
 		api_add_header(rq, "Retry-After", "2");
-		return;
+		return API_REPLIED;
 	}
-	api_reply_json(rq, 200, json_pack("{s:s}", "status", "ready"));
+	return api_reply_json(rq, 200, json_pack("{s:s}", "status", "ready"));
 }
 
 /* GET /v1/openapi.yaml: the contract this binary implements. */
-void
+enum api_result
 api_openapi(struct api_request *rq)
 {
 	const struct embedded_file *f = embedded_find("openapi/openapi.yaml");
 	api_add_header(rq, "Cache-Control", "public, max-age=300");
-	api_reply_text(rq, 200, "application/yaml", f->data, f->len);
+	return api_reply_text(rq, 200, "application/yaml", f->data, f->len);
 }

@@ -17,8 +17,13 @@ int api_error_status(enum api_error e);
 const char *api_error_code(enum api_error e);
 const char *api_error_title(enum api_error e);
 
+/* What a handler did: it queued exactly one reply (the dispatcher checks). */
+enum api_result {
+	API_REPLIED = 1,
+};
+
 struct api_request;
-typedef void api_handler(struct api_request *rq);
+typedef enum api_result api_handler(struct api_request *rq);
 
 /* Route flags. */
 #define ROUTE_PUBLIC	0x1	/* no bearer token needed */
@@ -67,6 +72,7 @@ struct api_request {
 	const struct auth_principal *who;	/* NULL on public routes */
 	struct db *db;
 	struct api_response resp;
+	int replies;		/* replies queued (api_reply_*): exactly one is sent */
 	void *conn;		/* server-private */
 	int64_t started_us;
 	bool body_too_large;
@@ -81,16 +87,16 @@ const char *api_param(struct api_request *rq, int i);
 const char *api_header(struct api_request *rq, const char *name);
 const char *api_query(struct api_request *rq, const char *name);
 
-/* Replies: each sets rq->resp; the last one set is sent. */
-void api_reply_json(struct api_request *rq, int status, json_t *body);	/* steals body */
-void api_reply_text(struct api_request *rq, int status, const char *type, const char *text,
-		    size_t len);
-void api_reply_empty(struct api_request *rq, int status);
+/* Replies: each sets rq->resp and counts one reply; a request gets one. */
+enum api_result api_reply_json(struct api_request *rq, int status, json_t *body); /* steals body */
+enum api_result api_reply_text(struct api_request *rq, int status, const char *type,
+			       const char *text, size_t len);
+enum api_result api_reply_empty(struct api_request *rq, int status);
 /* A problem document; detail is printf-style and may be NULL. */
-void api_reply_error(struct api_request *rq, enum api_error e, const char *detail, ...)
+enum api_result api_reply_error(struct api_request *rq, enum api_error e, const char *detail, ...)
 	__attribute__((format(printf, 3, 4)));
 /* 422 with errors[] (stolen): [{"field","code","message"}]. */
-void api_reply_invalid(struct api_request *rq, json_t *errors);
+enum api_result api_reply_invalid(struct api_request *rq, json_t *errors);
 /* Adds a response header (name and value are copied into the arena). */
 void api_add_header(struct api_request *rq, const char *name, const char *value);
 /* Adds problem members (stolen object merged into the problem body). */

@@ -24,7 +24,7 @@ request_hash(struct api_request *rq)
 	return crypto_sha256_hex(rq->arena, all, n + rq->body_len);
 }
 
-static void
+static enum api_result
 replay(struct api_request *rq, const struct db_idem_reply *r)
 {
 	json_t *headers = api_own(rq, json_loads(r->headers, 0, NULL));
@@ -32,7 +32,7 @@ replay(struct api_request *rq, const struct db_idem_reply *r)
 	json_t *value;
 	json_object_foreach(headers, name, value) api_add_header(rq, name, json_string_value(value));
 	api_add_header(rq, "Idempotent-Replayed", "true");
-	api_reply_text(rq, r->status, r->content_type, r->body, strlen(r->body));
+	return api_reply_text(rq, r->status, r->content_type, r->body, strlen(r->body));
 }
 
 bool

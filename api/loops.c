@@ -33,23 +33,23 @@ static const struct spec_field cancel_spec[] = {
 	{NULL},
 };
 
-static void
+static enum api_result
 reply_loop(struct api_request *rq, int status, json_t *loop)
 {
 	const char *id = json_string_value(json_object_get(loop, "id"));
 	api_set_etag(rq, (int)json_integer_value(json_object_get(loop, "version")));
 	if (status == 201)
 		api_set_location(rq, arena_printf(rq->arena, "/v1/loops/%s", id));
-	api_reply_json(rq, status, loop);
+	return api_reply_json(rq, status, loop);
 }
 
 /* POST /v1/loops: with "template" or "plan", the rounds are created
  * unscheduled, each pinned to the newest rubric for its kind. */
-void
+enum api_result
 api_loops_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, loop_spec))
-		return;
+		return API_REPLIED;
 	json_t *plan = json_object_get(rq->json, "plan");
 	size_t n = json_array_size(plan);
 	const char **kinds = arena_alloc(rq->arena, sizeof(char *) * (n + 1));
@@ -68,7 +68,7 @@ api_loops_create(struct api_request *rq)
 	enum db_status st = db_loop_create(rq->db, rq->arena, &ctx, &in, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	reply_loop(rq, 201, out);
+	return reply_loop(rq, 201, out);
 }
 
 /* A uuid query filter; false with 400 queued when malformed. */
@@ -84,7 +84,7 @@ uuid_query(struct api_request *rq, const char *name, const char **out)
 }
 
 /* GET /v1/loops?status=&candidate_id=&hiring_manager_id=&recruiter_id= */
-void
+enum api_result
 api_loops_list(struct api_request *rq)
 {
 	struct db_loop_filter f = {.status = api_query(rq, "status")};
@@ -92,15 +92,13 @@ api_loops_list(struct api_request *rq)
 	if (!api_page_or_reply(rq, &page) || !uuid_query(rq, "candidate_id", &f.candidate_id) ||
 	    !uuid_query(rq, "hiring_manager_id", &f.hiring_manager_id) ||
 	    !uuid_query(rq, "recruiter_id", &f.recruiter_id))
-		return;
+		return API_REPLIED;
 	bool known = !f.status;
 	for (const char *const *s = statuses; *s && !known; s++)
 		known = !strcmp(*s, f.status);
-	if (!known) {
-		api_reply_error(rq, E_INVALID_QUERY, "status must be one of draft, scheduled, "
+	if (!known)
+		return api_reply_error(rq, E_INVALID_QUERY, "status must be one of draft, scheduled, "
 				"in_progress, awaiting_decision, decided, cancelled");
-		return;
-	}
 	struct db_viewer v;
 	api_viewer(rq, &v);
 	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
@@ -108,11 +106,11 @@ api_loops_list(struct api_request *rq)
 	enum db_status st = db_loop_list(rq->db, rq->arena, &v, &f, &list, &rows);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
 }
 
 /* GET /v1/loops/{id}: with its rounds (an interviewer sees only theirs). */
-void
+enum api_result
 api_loops_get(struct api_request *rq)
 {
 	struct db_viewer v;
@@ -121,16 +119,16 @@ api_loops_get(struct api_request *rq)
 	enum db_status st = db_loop_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, out);
 }
 
 /* PATCH /v1/loops/{id}: position, recruiter, hiring manager (If-Match). */
-void
+enum api_result
 api_loops_patch(struct api_request *rq)
 {
 	int version;
 	if (!api_parse_patch_or_reply(rq, loop_patch_spec) || !api_if_match_or_reply(rq, true, &version))
-		return;
+		return API_REPLIED;
 	struct db_loop_in in = {.position = spec_str(rq->json, "position"),
 				.recruiter_id = spec_str(rq->json, "recruiter_id"),
 				.hiring_manager_id = spec_str(rq->json, "hiring_manager_id")};
@@ -144,15 +142,15 @@ api_loops_patch(struct api_request *rq)
 					   &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, out);
 }
 
 /* POST /v1/loops/{id}/cancel: reason required; its open rounds are cancelled. */
-void
+enum api_result
 api_loops_cancel(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, cancel_spec))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
@@ -161,5 +159,5 @@ api_loops_cancel(struct api_request *rq)
 					   spec_str(rq->json, "reason"), &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, out);
 }

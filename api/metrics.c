@@ -115,7 +115,7 @@ write_latency(struct abuf *b)
 	}
 }
 
-void
+enum api_result
 api_metrics(struct api_request *rq)
 {
 	struct abuf b;
@@ -133,5 +133,5 @@ api_metrics(struct api_request *rq)
 		abuf_printf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %ld\n", counter_info[i].name,
 			    counter_info[i].help, counter_info[i].name, counter_info[i].name,
 			    atomic_load(&counters[i]));
-	api_reply_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+	return api_reply_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 }

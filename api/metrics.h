@@ -22,6 +22,6 @@ void metrics_count(enum metric_counter c, long n);
 void metrics_observe(int route_index, const char *method, int status, int64_t duration_us);
 
 /* GET /metrics */
-void api_metrics(struct api_request *rq);
+enum api_result api_metrics(struct api_request *rq);
 
 #endif

@@ -26,11 +26,11 @@ struct client_auth {
 	struct db_client client;
 };
 
-static void
+static enum api_result
 oauth_error(struct api_request *rq, int status, const char *error, const char *description)
 {
 	api_add_header(rq, "Pragma", "no-cache");
-	api_reply_json(rq, status, json_pack("{s:s, s:s}", "error", error, "error_description",
+	return api_reply_json(rq, status, json_pack("{s:s, s:s}", "error", error, "error_description",
 					     text_utf8_clean(rq->arena, description)));
 }
 
@@ -183,7 +183,7 @@ sign_access(struct api_request *rq, const struct issued *t)
 	return token;
 }
 
-static void
+static enum api_result
 reply_tokens(struct api_request *rq, const char *access, const char *refresh, unsigned scopes)
 {
 	json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type",
@@ -192,17 +192,17 @@ reply_tokens(struct api_request *rq, const char *access, const char *refresh, un
 	if (refresh)
 		json_object_set_new(body, "refresh_token", json_string(refresh));
 	api_add_header(rq, "Pragma", "no-cache");
-	api_reply_json(rq, 200, body);
+	return api_reply_json(rq, 200, body);
 }
 
 /* Issues the access token (and a refresh token in a new family) after a
  * successful login, recording both in one transaction. */
-static void
+static enum api_result
 complete_login(struct api_request *rq, const struct issued *t)
 {
 	char *access = sign_access(rq, t);
 	if (!access)
-		return;
+		return API_REPLIED;
 	char *refresh = t->refresh ? crypto_token(rq->arena, 32) : NULL;
 	struct db_refresh r = {.org_id = (char *)t->org, .user_id = (char *)t->user_id,
 			       .client_id = (char *)t->client_id,
@@ -213,13 +213,11 @@ complete_login(struct api_request *rq, const struct issued *t)
 					    refresh ? crypto_sha256_hex(rq->arena, refresh, strlen(refresh))
 						    : NULL,
 					    REFRESH_FAMILY_DAYS);
-	if (st != DB_OK) {
-		api_reply_db(rq, st, "token");
-		return;
-	}
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "token");
 	if (t->user_id)
 		metrics_count(METRIC_LOGINS, 1);
-	reply_tokens(rq, access, refresh, t->scopes);
+	return reply_tokens(rq, access, refresh, t->scopes);
 }
 
 /* Verifies the password under the hashing semaphore (dummy hash for an
@@ -245,52 +243,45 @@ check_password(struct api_request *rq, const struct db_user *u, bool known, cons
 	return ok;
 }
 
-static void
+static enum api_result
 grant_password(struct api_request *rq, struct client_auth *c)
 {
 	const char *user, *pw, *scope;
 	if (!field(rq, "username", &user) || !field(rq, "password", &pw) || !field(rq, "scope", &scope))
-		return;
-	if (!c->client.first_party || !has_word(c->client.grants, "password")) {
-		oauth_error(rq, 400, "unauthorized_client", "this client may not use the password grant");
-		return;
-	}
-	if (!user || !pw || !*user || strlen(user) > 254 || strlen(pw) > 4096) {
-		oauth_error(rq, 400, "invalid_request", "username and password are required");
-		return;
-	}
+		return API_REPLIED;
+	if (!c->client.first_party || !has_word(c->client.grants, "password"))
+		return oauth_error(rq, 400, "unauthorized_client", "this client may not use the password grant");
+	if (!user || !pw || !*user || strlen(user) > 254 || strlen(pw) > 4096)
+		return oauth_error(rq, 400, "invalid_request", "username and password are required");
 	const char *org = c->client.org_id;
 	struct db_user u;
 	enum db_status st = db_user_by_email(rq->db, rq->arena, org, user, &u);
-	if (st != DB_OK && st != DB_NONE) {
-		api_reply_db(rq, st, "user");
-		return;
-	}
+	if (st != DB_OK && st != DB_NONE)
+		return api_reply_db(rq, st, "user");
 	const struct db_user *known = st == DB_OK ? &u : NULL;
 	if (!api_login_throttle_or_reply(rq, org, known, user))
-		return;
+		return API_REPLIED;
 	int ok = check_password(rq, &u, st == DB_OK, pw);
 	if (ok < 0) {
 		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
 		api_add_header(rq, "Retry-After", "1");
-		return;
+		return API_REPLIED;
 	}
 	if (!ok || u.disabled) {
 		api_login_failed(rq, org, known, user, "login.failed",
 				 !known ? "unknown_user" : !ok ? "wrong_password" : "disabled");
-		oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
-		return;
+		return oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
 	}
 	unsigned roles = 0, client_scopes = 0, granted;
 	char *bad;
 	auth_roles_parse(rq->arena, u.roles, &roles, &bad);
 	auth_scope_parse(rq->arena, c->client.scopes, &client_scopes, &bad);
 	if (!grant_scopes_or_reply(rq, scope, auth_scopes_for_roles(roles) & client_scopes, &granted))
-		return;
+		return API_REPLIED;
 	api_login_succeeded(rq, org, &u);
 	struct issued t = {org, u.id, c->client.id, u.id, NULL, roles, granted,
 			   has_word(c->client.grants, "refresh_token")};
-	complete_login(rq, &t);
+	return complete_login(rq, &t);
 }
 
 static void
@@ -343,22 +334,18 @@ refresh_scope_ok_or_reply(struct api_request *rq, const char *token, const char 
 	return grant_scopes_or_reply(rq, scope, refresh_allowed(rq, &fam, &u), &granted);
 }
 
-static void
+static enum api_result
 grant_refresh(struct api_request *rq, struct client_auth *c)
 {
 	const char *token, *scope;
 	if (!field(rq, "refresh_token", &token) || !field(rq, "scope", &scope))
-		return;
-	if (!token || !*token || strlen(token) > 256) {
-		oauth_error(rq, 400, "invalid_request", "refresh_token is required");
-		return;
-	}
-	if (!has_word(c->client.grants, "refresh_token")) {
-		oauth_error(rq, 400, "unauthorized_client", "this client may not refresh tokens");
-		return;
-	}
+		return API_REPLIED;
+	if (!token || !*token || strlen(token) > 256)
+		return oauth_error(rq, 400, "invalid_request", "refresh_token is required");
+	if (!has_word(c->client.grants, "refresh_token"))
+		return oauth_error(rq, 400, "unauthorized_client", "this client may not refresh tokens");
 	if (!refresh_scope_ok_or_reply(rq, token, scope))
-		return;
+		return API_REPLIED;
 	char *next = crypto_token(rq->arena, 32);
 	struct db_refresh fam;
 	struct db_user u;
@@ -369,86 +356,77 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 		crypto_sha256_hex(rq->arena, next, strlen(next)), &fam, &u);
 	if (st == DB_NONE || st == DB_STATE) {
 		metrics_count(METRIC_AUTH_FAILURES, 1);
-		oauth_error(rq, 400, "invalid_grant", st == DB_STATE
+		return oauth_error(rq, 400, "invalid_grant", st == DB_STATE
 			? "this refresh token was used already: its family is now revoked"
 			: "the refresh token is invalid, expired or revoked");
-		return;
 	}
-	if (st != DB_OK) {
-		api_reply_db(rq, st, "refresh token");
-		return;
-	}
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "refresh token");
 	unsigned roles = 0, granted;
 	char *bad;
 	auth_roles_parse(rq->arena, u.roles ? u.roles : "", &roles, &bad);
 	if (!grant_scopes_or_reply(rq, scope, refresh_allowed(rq, &fam, &u), &granted))
-		return;
+		return API_REPLIED;
 	struct issued t = {fam.org_id, u.id ? u.id : c->client.id, c->client.id, u.id, fam.family_id,
 			   roles, granted, true};
 	char *access = sign_access(rq, &t);
 	if (access)
 		reply_tokens(rq, access, next, granted);
+	return API_REPLIED;
 }
 
 /* POST /oauth/token */
-void
+enum api_result
 api_oauth_token(struct api_request *rq)
 {
 	struct client_auth c;
 	const char *grant;
 	if (!field(rq, "grant_type", &grant))
-		return;
-	if (!grant) {
-		oauth_error(rq, 400, "invalid_request", "grant_type is required");
-		return;
-	}
+		return API_REPLIED;
+	if (!grant)
+		return oauth_error(rq, 400, "invalid_request", "grant_type is required");
 	bool known = !strcmp(grant, "password") || !strcmp(grant, "client_credentials") ||
 		     !strcmp(grant, "refresh_token");
-	if (!known) {
-		oauth_error(rq, 400, "unsupported_grant_type",
+	if (!known)
+		return oauth_error(rq, 400, "unsupported_grant_type",
 			    "use password, client_credentials or refresh_token");
-		return;
-	}
 	if (!client_or_reply(rq, &c))
-		return;
+		return API_REPLIED;
 	if (!strcmp(grant, "password"))
 		grant_password(rq, &c);
 	else if (!strcmp(grant, "client_credentials"))
 		grant_client_credentials(rq, &c);
 	else
 		grant_refresh(rq, &c);
+	return API_REPLIED;
 }
 
 /* POST /oauth/revoke: 200 whether or not the token was known (RFC 7009).
  * Refresh tokens are revoked with their family; access tokens expire on
  * their own within 15 minutes. */
-void
+enum api_result
 api_oauth_revoke(struct api_request *rq)
 {
 	struct client_auth c;
 	const char *token, *hint;
 	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint) ||
 	    !client_or_reply(rq, &c))
-		return;
-	if (!token) {
-		oauth_error(rq, 400, "invalid_request", "token is required");
-		return;
-	}
+		return API_REPLIED;
+	if (!token)
+		return oauth_error(rq, 400, "invalid_request", "token is required");
 	struct audit_ctx ctx = {c.client.org_id, "client", c.client.id, rq->request_id,
 				rq->remote_addr};
 	enum db_status st = db_refresh_revoke(rq->db, rq->arena, &ctx,
 		crypto_sha256_hex(rq->arena, token, strlen(token)), c.client.id);
-	if (st != DB_OK && st != DB_NONE) {
-		api_reply_db(rq, st, "token");
-		return;
-	}
-	api_reply_empty(rq, 200);
+	if (st != DB_OK && st != DB_NONE)
+		return api_reply_db(rq, st, "token");
+	return api_reply_empty(rq, 200);
 }
 
-static void
+static enum api_result
 inactive(struct api_request *rq)
 {
-	api_reply_json(rq, 200, json_pack("{s:b}", "active", 0));
+	return api_reply_json(rq, 200, json_pack("{s:b}", "active", 0));
 }
 
 /* The org of the introspecting caller: an authenticated client, or an
@@ -479,15 +457,15 @@ introspector_org(struct api_request *rq)
 }
 
 /* POST /oauth/introspect: RFC 7662, limited to tokens of the caller's org. */
-void
+enum api_result
 api_oauth_introspect(struct api_request *rq)
 {
 	const char *token, *hint;
 	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint))
-		return;
+		return API_REPLIED;
 	const char *org = introspector_org(rq);
 	if (!org)
-		return;
+		return API_REPLIED;
 	if (!token || strlen(token) >= AUTH_TOKEN_MAX_LEN)
 		return inactive(rq);
 	enum auth_token_status st;
@@ -495,28 +473,25 @@ api_oauth_introspect(struct api_request *rq)
 	const struct auth_principal *p = strchr(token, '.') ? api_verify_access_token(&probe, token, &st) : NULL;
 	if (!p && strchr(token, '.') && st == AUTH_TOKEN__UNAVAILABLE) {
 		rq->resp = probe.resp;	/* the 503: an outage is not "inactive" */
-		return;
+		return API_REPLIED;
 	}
 	if (p && !strcmp(p->org_id, org)) {
 		json_t *roles = json_array();
 		for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)
 			if (p->roles & bit)
 				json_array_append_new(roles, json_string(auth_role_name(bit)));
-		api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o}",
+		return api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o}",
 			"active", 1, "token_type", "access_token", "scope",
 			auth_scope_format(rq->arena, p->scopes), "sub", p->sub, "org", p->org_id,
 			"exp", (json_int_t)p->exp, "iss", config.issuer, "aud", config.audience,
 			"roles", roles));
-		return;
 	}
 	struct db_refresh r;
 	char *expires;
 	if (!p && db_refresh_peek(rq->db, rq->arena, crypto_sha256_hex(rq->arena, token, strlen(token)),
-				  &r, &expires) == DB_OK && !strcmp(r.org_id, org)) {
-		api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}", "active", 1,
+				  &r, &expires) == DB_OK && !strcmp(r.org_id, org))
+		return api_reply_json(rq, 200, json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}", "active", 1,
 			"token_type", "refresh_token", "scope", r.scopes, "client_id", r.client_id,
 			"sub", r.user_id ? r.user_id : r.client_id, "expires_at", expires));
-		return;
-	}
-	inactive(rq);
+	return inactive(rq);
 }

@@ -49,8 +49,9 @@ api_add_header(struct api_request *rq, const char *name, const char *value)
 	r->nheaders++;
 }
 
-void
-api_reply_text(struct api_request *rq, int status, const char *type, const char *text, size_t len)
+/* Sets the response without counting it as a reply (problem rewrites). */
+static void
+set_response(struct api_request *rq, int status, const char *type, const char *text, size_t len)
 {
 	rq->resp.status = status;
 	rq->resp.content_type = type;
@@ -59,10 +60,18 @@ api_reply_text(struct api_request *rq, int status, const char *type, const char 
 	rq->resp.error = E__COUNT;
 }
 
-void
+enum api_result
+api_reply_text(struct api_request *rq, int status, const char *type, const char *text, size_t len)
+{
+	set_response(rq, status, type, text, len);
+	rq->replies++;
+	return API_REPLIED;
+}
+
+enum api_result
 api_reply_empty(struct api_request *rq, int status)
 {
-	api_reply_text(rq, status, NULL, "", 0);
+	return api_reply_text(rq, status, NULL, "", 0);
 }
 
 /* Serialises body into the request's arena. */
@@ -82,13 +91,13 @@ dump(struct api_request *rq, json_t *body, size_t *len)
 	return copy;
 }
 
-void
+enum api_result
 api_reply_json(struct api_request *rq, int status, json_t *body)
 {
 	size_t len;
 	char *text = dump(rq, body, &len);
 	json_decref(body);
-	api_reply_text(rq, status, "application/json; charset=utf-8", text, len);
+	return api_reply_text(rq, status, "application/json; charset=utf-8", text, len);
 }
 
 /* The problem document of the current error reply, kept so members can be
@@ -114,11 +123,11 @@ reply_problem(struct api_request *rq, enum api_error e, json_t *p)
 	size_t len;
 	char *text = dump(rq, p, &len);
 	json_decref(p);
-	api_reply_text(rq, api_error_status(e), "application/problem+json", text, len);
+	set_response(rq, api_error_status(e), "application/problem+json", text, len);
 	rq->resp.error = e;
 }
 
-void
+enum api_result
 api_reply_error(struct api_request *rq, enum api_error e, const char *detail, ...)
 {
 	char *text = NULL;
@@ -129,6 +138,8 @@ api_reply_error(struct api_request *rq, enum api_error e, const char *detail, ..
 		va_end(ap);
 	}
 	reply_problem(rq, e, problem_of(rq, e, text));
+	rq->replies++;
+	return API_REPLIED;
 }
 
 void
@@ -146,7 +157,7 @@ api_problem_extend(struct api_request *rq, json_t *members)
 	reply_problem(rq, e, p);
 }
 
-void
+enum api_result
 api_reply_invalid(struct api_request *rq, json_t *errors)
 {
 	size_t n = json_array_size(errors);
@@ -154,4 +165,6 @@ api_reply_invalid(struct api_request *rq, json_t *errors)
 			       arena_printf(rq->arena, "%zu invalid field%s", n, n == 1 ? "" : "s"));
 	json_object_set_new(p, "errors", errors);
 	reply_problem(rq, E_VALIDATION_FAILED, p);
+	rq->replies++;
+	return API_REPLIED;
 }

@@ -95,22 +95,22 @@ interviewers_or_reply(struct api_request *rq, struct db_round_in *in)
 	return true;
 }
 
-static void
+static enum api_result
 reply_round(struct api_request *rq, int status, json_t *round)
 {
 	const char *id = json_string_value(json_object_get(round, "id"));
 	api_set_etag(rq, (int)json_integer_value(json_object_get(round, "version")));
 	if (status == 201)
 		api_set_location(rq, arena_printf(rq->arena, "/v1/rounds/%s", id));
-	api_reply_json(rq, status, round);
+	return api_reply_json(rq, status, round);
 }
 
 /* POST /v1/loops/{id}/rounds */
-void
+enum api_result
 api_rounds_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, round_spec))
-		return;
+		return API_REPLIED;
 	json_t *required = json_object_get(rq->json, "required");
 	struct db_round_in in = {.kind = spec_str(rq->json, "kind"),
 				 .rubric_key = spec_str(rq->json, "rubric_key"),
@@ -120,7 +120,7 @@ api_rounds_create(struct api_request *rq)
 				 .location = spec_str(rq->json, "location"),
 				 .required = !required || json_is_true(required)};
 	if (!times_or_reply(rq, in.starts_at, in.ends_at) || !interviewers_or_reply(rq, &in))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
@@ -128,32 +128,30 @@ api_rounds_create(struct api_request *rq)
 	enum db_status st = db_round_create(rq->db, rq->arena, &ctx, api_param(rq, 0), &in, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, st == DB_NONE ? "loop" : "round");
-	reply_round(rq, 201, out);
+	return reply_round(rq, 201, out);
 }
 
 /* GET /v1/loops/{id}/rounds */
-void
+enum api_result
 api_rounds_list(struct api_request *rq)
 {
 	/* A loop holds at most DB_MAX_ROUNDS rounds: one page, always whole. */
 	int limit;
 	if (!api_limit_or_reply(rq, &limit))
-		return;
-	if (api_query(rq, "cursor")) {
-		api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
-		return;
-	}
+		return API_REPLIED;
+	if (api_query(rq, "cursor"))
+		return api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
 	struct db_viewer v;
 	api_viewer(rq, &v);
 	json_t *out;
 	enum db_status st = db_round_list(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
+	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
 }
 
 /* GET /v1/rounds/{id} */
-void
+enum api_result
 api_rounds_get(struct api_request *rq)
 {
 	struct db_viewer v;
@@ -162,16 +160,16 @@ api_rounds_get(struct api_request *rq)
 	enum db_status st = db_round_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "round");
-	reply_round(rq, 200, out);
+	return reply_round(rq, 200, out);
 }
 
 /* PATCH /v1/rounds/{id}: reschedule, move, or record completed/no_show. */
-void
+enum api_result
 api_rounds_patch(struct api_request *rq)
 {
 	int version;
 	if (!api_parse_patch_or_reply(rq, round_patch_spec) || !api_if_match_or_reply(rq, true, &version))
-		return;
+		return API_REPLIED;
 	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
 				 .ends_at = spec_str(rq->json, "ends_at"),
 				 .location = spec_str(rq->json, "location"),
@@ -179,7 +177,7 @@ api_rounds_patch(struct api_request *rq)
 	in.set = (in.starts_at || in.ends_at ? ROUND_TIMES : 0) |
 		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0);
 	if (!times_or_reply(rq, in.starts_at, in.ends_at))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
@@ -188,15 +186,15 @@ api_rounds_patch(struct api_request *rq)
 					    &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	reply_round(rq, 200, out);
+	return reply_round(rq, 200, out);
 }
 
 /* POST /v1/rounds/{id}/cancel */
-void
+enum api_result
 api_rounds_cancel(struct api_request *rq)
 {
 	if (rq->json && !api_parse_or_reply(rq, cancel_spec))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
@@ -205,15 +203,15 @@ api_rounds_cancel(struct api_request *rq)
 					    rq->json ? spec_str(rq->json, "reason") : NULL, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	reply_round(rq, 200, out);
+	return reply_round(rq, 200, out);
 }
 
 /* PUT /v1/rounds/{id}/interviewers/{user_id}: book or change role. */
-void
+enum api_result
 api_rounds_put_interviewer(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, booking_spec))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
@@ -223,11 +221,11 @@ api_rounds_put_interviewer(struct api_request *rq)
 						     &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	reply_round(rq, 200, out);
+	return reply_round(rq, 200, out);
 }
 
 /* DELETE /v1/rounds/{id}/interviewers/{user_id} */
-void
+enum api_result
 api_rounds_delete_interviewer(struct api_request *rq)
 {
 	struct audit_ctx ctx;
@@ -237,5 +235,5 @@ api_rounds_delete_interviewer(struct api_request *rq)
 							api_param(rq, 1), &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, st == DB_NONE ? "booking" : "round");
-	api_reply_empty(rq, 204);
+	return api_reply_empty(rq, 204);
 }

@@ -20,9 +20,8 @@ match_path(const char *pattern, const char *path, const char **params, int *npar
 			if (slen == 0 || n == API_MAX_PARAMS)
 				return false;
 			params[n++] = arena_strndup(a, s, slen);
-		} else if (plen != slen || strncmp(p, s, plen) != 0) {
+		} else if (plen != slen || strncmp(p, s, plen) != 0)
 			return false;
-		}
 		p += plen;
 		s += slen;
 	}

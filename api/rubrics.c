@@ -59,7 +59,7 @@ rubric_json(struct api_request *rq, const struct db_rubric *r)
 }
 
 /* Replies 200 (or 201) with one rubric. */
-static void
+static enum api_result
 reply_rubric(struct api_request *rq, int status, const struct db_rubric *r)
 {
 	json_t *body = rubric_json(rq, r);
@@ -70,7 +70,7 @@ reply_rubric(struct api_request *rq, int status, const struct db_rubric *r)
 	if (status == 201)
 		api_set_location(rq, arena_printf(rq->arena, "/v1/rubrics/%s/versions/%d", r->key,
 						  r->version));
-	api_reply_json(rq, status, body);
+	return api_reply_json(rq, status, body);
 }
 
 /* ?kind= (a key) and ?cursor= (from a previous page of this list); false
@@ -98,13 +98,13 @@ list_query_or_reply(struct api_request *rq, const char **kind, const char **afte
 }
 
 /* GET /v1/rubrics: the latest version of each key the org sees, in key order. */
-void
+enum api_result
 api_rubrics_list(struct api_request *rq)
 {
 	int limit, n;
 	const char *kind, *after;
 	if (!api_limit_or_reply(rq, &limit) || !list_query_or_reply(rq, &kind, &after))
-		return;
+		return API_REPLIED;
 	struct db_rubric *rows;
 	enum db_status st = db_rubric_list(rq->db, rq->arena, rq->who->org_id, kind, after,
 					   limit + 1, &rows, &n);
@@ -122,36 +122,36 @@ api_rubrics_list(struct api_request *rq)
 	}
 	json_t *next = n > limit ? json_string(api_cursor_make(rq, arena_printf(rq->arena,
 				   CURSOR_PREFIX "%s", rows[shown - 1].key))) : json_null();
-	api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+	return api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
 }
 
 /* GET /v1/rubrics/{key}: the latest version the org sees. */
-void
+enum api_result
 api_rubrics_get(struct api_request *rq)
 {
 	const char *key = key_or_reply(rq);
 	if (!key)
-		return;
+		return API_REPLIED;
 	struct db_rubric r;
 	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, key, 0, &r);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "rubric");
-	reply_rubric(rq, 200, &r);
+	return reply_rubric(rq, 200, &r);
 }
 
 /* GET /v1/rubrics/{key}/versions/{n} */
-void
+enum api_result
 api_rubrics_version(struct api_request *rq)
 {
 	const char *key = key_or_reply(rq);
 	int version = key ? version_or_reply(rq) : 0;
 	if (!version)
-		return;
+		return API_REPLIED;
 	struct db_rubric r;
 	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, key, version, &r);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "rubric version");
-	reply_rubric(rq, 200, &r);
+	return reply_rubric(rq, 200, &r);
 }
 
 /* Validates the body as a rubric document for key into *r; false with 400
@@ -177,7 +177,7 @@ document_or_reply(struct api_request *rq, const char *key, struct rubric *r)
 }
 
 /* The reply for a publication the database refused. */
-static void
+static enum api_result
 reply_refused(struct api_request *rq, enum db_status st, const struct db_rubric_new *in,
 	      const struct db_rubric_latest *latest)
 {
@@ -196,16 +196,17 @@ reply_refused(struct api_request *rq, enum db_status st, const struct db_rubric_
 	} else {
 		api_reply_db(rq, st, "rubric");
 	}
+	return API_REPLIED;
 }
 
 /* POST /v1/rubrics/{key}/versions: publishes an org version (admins). */
-void
+enum api_result
 api_rubrics_publish(struct api_request *rq)
 {
 	const char *key = key_or_reply(rq);
 	struct rubric r;
 	if (!key || !document_or_reply(rq, key, &r))
-		return;
+		return API_REPLIED;
 	struct db_rubric_new in = {r.key, r.kind, r.title, r.version, r.duration_minutes,
 				   canon_json(rq->arena, rq->json), rubric_digest(rq->arena, rq->json)};
 	struct audit_ctx ctx;
@@ -215,11 +216,11 @@ api_rubrics_publish(struct api_request *rq)
 	enum db_status st = db_rubric_publish(rq->db, rq->arena, &ctx, &in, &out, &latest);
 	if (st != DB_OK)
 		return reply_refused(rq, st, &in, &latest);
-	reply_rubric(rq, 201, &out);
+	return reply_rubric(rq, 201, &out);
 }
 
 /* GET /v1/loop-templates */
-void
+enum api_result
 api_loop_templates_list(struct api_request *rq)
 {
 	struct db_template *t;
@@ -233,7 +234,7 @@ api_loop_templates_list(struct api_request *rq)
 		if (doc)
 			json_array_append_new(data, doc);
 	}
-	api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", data, "next_cursor"));
+	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", data, "next_cursor"));
 }
 
 /* --- start-up --- */

@@ -1,5 +1,6 @@
 /* The libmicrohttpd side: request lifecycle, early refusals, bodies,
  * dispatch, responses, the per-request log line and metrics. */
+#include <assert.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -217,6 +218,22 @@ parse_json_or_reply(struct api_request *rq)
 	return true;
 }
 
+/* A handler queues exactly one reply: none, or a second one that silently
+ * replaced the first, is a programming error (fatal in debug builds). */
+static void
+check_one_reply(struct api_request *rq, enum api_result r)
+{
+	if (r == API_REPLIED && rq->replies == 1)
+		return;
+	char n[16];
+	snprintf(n, sizeof n, "%d", rq->replies);
+	log_kv(LOG_ERROR, "a handler must queue exactly one reply", "route", rq->route->pattern,
+	       "replies", n, NULL);
+	assert(!"a handler must queue exactly one reply");
+	if (!rq->replies)
+		api_reply_error(rq, E_INTERNAL, "the handler gave no answer");
+}
+
 static void
 dispatch(struct api_request *rq)
 {
@@ -231,13 +248,12 @@ dispatch(struct api_request *rq)
 	db_mark_busy(rq->db, true);
 	struct api_idempotency idem;
 	if (api_idempotency_begin(rq, &idem)) {
-		rq->route->handler(rq);
+		enum api_result r = rq->route->handler(rq);
+		check_one_reply(rq, r);
 		if (idem.key)
 			api_idempotency_end(rq, &idem);
 	}
 	db_mark_busy(rq->db, false);
-	if (!rq->resp.status)
-		api_reply_error(rq, E_INTERNAL, "the handler gave no answer");
 }
 
 static enum MHD_Result

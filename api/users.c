@@ -69,13 +69,13 @@ user_json(const struct db_user *u)
 			 u->updated_at);
 }
 
-static void
+static enum api_result
 reply_user(struct api_request *rq, int status, const struct db_user *u)
 {
 	api_set_etag(rq, u->version);
 	if (status == 201)
 		api_set_location(rq, arena_printf(rq->arena, "/v1/users/%s", u->id));
-	api_reply_json(rq, status, user_json(u));
+	return api_reply_json(rq, status, user_json(u));
 }
 
 /* The password rule with a field-shaped error; false when it queued 422. */
@@ -106,16 +106,16 @@ hash_or_reply(struct api_request *rq, const char *pw)
 }
 
 /* POST /v1/users */
-void
+enum api_result
 api_users_create(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, user_create_spec) ||
 	    !password_ok_or_reply(rq, "password", spec_str(rq->json, "password")) ||
 	    !grantable_or_reply(rq, json_object_get(rq->json, "roles")))
-		return;
+		return API_REPLIED;
 	char *hash = hash_or_reply(rq, spec_str(rq->json, "password"));
 	if (!hash)
-		return;
+		return API_REPLIED;
 	struct db_user in = {.email = (char *)spec_str(rq->json, "email"),
 			     .name = (char *)spec_str(rq->json, "name"),
 			     .roles = roles_text(rq, json_object_get(rq->json, "roles")),
@@ -123,22 +123,20 @@ api_users_create(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	enum db_status st = db_user_create(rq->db, rq->arena, &ctx, &in, &out);
-	if (st == DB_CONFLICT) {
-		api_reply_error(rq, E_DUPLICATE, "a user with this email exists already");
-		return;
-	}
+	if (st == DB_CONFLICT)
+		return api_reply_error(rq, E_DUPLICATE, "a user with this email exists already");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	reply_user(rq, 201, &out);
+	return reply_user(rq, 201, &out);
 }
 
 /* GET /v1/users */
-void
+enum api_result
 api_users_list(struct api_request *rq)
 {
 	struct api_page page;
 	if (!api_page_or_reply(rq, &page))
-		return;
+		return API_REPLIED;
 	struct db_page p = {page.after_created, page.after_id, page.limit + 1};
 	struct db_user *users;
 	int n;
@@ -150,32 +148,32 @@ api_users_list(struct api_request *rq)
 	for (int i = 0; i < shown; i++)
 		json_array_append_new(data, user_json(&users[i]));
 	const struct db_user *last = n > page.limit ? &users[shown - 1] : NULL;
-	api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
+	return api_reply_json(rq, 200, api_page_json(rq, data, last ? last->created_at : NULL,
 					      last ? last->id : NULL));
 }
 
 /* GET /v1/users/{id} */
-void
+enum api_result
 api_users_get(struct api_request *rq)
 {
 	struct db_user u;
 	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, api_param(rq, 0), &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	reply_user(rq, 200, &u);
+	return reply_user(rq, 200, &u);
 }
 
 /* PATCH /v1/users/{id}: name, roles, disabled (If-Match required). */
-void
+enum api_result
 api_users_patch(struct api_request *rq)
 {
 	int version;
 	if (!api_parse_patch_or_reply(rq, user_patch_spec) || !api_if_match_or_reply(rq, true, &version))
-		return;
+		return API_REPLIED;
 	json_t *roles = json_object_get(rq->json, "roles");
 	json_t *disabled = json_object_get(rq->json, "disabled");
 	if (roles && !grantable_or_reply(rq, roles))
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_user out;
@@ -183,26 +181,22 @@ api_users_patch(struct api_request *rq)
 					   spec_str(rq->json, "name"),
 					   roles ? roles_text(rq, roles) : NULL, disabled != NULL,
 					   json_is_true(disabled), &out);
-	if (st == DB_STATE) {
-		api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
-		return;
-	}
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	reply_user(rq, 200, &out);
+	return reply_user(rq, 200, &out);
 }
 
 /* GET /v1/me: the caller (a user, or a client's own description). */
-void
+enum api_result
 api_me(struct api_request *rq)
 {
 	const struct auth_principal *who = rq->who;
-	if (who->kind == AUTH_CLIENT) {
-		api_reply_json(rq, 200, json_pack("{s:s, s:s, s:s, s:s}", "kind", "client", "id",
+	if (who->kind == AUTH_CLIENT)
+		return api_reply_json(rq, 200, json_pack("{s:s, s:s, s:s, s:s}", "kind", "client", "id",
 			who->sub, "org_id", who->org_id, "scope",
 			auth_scope_format(rq->arena, who->scopes)));
-		return;
-	}
 	struct db_user u;
 	enum db_status st = db_user_get(rq->db, rq->arena, who->org_id, who->sub, &u);
 	if (st != DB_OK)
@@ -212,20 +206,18 @@ api_me(struct api_request *rq)
 	json_object_set_new(body, "org_id", json_string(u.org_id));
 	json_object_set_new(body, "scope", json_string(auth_scope_format(rq->arena, who->scopes)));
 	api_set_etag(rq, u.version);
-	api_reply_json(rq, 200, body);
+	return api_reply_json(rq, 200, body);
 }
 
 /* POST /v1/me/password: needs the current password; ends other sessions. */
-void
+enum api_result
 api_me_password(struct api_request *rq)
 {
 	if (!api_parse_or_reply(rq, password_spec) ||
 	    !password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
-		return;
-	if (rq->who->kind != AUTH_USER) {
-		api_reply_forbidden(rq, E_FORBIDDEN, "clients have no password");
-		return;
-	}
+		return API_REPLIED;
+	if (rq->who->kind != AUTH_USER)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "clients have no password");
 	struct db_user u;
 	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, rq->who->sub, &u);
 	if (st == DB_OK)
@@ -233,11 +225,9 @@ api_me_password(struct api_request *rq)
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
 	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email))
-		return;
-	if (!auth_password_slot_acquire(2000)) {
-		api_reply_error(rq, E_BUSY, "too many password operations at once");
-		return;
-	}
+		return API_REPLIED;
+	if (!auth_password_slot_acquire(2000))
+		return api_reply_error(rq, E_BUSY, "too many password operations at once");
 	bool ok = auth_password_verify(u.password_hash, spec_str(rq->json, "current_password"));
 	auth_password_slot_release();
 	if (!ok) {
@@ -246,16 +236,15 @@ api_me_password(struct api_request *rq)
 				 "wrong_current_password");
 		json_t *errors = json_array();
 		spec_error(errors, "current_password", "mismatch", "is not your current password");
-		api_reply_invalid(rq, errors);
-		return;
+		return api_reply_invalid(rq, errors);
 	}
 	char *hash = hash_or_reply(rq, spec_str(rq->json, "new_password"));
 	if (!hash)
-		return;
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	st = db_user_set_password(rq->db, &ctx, u.id, hash, true);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	api_reply_empty(rq, 204);
+	return api_reply_empty(rq, 204);
 }
