@@ -270,6 +270,8 @@ enum api_result
 api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_refusal *why,
 		  const char *what)
 {
+	if (why->reason != DB_REFUSED_NONE)
+		return api_reply_refused(rq, why);
 	if (st == DB_INVALID && why->field) {
 		json_t *errors = json_array();
 		spec_error(errors, why->field, why->code, why->detail);

@@ -60,6 +60,10 @@ struct db_refusal;
 enum api_result api_reply_refusal(struct api_request *rq, enum db_status st,
 				  const struct db_refusal *why, const char *what);
 
+/* The reply for a refusal that names its reason (why->reason): the words
+ * come from api/refusal.c. */
+enum api_result api_reply_refused(struct api_request *rq, const struct db_refusal *why);
+
 /* "a b c" (space-separated names, as roles, grants and scopes are stored)
  * as a JSON array of strings (a new reference). */
 json_t *api_words_json(const char *text);

@@ -21,8 +21,18 @@ struct db_viewer {
 	int reach;
 };
 
-/* Why a change was refused: a field for 422, or the state/booking for 409. */
+/* Why a change was refused (db/refusals.def); api/refusal.c words it. */
+enum db_refused {
+#define R(name) DB_REFUSED_##name,
+#include "db/refusals.def"
+#undef R
+};
+
+/* Why a change was refused: a reason, or (older code) a field for 422 or
+ * the state/booking for 409. */
 struct db_refusal {
+	enum db_refused reason;	/* DB_REFUSED_NONE: use the members below */
+	int index;		/* the request list item the reason is about */
 	const char *field;	/* 422: the offending request field */
 	const char *code;	/* its error code */
 	char *detail;		/* human text (no PII) */
