@@ -1,23 +1,15 @@
 """Regression tests for the defects two reviews found; each failed before
 its fix (the commit that fixed it says which)."""
-import os
 import signal
 import socket
-import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import (LOOPD_BIN, Team, audit_rows, forget_login_failures, postgres_pids,
-                      pg_ctl, user_with_token)
+from conftest import forget_login_failures, postgres_pids, pg_ctl, user_with_token
 
 TOKEN = "/oauth/token"
-
-
-@pytest.fixture(scope="module")
-def team(loopd):
-    return Team(loopd)
 
 
 def raw_status(loopd, data, timeout=10):
