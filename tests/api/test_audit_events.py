@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from helpers import (EVENTS, GENESIS, TOKEN, VERIFY, all_events, audit_head, audit_rows, post_form,
-                     problem_of, verdict)
+from helpers import (EVENTS, GENESIS, TOKEN, VERIFY, H, all_events, audit_head, audit_rows,
+                     first_cursor, iso, post_form, problem_of, verdict, walk)
 
 pytestmark = pytest.mark.usefixtures("no_throttle_spill")
 
@@ -137,6 +137,70 @@ def test_token_endpoints_write_one_event_each(loopd, org_admin, audited):
     with audited.none(p, allow=()):
         r = loopd.api().post("/oauth/revoke", data={"token": rt2, "client_id": p.client_id})
         assert r.status_code == 200
+
+
+def test_every_mutation_is_audited_once(team, audited):
+    """One pass over every mutating endpoint of this issue: each success
+    writes exactly one event with the request's id, the actor and the
+    entity; personal data never appears in the events."""
+    api = team.api()
+    admin = team.admin
+    tag = uuid.uuid4().hex[:8]
+    r, ev = audited.request(api, "POST", "/v1/candidates", org=admin, action="candidate.created",
+                            entity_type="candidate", entity_id=lambda r: r.json()["id"], status=201,
+                            actor_id=team.recruiter.id,
+                            json={"name": f"Audit {tag}", "email": f"a{tag}@example.test"})
+    cid = r.json()["id"]
+    r, ev = audited.request(api, "PATCH", f"/v1/candidates/{cid}", org=admin,
+                            action="candidate.updated", entity_id=cid, status=200,
+                            json={"source": "job board"}, headers={"If-Match": '"1"'})
+    assert ev["changes"] == {"source": "job board"}
+    r, ev = audited.request(api, "POST", "/v1/loops", org=admin, action="loop.created",
+                            entity_type="loop", entity_id=lambda r: r.json()["id"], status=201,
+                            json={"candidate_id": cid, "position": "SRE",
+                                  "recruiter_id": team.recruiter.id, "hiring_manager_id": team.hm.id})
+    loop = r.json()
+    r, ev = audited.request(api, "PATCH", f"/v1/loops/{loop['id']}", org=admin,
+                            action="loop.updated", entity_id=loop["id"], status=200,
+                            json={"position": "Senior SRE"}, headers={"If-Match": r.headers["ETag"]})
+    s, e = team.slot()
+    r, ev = audited.request(api, "POST", f"/v1/loops/{loop['id']}/rounds", org=admin,
+                            action="round.created", entity_type="round",
+                            entity_id=lambda r: r.json()["id"], status=201,
+                            json={"kind": "system_design", "starts_at": iso(s), "ends_at": iso(e),
+                                  "interviewers": [{"user_id": team.iv[0].id, "role": "lead"}]})
+    rd = r.json()
+    r, ev = audited.request(api, "PATCH", f"/v1/rounds/{rd['id']}", org=admin,
+                            action="round.updated", entity_id=rd["id"], status=200,
+                            json={"starts_at": iso(s + H), "ends_at": iso(e + H)},
+                            headers={"If-Match": r.headers["ETag"]})
+    r, ev = audited.request(api, "PUT", f"/v1/rounds/{rd['id']}/interviewers/{team.iv[1].id}",
+                            org=admin, action="round.interviewer_set", entity_id=rd["id"],
+                            status=200, json={"role": "shadow"})
+    r, ev = audited.request(api, "DELETE", f"/v1/rounds/{rd['id']}/interviewers/{team.iv[1].id}",
+                            org=admin, action="round.interviewer_removed", entity_id=rd["id"],
+                            status=204)
+    r, ev = audited.request(api, "POST", f"/v1/rounds/{rd['id']}/cancel", org=admin,
+                            action="round.cancelled", entity_id=rd["id"], status=200,
+                            json={"reason": "rescheduling"})
+    r, ev = audited.request(api, "POST", f"/v1/loops/{loop['id']}/cancel", org=admin,
+                            action="loop.cancelled", entity_id=loop["id"], status=200,
+                            json={"reason": "closed"})
+    iv_api = team.api(team.iv[0])
+    r, ev = audited.request(iv_api, "POST", "/v1/me/calendar-token", org=admin,
+                            action="user.calendar_token_rotated", entity_id=team.iv[0].id,
+                            status=201, actor_id=team.iv[0].id)
+    assert r.json()["token"] not in str(ev)
+    r, ev = audited.request(api, "DELETE", f"/v1/candidates/{cid}", org=admin,
+                            action="candidate.erased", entity_id=cid, status=204)
+    # reads write nothing
+    with audited.none(admin, allow=()):
+        for path in ["/v1/candidates", f"/v1/candidates/{cid}", "/v1/loops",
+                     f"/v1/loops/{loop['id']}", f"/v1/loops/{loop['id']}/rounds",
+                     f"/v1/rounds/{rd['id']}"]:
+            assert api.get(path).status_code == 200
+        assert iv_api.get("/v1/me/rounds").status_code == 200
+        assert iv_api.get("/v1/me/calendar.ics").status_code == 200
 
 
 def test_forbidden_requests_are_audited(loopd, org_admin, audited):
@@ -359,6 +423,17 @@ def test_events_of_other_orgs_are_not_listed(org_admin, new_org):
     ours = {e["entity_id"] for e in all_events(org_admin.api)}
     assert other.user_id not in ours and other.org_id not in ours
     assert all_events(org_admin.api, f"actor_id={other.user_id}") == []
+
+
+def test_an_audit_cursor_pages_on_and_is_bound_to_its_filters(team, paged_lists):
+    admin = team.admin.api
+    events, pages = walk(admin, "/v1/audit-events", {"entity_type": "loop"}, 1)
+    assert pages >= 3 and len({e["seq"] for e in events}) == len(events)
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    cursor = first_cursor(admin, "/v1/audit-events", {"entity_type": "loop"})
+    problem_of(admin.get("/v1/audit-events", params={"entity_type": "candidate", "cursor": cursor}),
+               400, "invalid_cursor")
+    problem_of(admin.get("/v1/audit-events", params={"cursor": cursor}), 400, "invalid_cursor")
 
 
 # -- no secrets in events ----------------------------------------------------

@@ -15,7 +15,7 @@ import requests
 
 import contract
 from harness import ROOT, read_raw_response
-from helpers import problem_of
+from helpers import first_cursor, problem_of
 
 VISIBLE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
@@ -170,6 +170,15 @@ def test_invalid_path_id_is_400(loopd, admin, openapi):
     problem_of(r, 404, "not_found")
 
 
+def test_malformed_path_ids_are_400(team):
+    api = team.api()
+    for path in ["/v1/candidates/nope", "/v1/loops/123/rounds", "/v1/rounds/x",
+                 f"/v1/rounds/{uuid.uuid4()}/interviewers/not-a-uuid"]:
+        method = "PUT" if path.endswith("not-a-uuid") else "GET"
+        r = api.request(method, path, json={"role": "lead"} if method == "PUT" else None)
+        problem_of(r, 400, "invalid_path_id")
+
+
 # -- body limits, media type, JSON parsing (need a token and a JSON endpoint) ---
 
 
@@ -316,6 +325,18 @@ def test_non_object_body_is_rejected(json_endpoint):
         assert r.status_code in (400, 422), (text, r.status_code)
 
 
+def test_body_media_type_and_syntax(team, audited):
+    api = team.api()
+    with audited.none(team.admin):
+        problem_of(api.post("/v1/loops", data="{}", headers={"Content-Type": "text/plain"}), 415,
+                   "unsupported_media_type")
+        problem_of(api.post("/v1/candidates", data="{\"name\": ",
+                            headers={"Content-Type": "application/json"}), 400, "malformed_json")
+        problem_of(api.post("/v1/candidates", json=[]), 400, "malformed_json")
+        problem_of(api.post("/v1/candidates", data='{"name": "a", "name": "b", "email": "x@y.z"}',
+                            headers={"Content-Type": "application/json"}), 400, "malformed_json")
+
+
 # -- HTTP framing ------------------------------------------------------------
 
 
@@ -339,3 +360,26 @@ def test_endless_chunked_upload_is_cut_off(loopd):
                 s.sendall(chunk)
                 sent += len(chunk)
     assert sent < 8 << 20, f"loopd read {sent} bytes of an oversized body"
+
+
+# -- list cursors ------------------------------------------------------------
+
+
+def test_a_cursor_is_refused_by_every_other_list(team, paged_lists):
+    admin = team.admin.api
+    cursors = {
+        "/v1/candidates": first_cursor(admin, "/v1/candidates"),
+        "/v1/loops": first_cursor(admin, "/v1/loops"),
+        "/v1/users": first_cursor(admin, "/v1/users"),
+        "/v1/audit-events": first_cursor(admin, "/v1/audit-events"),
+    }
+    for made_on, cursor in cursors.items():
+        for path in list(cursors) + ["/v1/me/rounds", "/v1/clients"]:
+            r = admin.get(path, params={"cursor": cursor})
+            if path == made_on:
+                assert r.status_code == 200, f"{path} refused its own cursor: {r.text}"
+            else:
+                problem_of(r, 400, "invalid_cursor")
+        loop_id = paged_lists["loops"][0]["id"]
+        problem_of(admin.get(f"/v1/loops/{loop_id}/rounds", params={"cursor": cursor}),
+                   400, "invalid_cursor")
