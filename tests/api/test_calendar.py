@@ -12,9 +12,8 @@ import uuid
 import icalendar
 import pytest
 
-from conftest import iso, problem_of, scan_database, utcnow
+from helpers import H, iso, problem_of, scan_database, utcnow
 
-H = dt.timedelta(hours=1)
 UTC = dt.timezone.utc
 
 

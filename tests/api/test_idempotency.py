@@ -14,19 +14,13 @@ import uuid
 import pytest
 
 import contract
-from conftest import audit_head, audit_rows, iso, problem_of, scan_database
+from helpers import count, iso, problem_of, scan_database
 
 REPLAYED = "Idempotent-Replayed"
 
 
 def key():
     return f"k-{uuid.uuid4()}"
-
-
-def count(db, sql, *args):
-    with db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
 
 
 def assert_replay(first, again):

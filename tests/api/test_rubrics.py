@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
+from helpers import page_all
+
 CATALOGUE = {"recruiter_screen", "phone_screen_coding", "system_design", "coding_deep_dive",
              "behavioral", "database_sql", "api_design", "role_depth"}
 
@@ -62,24 +64,6 @@ def error_fields(r):
     return {e["field"] for e in body["errors"]}
 
 
-def all_pages(api, path, limit):
-    """Every item of a paginated list, following next_cursor."""
-    items, cursor = [], None
-    for _ in range(100):
-        params = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        r = api.get(path, params=params)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        assert len(page["data"]) <= limit
-        items += page["data"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("pagination did not end")
-
-
 # -- reading --------------------------------------------------------------------
 
 
@@ -117,7 +101,7 @@ def test_list_has_the_catalogue_with_kind_filter(interviewer):
 
 def test_list_pages_with_limit(interviewer):
     whole = [x["key"] for x in interviewer.api.get("/v1/rubrics").json()["data"]]
-    paged = [x["key"] for x in all_pages(interviewer.api, "/v1/rubrics", 3)]
+    paged = [x["key"] for x in page_all(interviewer.api, "/v1/rubrics", limit=3)]
     assert paged == whole
 
 

@@ -1,7 +1,8 @@
-"""Black-box tests of the service foundation (issue 2): routing errors,
-body limits, JSON parsing, problem documents, request ids, readiness and
-recovery, migrations, the embedded cluster's life cycle, metrics, logs and
-configuration."""
+"""Black-box tests of loopd as a service (issue 2): liveness, readiness and
+the served OpenAPI document, metrics, logs, configuration, and the
+database's life cycle: the embedded cluster, readiness and recovery while
+it is down, migrations, restarts and crashes, a second loopd, signals,
+interrupted start-ups, and an external database."""
 
 import json
 import os
@@ -18,65 +19,13 @@ from pathlib import Path
 import pytest
 import requests
 
-import contract
-from conftest import LOOPD_BIN, ROOT, pg_ctl, postgres_pids, read_raw_response, tail
-
-PROBLEM = "application/problem+json"
-VISIBLE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
-
-
-def problem(r, status, code):
-    """Asserts r is a problem document with this status and code; returns it."""
-    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.content[:500]!r}"
-    assert r.headers.get("content-type", "").startswith(PROBLEM), r.headers.get("content-type")
-    body = json.loads(r.content)
-    assert body["code"] == code, f"expected code {code}, got {body}"
-    assert body["status"] == status
-    contract.validate(body, "Problem")
-    return body
-
-
-def raw_request(method, path, headers=(), body=b"", port=None, host_header=True):
-    """HTTP/1.1 request bytes; header values may hold any bytes."""
-    out = [f"{method} {path} HTTP/1.1".encode()]
-    if host_header:
-        out.append(f"Host: 127.0.0.1:{port}".encode())
-    out.append(b"Connection: close")
-    for k, v in headers:
-        out.append(k.encode() + b": " + (v if isinstance(v, bytes) else v.encode("latin-1")))
-    return b"\r\n".join(out) + b"\r\n\r\n" + body
-
-
-def raw_checked(server, method, path, headers=(), body=b"", timeout=15):
-    r = server.raw(raw_request(method, path, headers, body, port=server.port), timeout=timeout)
-    contract.check_parts(method, path, r.status_code, r.headers, r.content)
-    return r
-
-
-# -- JSON endpoint used by the body tests ---------------------------------------
+from harness import LOOPD_BIN, ROOT, pg_ctl, postgres_pids, tail
+from helpers import problem_of
 
 USERS = "/v1/users"
 
 
-@pytest.fixture(scope="module")
-def json_endpoint(loopd, admin):
-    """POST /v1/users as admin: the JSON endpoint the body tests use (skips
-    until the users API exists)."""
-    r = admin.api.post(USERS, json={})
-    if r.status_code == 404 and r.json().get("code") == "not_found":
-        pytest.skip("POST /v1/users is not implemented yet")
-    return admin
-
-
-def post_users(admin, body, content_type="application/json", extra=()):
-    headers = {"Authorization": f"Bearer {admin.token}"}
-    if content_type is not None:
-        headers["Content-Type"] = content_type
-    headers.update(dict(extra))
-    return admin.server.api().post(USERS, data=body, headers=headers)
-
-
-# -- routing ----------------------------------------------------------------------
+# -- liveness, readiness, the document ---------------------------------------
 
 
 def test_healthz(api):
@@ -91,51 +40,6 @@ def test_readyz_when_ready(api):
     assert r.json() == {"status": "ready"}
 
 
-@pytest.mark.parametrize("path", ["/nope", "/v1/nope", "/v1", "/healthz/extra", "/V1/OPENAPI.YAML",
-                                  "/v1/openapi.yaml/x"])
-def test_unknown_path_is_404_problem(api, path):
-    r = api.get(path)
-    body = problem(r, 404, "not_found")
-    assert body["instance"] == path
-    assert body["request_id"] == r.headers["X-Request-Id"]
-
-
-@pytest.mark.parametrize("method,path", [("POST", "/healthz"), ("DELETE", "/readyz"),
-                                         ("PUT", "/metrics"), ("POST", "/v1/openapi.yaml"),
-                                         ("PATCH", "/healthz")])
-def test_wrong_method_is_405_with_allow(api, method, path):
-    r = api.request(method, path, json={"a": 1} if method != "DELETE" else None)
-    problem(r, 405, "method_not_allowed")
-    allowed = [m.strip() for m in r.headers["Allow"].split(",")]
-    assert "GET" in allowed and method not in allowed
-
-
-def test_problem_documents_match_the_schema(api, openapi):
-    r = api.get("/v1/definitely-not-here", headers={"X-Request-Id": "schema-check-1"})
-    body = problem(r, 404, "not_found")
-    assert set(body) >= {"type", "title", "status", "detail", "instance", "request_id", "code"}
-    assert body["request_id"] == "schema-check-1"
-    assert isinstance(body["title"], str) and body["title"]
-    # the same checks the contract applies, stated outright
-    openapi.validate(body, {"$ref": "#/components/responses/NotFound/content/"
-                                    "application~1problem+json/schema"}, what="404 problem")
-    r = api.post("/healthz")
-    openapi.validate(r.json(), {"$ref": "#/components/schemas/Problem"}, what="405 problem")
-
-
-def test_problem_codes_match_the_registry(openapi):
-    """Every code in api/errors.def is documented (ProblemCode) and vice versa."""
-    registry = ROOT / "api" / "errors.def"
-    if not registry.exists():
-        pytest.skip("api/errors.def not present")
-    codes = set(re.findall(r'^E\(\s*\w+\s*,\s*"([a-z_]+)"', registry.read_text(), re.M))
-    assert codes, "no codes parsed from api/errors.def"
-    documented = set(openapi.schema("ProblemCode")["enum"])
-    assert codes == documented, (
-        f"api/errors.def and components.schemas.ProblemCode differ: only in errors.def: "
-        f"{sorted(codes - documented)}; only in openapi.yaml: {sorted(documented - codes)}")
-
-
 def test_openapi_document_is_served(api):
     r = api.get("/v1/openapi.yaml")
     assert r.status_code == 200
@@ -144,198 +48,7 @@ def test_openapi_document_is_served(api):
         "the served document differs from openapi/openapi.yaml (stale build?)")
 
 
-# -- request ids ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("rid", ["abc-123", "x", "A" * 128, "req:42/7#!~"])
-def test_request_id_is_echoed(api, rid):
-    r = api.get("/healthz", headers={"X-Request-Id": rid})
-    assert r.headers["X-Request-Id"] == rid
-    r = api.get("/nope", headers={"X-Request-Id": rid})
-    assert r.headers["X-Request-Id"] == rid
-    assert r.json()["request_id"] == rid
-
-
-@pytest.mark.parametrize("rid", [b"A" * 129, b"A" * 200, b"has space", b"ctl\x01char", b"del\x7fchar",
-                                 b"tab\there", "caf\u00e9".encode(), b""],
-                         ids=["129", "200", "space", "ctl", "del", "tab", "utf8", "empty"])
-def test_bad_request_id_is_replaced(loopd, rid):
-    r = raw_checked(loopd, "GET", "/nope", [("X-Request-Id", rid)])
-    assert r.status_code == 404
-    got = r.headers.get("X-Request-Id")
-    assert got and VISIBLE_ID.match(got), f"generated request id {got!r} is not sane"
-    assert got.encode("latin-1") != rid.strip()
-    assert r.json()["request_id"] == got
-
-
-def test_generated_request_ids_are_unique(api):
-    ids = {api.get("/healthz").headers["X-Request-Id"] for _ in range(20)}
-    assert len(ids) == 20
-    assert all(VISIBLE_ID.match(i) for i in ids)
-
-
-# -- body limits, media type, JSON parsing (need a token and a JSON endpoint) ----
-
-
-def test_unauthenticated_comes_before_body_checks(loopd, json_endpoint):
-    r = raw_checked(loopd, "POST", USERS, [("Content-Type", "application/json"),
-                                           ("Content-Length", str(2 << 20))])
-    problem(r, 401, "unauthenticated")
-    assert r.headers["WWW-Authenticate"].startswith("Bearer")
-    r = loopd.api().post(USERS, data=b"{not json", headers={"Content-Type": "text/plain"})
-    problem(r, 401, "unauthenticated")
-
-
-def test_body_too_large_declared(loopd, json_endpoint):
-    """A Content-Length over the cap is answered before the body is sent."""
-    head = raw_request("POST", USERS, [("Authorization", f"Bearer {json_endpoint.token}"),
-                                       ("Content-Type", "application/json"),
-                                       ("Content-Length", str(2 << 20))], port=loopd.port)
-    started = time.monotonic()
-    r = loopd.raw(head, timeout=10)  # no body at all: the server must not wait for it
-    assert time.monotonic() - started < 10
-    contract.check_parts("POST", USERS, r.status_code, r.headers, r.content)
-    problem(r, 413, "body_too_large")
-
-
-def test_body_too_large_chunked(loopd, json_endpoint):
-    """A chunked body that grows past the cap is refused once it does."""
-    import socket
-
-    head = raw_request("POST", USERS, [("Authorization", f"Bearer {json_endpoint.token}"),
-                                       ("Content-Type", "application/json"),
-                                       ("Transfer-Encoding", "chunked")], port=loopd.port)
-    chunk = b'"' + b"x" * 16382 + b'",'
-    with socket.create_connection(("127.0.0.1", loopd.port), timeout=20) as s:
-        s.sendall(head + b'9\r\n{"name":[\r\n')
-        try:
-            sent = 0
-            while sent < (1 << 20) + (256 << 10):
-                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                sent += len(chunk)
-            s.sendall(b'2\r\n""\r\n3\r\n]}\n\r\n0\r\n\r\n')
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer and close before we are done
-        r = read_raw_response(s, timeout=20)
-    contract.check_parts("POST", USERS, r.status_code, r.headers, r.content)
-    problem(r, 413, "body_too_large")
-
-
-def test_body_under_the_cap_is_read(json_endpoint):
-    """A body just under 1 MiB is parsed (validation answers), not refused."""
-    body = json.dumps({"email": "big@example.test", "name": "n" * ((1 << 20) - 200),
-                       "roles": ["interviewer"], "password": "long-enough-password"})
-    assert len(body) < (1 << 20)
-    r = post_users(json_endpoint, body)
-    assert r.status_code != 413
-
-
-def test_max_body_setting_is_honoured(fresh_loopd):
-    server = fresh_loopd(env={"LOOP_MAX_BODY": "2048"})
-    admin = server.bootstrap()
-    r = admin.api.post(USERS, json={})
-    if r.status_code == 404 and r.json().get("code") == "not_found":
-        pytest.skip("POST /v1/users is not implemented yet")
-    r = admin.api.post(USERS, json={"name": "x" * 4096})
-    problem(r, 413, "body_too_large")
-    r = admin.api.post(USERS, json={"name": "x" * 1024})
-    assert r.status_code == 422
-
-
-@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
-                                   "application/xml", None])
-def test_unsupported_media_type(json_endpoint, ctype):
-    body = json.dumps({"email": "a@example.test", "name": "A", "roles": ["interviewer"],
-                       "password": "long-enough-password"})
-    r = post_users(json_endpoint, body, content_type=ctype)
-    problem(r, 415, "unsupported_media_type")
-
-
-def test_json_with_charset_is_accepted(json_endpoint):
-    r = post_users(json_endpoint, b"{}", content_type="application/json; charset=utf-8")
-    problem(r, 422, "validation_failed")
-
-
-@pytest.mark.parametrize("body", [
-    b'{"email":',
-    b"not json",
-    b"",
-    b'{"email": "a@example.test", "email": "b@example.test"}',
-    b'{"name": {"x": 1, "x": 2}}',
-    b'{"name": "caf\xc3"}',
-    b'{"name": "\xff\xfe"}',
-    b'{"name": "a\xed\xa0\x80b"}',
-    b'{"name": "ok"} trailing',
-    b'{"name": "ok"}{"name": "again"}',
-    b"{'name': 'single quotes'}",
-    b'{"name": "nul \\u0000 inside"',
-], ids=["truncated", "garbage", "empty", "duplicate-key", "nested-duplicate-key",
-        "truncated-utf8", "invalid-utf8", "surrogate-utf8", "trailing-garbage", "two-documents",
-        "single-quotes", "unterminated"])
-def test_malformed_json_is_400(json_endpoint, body):
-    r = post_users(json_endpoint, body)
-    problem(r, 400, "malformed_json")
-
-
-def nested(depth):
-    """A JSON object whose containers nest `depth` levels in all."""
-    return ('{"name":' + "[" * (depth - 1) + "]" * (depth - 1) + "}").encode()
-
-
-def test_json_nesting_limit(json_endpoint):
-    problem(post_users(json_endpoint, nested(33)), 400, "json_too_deep")
-    problem(post_users(json_endpoint, nested(500)), 400, "json_too_deep")
-    r = post_users(json_endpoint, nested(32))
-    assert r.status_code == 422, f"32 levels must parse, got {r.status_code}: {r.text}"
-
-
-def test_validation_names_every_bad_field(json_endpoint):
-    r = post_users(json_endpoint, json.dumps({"email": "not-an-email", "name": "Somebody",
-                                              "roles": ["interviewer", "wizard"],
-                                              "password": "short"}))
-    body = problem(r, 422, "validation_failed")
-    contract.validate(body, "ValidationProblem")
-    fields = [e["field"] for e in body["errors"]]
-    assert len(body["errors"]) == 3, body["errors"]
-    assert "email" in fields and "password" in fields
-    assert any(f.startswith("roles") for f in fields), fields
-
-
-def test_validation_reports_every_missing_field(json_endpoint):
-    body = problem(post_users(json_endpoint, b"{}"), 422, "validation_failed")
-    fields = {e["field"] for e in body["errors"]}
-    assert fields >= {"email", "name", "roles", "password"}, fields
-
-
-def test_validation_rejects_wrong_types(json_endpoint):
-    body = problem(post_users(json_endpoint, json.dumps(
-        {"email": 5, "name": ["x"], "roles": "admin", "password": None})), 422, "validation_failed")
-    fields = {e["field"] for e in body["errors"]}
-    assert fields >= {"email", "name", "roles", "password"}, fields
-
-
-def test_non_object_body_is_rejected(json_endpoint):
-    for text in (b"[]", b"42", b'"s"', b"null"):
-        r = post_users(json_endpoint, text)
-        assert r.status_code in (400, 422), (text, r.status_code)
-
-
-def test_invalid_path_id_is_400(loopd, admin, openapi):
-    """An {id} segment that is not a UUID answers 400 invalid_path_id."""
-    templates = [t for t, item in openapi.doc["paths"].items()
-                 if re.fullmatch(r"(/[a-z0-9_.-]+)+/\{id\}", t) and "get" in item]
-    if not templates:
-        pytest.skip("no GET /.../{id} endpoint exists yet")
-    template = "/v1/users/{id}" if "/v1/users/{id}" in templates else templates[0]
-    for bad in ["not-a-uuid", "1234", "00000000-0000-0000-0000-00000000000g",
-                "00000000-0000-0000-0000-0000000000000", "%27%20or%201=1"]:
-        r = admin.api.get(template.replace("{id}", bad))
-        problem(r, 400, "invalid_path_id")
-    r = admin.api.get(template.replace("{id}", str(uuid.uuid4())))
-    problem(r, 404, "not_found")
-
-
-# -- metrics ------------------------------------------------------------------------
+# -- metrics -----------------------------------------------------------------
 
 
 def metrics_text(api):
@@ -379,7 +92,7 @@ def test_promtool_accepts_metrics(api):
         f"promtool check metrics: status {out.returncode}\n{out.stdout}{out.stderr}")
 
 
-# -- logs -----------------------------------------------------------------------------
+# -- logs --------------------------------------------------------------------
 
 
 def test_log_lines_are_json_without_body_content(loopd):
@@ -437,7 +150,7 @@ def test_log_lines_are_json_without_body_content(loopd):
     assert int(seen[ids["404"]]["status"]) == 404
 
 
-# -- configuration ----------------------------------------------------------------------
+# -- configuration -----------------------------------------------------------
 
 
 def run_loopd(args=(), env=None, timeout=30):
@@ -480,7 +193,7 @@ def test_invalid_setting_exits_2(name, value):
         shutil.rmtree(d, ignore_errors=True)
 
 
-# -- the database: readiness, migrations, the embedded cluster ---------------------------
+# -- the database: readiness, migrations, the embedded cluster ---------------
 
 
 def test_embedded_cluster_layout(loopd, db):
@@ -516,7 +229,7 @@ def test_readyz_503_while_cluster_stopped_then_recovers(fresh_loopd):
     pg_ctl(server.pgdata, "-m", "fast", "stop")
     r = poll(lambda: (lambda x: x if x.status_code == 503 else None)(api.get("/readyz")), 10,
              "/readyz did not answer 503 after the cluster stopped")
-    problem(r, 503, "database_unavailable")
+    problem_of(r, 503, "database_unavailable")
     assert int(r.headers["Retry-After"]) >= 0
     assert api.get("/healthz").status_code == 200, "liveness must not depend on the database"
     pg_ctl(server.pgdata, "-l", f"{server.data_dir}/postgres.log", "start")
@@ -536,11 +249,25 @@ def test_data_endpoint_503_while_cluster_stopped(fresh_loopd):
     pg_ctl(server.pgdata, "-m", "fast", "stop")
     r = poll(lambda: (lambda x: x if x.status_code == 503 else None)(api.get(USERS)), 10,
              "GET /v1/users did not answer 503 after the cluster stopped")
-    problem(r, 503, "database_unavailable")
+    problem_of(r, 503, "database_unavailable")
     assert "Retry-After" in r.headers
     pg_ctl(server.pgdata, "-l", f"{server.data_dir}/postgres.log", "start")
     poll(lambda: api.get(USERS).status_code == 200, 20,
          "GET /v1/users did not recover after the cluster restarted")
+
+
+def test_first_write_after_a_database_restart_succeeds(fresh_loopd):
+    server = fresh_loopd()
+    boss = server.bootstrap()
+    api = boss.api
+    for _ in range(8):                  # every worker thread holds a connection now
+        assert api.get("/v1/candidates").status_code == 200
+    pg_ctl(server.pgdata, "-m", "fast", "-w", "stop")
+    pg_ctl(server.pgdata, "-w", "-l", str(server.data_dir) + "/postgres.log", "start")
+    statuses = [api.post("/v1/candidates", json={"name": f"After {i}",
+                                                 "email": f"after{i}@example.test"}).status_code
+                for i in range(8)]
+    assert statuses == [201] * 8, statuses
 
 
 def alive(pid):
@@ -647,6 +374,27 @@ def test_second_loopd_on_the_same_data_dir_is_refused(fresh_loopd):
     assert_no_postgres(first)
 
 
+def test_external_database_url(external_pg, fresh_loopd):
+    server = fresh_loopd(env={"LOOP_DATABASE_URL": external_pg.url})
+    r = server.api().get("/readyz")
+    assert r.status_code == 200
+    assert not server.pgdata.exists(), "loopd initialised an embedded cluster despite LOOP_DATABASE_URL"
+    assert not postgres_pids(server.data_dir), "loopd started a postgres of its own"
+    conn = external_pg.connect()
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM schema_migrations")
+    assert cur.fetchone()[0] == len(list((ROOT / "db" / "migrations").glob("*.sql")))
+    conn.close()
+    server.stop()
+    # the external cluster is not loopd's to stop
+    conn = external_pg.connect()
+    conn.cursor().execute("SELECT 1")
+    conn.close()
+
+
+# -- start-up and shutdown ---------------------------------------------------
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_loopd_and_its_cluster(fresh_loopd, sig):
     server = fresh_loopd()
@@ -682,19 +430,23 @@ def test_sigterm_drains_in_flight_requests(fresh_loopd):
     assert all(s in (200, 503, "refused") for s in results), results
 
 
-def test_external_database_url(external_pg, fresh_loopd):
-    server = fresh_loopd(env={"LOOP_DATABASE_URL": external_pg.url})
-    r = server.api().get("/readyz")
-    assert r.status_code == 200
-    assert not server.pgdata.exists(), "loopd initialised an embedded cluster despite LOOP_DATABASE_URL"
-    assert not postgres_pids(server.data_dir), "loopd started a postgres of its own"
-    conn = external_pg.connect()
-    cur = conn.cursor()
-    cur.execute("SELECT count(*) FROM schema_migrations")
-    assert cur.fetchone()[0] == len(list((ROOT / "db" / "migrations").glob("*.sql")))
-    conn.close()
-    server.stop()
-    # the external cluster is not loopd's to stop
-    conn = external_pg.connect()
-    conn.cursor().execute("SELECT 1")
-    conn.close()
+def test_sigterm_during_startup_leaves_no_postgres(fresh_loopd):
+    server = fresh_loopd(start=False)
+    server.start(wait=False)
+    time.sleep(1.5)                     # initdb or migrations are under way
+    server.send_signal(signal.SIGTERM)
+    assert server.wait_exit(timeout=60) == 0
+    assert not postgres_pids(server.pgdata)
+
+
+def test_interrupted_first_start_recovers(fresh_loopd):
+    server = fresh_loopd(start=False)
+    server.start(wait=False)
+    time.sleep(0.5)                     # inside initdb
+    server.proc.kill()
+    server.proc.wait()
+    time.sleep(3)                       # initdb, orphaned, finishes on its own
+    server.start()                      # must come up on a cluster of its own settings
+    assert server.api().get("/readyz").status_code == 200
+    conf = (server.pgdata / "postgresql.conf").read_text()
+    assert "listen_addresses = ''" in conf
