@@ -20,10 +20,12 @@ set_str(json_t *o, const char *name, const char *value)
 static json_t *
 round_json(const struct db_scorecard_round *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:i}, s:s?, s:s?}", "id", r->id, "kind",
-			 r->kind, "status", r->status, "required", r->required, "rubric", "key",
-			 r->rubric_key, "version", r->rubric_version, "starts_at", r->starts_at,
-			 "ends_at", r->ends_at);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:i}}", "id", r->id, "kind", r->kind,
+			      "status", r->status, "required", r->required, "rubric", "key",
+			      r->rubric_key, "version", r->rubric_version);
+	set_str(o, "starts_at", r->starts_at);
+	set_str(o, "ends_at", r->ends_at);
+	return o;
 }
 
 /* Ratings and red flags as written: absent pieces stay absent. */
@@ -49,16 +51,18 @@ items_json(const struct db_scorecard *c)
 json_t *
 api_scorecard_json(const struct db_scorecard *c, bool with_notes)
 {
-	json_t *o = json_pack("{s:s?, s:s, s:s, s:o, s:{s:s, s:s?}, s:s, s:b, s:s, s:i, s:i, s:b,"
-			      " s:s?, s:s?, s:b, s:i, s:s?, s:s?}",
+	json_t *author = json_pack("{s:s}", "id", c->author_id);
+	set_str(author, "name", c->author_name);
+	json_t *o = json_pack("{s:s?, s:s, s:s, s:o, s:o, s:s, s:b, s:s, s:i, s:i, s:b, s:b, s:i}",
 			      "id", c->id, "round_id", c->round.id, "loop_id", c->loop_id, "round",
-			      round_json(&c->round), "author", "id", c->author_id, "name",
-			      c->author_name, "role", c->role, "shadow", !strcmp(c->role, "shadow"),
-			      "status", c->status, "revision", c->revision, "latest_revision",
-			      c->latest_revision, "amended", c->revision > 1, "submitted_at",
-			      c->submitted_at, "first_submitted_at", c->first_submitted_at, "erased",
-			      c->erased, "version", c->version, "created_at", c->created_at,
-			      "updated_at", c->updated_at);
+			      round_json(&c->round), "author", author, "role", c->role, "shadow",
+			      !strcmp(c->role, "shadow"), "status", c->status, "revision", c->revision,
+			      "latest_revision", c->latest_revision, "amended", c->revision > 1,
+			      "erased", c->erased, "version", c->version);
+	set_str(o, "submitted_at", c->submitted_at);
+	set_str(o, "first_submitted_at", c->first_submitted_at);
+	set_str(o, "created_at", c->created_at);
+	set_str(o, "updated_at", c->updated_at);
 	json_t *items = items_json(c);
 	json_object_update(o, items);
 	json_decref(items);
@@ -177,11 +181,13 @@ overdue_cursor_or_reply(struct api_request *rq, char **due, char **round, char *
 static json_t *
 overdue_json(const struct db_overdue *o)
 {
-	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s?, s:s, s:f}", "round_id",
-			 o->round_id, "loop_id", o->loop_id, "kind", o->kind, "interviewer", "id",
-			 o->user_id, "name", o->user_name, "role", o->role, "ends_at", o->ends_at,
-			 "due_at", o->due_at, "submitted_at", o->submitted_at, "state",
-			 o->submitted_at ? "late" : "missing", "hours_late", o->hours_late);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:f}", "round_id",
+			      o->round_id, "loop_id", o->loop_id, "kind", o->kind, "interviewer", "id",
+			      o->user_id, "name", o->user_name, "role", o->role, "ends_at", o->ends_at,
+			      "due_at", o->due_at, "state", o->submitted_at ? "late" : "missing",
+			      "hours_late", o->hours_late);
+	set_str(j, "submitted_at", o->submitted_at);
+	return j;
 }
 
 /* GET /v1/scorecards/overdue: the org's (recruiters, admins, API clients)

@@ -56,8 +56,8 @@ db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v, con
 }
 
 static struct db_stmt card_create = {"scorecard_create",
-	"WITH s AS (INSERT INTO scorecards (org_id, round_id, loop_id, author_id)"
-	"  SELECT org_id, id, loop_id, $3 FROM rounds WHERE org_id = $1 AND id = $2"
+	"WITH s AS (INSERT INTO scorecards (org_id, round_id, loop_id, author_id, version)"
+	"  SELECT org_id, id, loop_id, $3, 0 FROM rounds WHERE org_id = $1 AND id = $2"
 	"  ON CONFLICT (org_id, round_id, author_id) DO NOTHING RETURNING org_id, id)"
 	" INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role)"
 	" SELECT org_id, id, 0, $4 FROM s"};
