@@ -148,7 +148,7 @@ read_notes(struct api_request *rq, const struct rubric *rb, struct db_scorecard_
 	if (n > DB_SCORECARD_MAX_ITEMS)
 		spec_error(errors, "notes", "too_many", "too many notes");
 	json_object_foreach(obj, key, v) {
-		const char *path = arena_printf(rq->arena, "notes.%s", key);
+		const char *path = strlen(key) <= 64 ? arena_printf(rq->arena, "notes.%s", key) : "notes";
 		if (!rubric_note(rb, key))
 			spec_error(errors, path, "unknown", "not a logistics prompt of the round's rubric");
 		else if (!json_is_string(v))
