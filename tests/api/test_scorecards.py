@@ -424,9 +424,11 @@ def test_erasure_clears_text_keeps_scores_and_chain(team, db):
     body = complete(text=secret)
     body["summary"] = f"summary {secret}"
     body["red_flags"] = [{"key": "happy_path_only", "evidence": f"flag {secret}"}]
-    assert submit(team, team.iv[3], rnd["id"], body).status_code == 200
+    assert submit(team, team.iv[3], rnd["id"], body,
+                  headers={"Idempotency-Key": f"k-{secret}"}).status_code == 200
     amend = dict(body, reason=f"reason {secret}")
-    assert sc(team, team.iv[3], rnd["id"], "amend", json=amend).status_code == 200
+    assert sc(team, team.iv[3], rnd["id"], "amend", json=amend,
+              headers={"Idempotency-Key": f"a-{uuid.uuid4()}"}).status_code == 200
     assert team.api().delete(f"/v1/candidates/{cand['id']}").status_code == 204
     from conftest import scan_database
     assert scan_database(db, [secret]) == []
