@@ -19,6 +19,30 @@ words_of(enum db_refused r)
 	switch (r) {
 	case DB_REFUSED_NONE:
 		break;
+	case DB_REFUSED_SCORECARD_SUBMITTED:
+		return (struct refusal_words){E_SCORECARD_LOCKED, NULL, NULL,
+			"the scorecard is submitted and locked; change it with POST .../scorecard/amend"};
+	case DB_REFUSED_SCORECARD_NOT_SUBMITTED:
+		return (struct refusal_words){E_SCORECARD_NOT_SUBMITTED, NULL, NULL,
+			"the scorecard has not been submitted; submit it first"};
+	case DB_REFUSED_SCORECARD_CHANGED:
+		return (struct refusal_words){E_CONFLICT, NULL, NULL,
+			"the draft changed while it was being submitted; check it and submit again"};
+	case DB_REFUSED_SCORECARD_REVISIONS:
+		return (struct refusal_words){E_INVALID_STATE, NULL, NULL,
+			"the scorecard has as many amendments as it may have"};
+	case DB_REFUSED_ROUND_NOT_STARTED:
+		return (struct refusal_words){E_ROUND_NOT_STARTED, NULL, NULL,
+			"a scorecard can be submitted once its round has started"};
+	case DB_REFUSED_ROUND_CANCELLED:
+		return (struct refusal_words){E_ROUND_CANCELLED, NULL, NULL,
+			"the round was cancelled: there is nothing to grade"};
+	case DB_REFUSED_ROUND_NO_SHOW:
+		return (struct refusal_words){E_ROUND_NO_SHOW, NULL, NULL,
+			"the candidate did not show up for this round: there is nothing to grade"};
+	case DB_REFUSED_LOOP_CLOSED:
+		return (struct refusal_words){E_LOOP_CLOSED, NULL, NULL,
+			"the loop is decided or cancelled and takes no more scorecards"};
 	case DB_REFUSED_NOT_HIRING_MANAGER:
 		return (struct refusal_words){E_NOT_HIRING_MANAGER, NULL, NULL,
 			"only the loop's hiring manager records its decision"};

@@ -284,7 +284,8 @@ erase_tx(struct db *db, void *p)
 	if ((st = db_run_status(db, &cand_erase, 2, params, NULL)) != DB_OK)
 		return st;
 	if ((st = db_run_any(db, &cand_erase_reasons, 2, params)) != DB_OK ||
-	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK)
+	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK ||
+	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)
 		return st;
 	struct db_candidate_in none = {0};
 	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);

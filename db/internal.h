@@ -78,6 +78,12 @@ enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org
 #define DB_AFTER_TIME(t) ((t) ? (t) : DB_KEYSET_START_TIME)
 #define DB_AFTER_ID(i) ((i) ? (i) : DB_KEYSET_START_ID)
 
+/* Candidate erasure, inside the erase transaction (db/scorecards_overdue.c):
+ * clears evidence, summary, amendment reasons and notes of the scorecards of
+ * the candidate's loops (ratings, red-flag keys, recommendations stay). */
+enum db_status db_scorecards_erase_candidate(struct db *db, const char *org_id,
+					     const char *candidate_id);
+
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);
 

@@ -168,10 +168,4 @@ enum db_status db_scorecards_overdue(struct db *db, struct arena *a, const char 
 /* Every overdue lead or bar-raiser scorecard of every org (for /metrics). */
 enum db_status db_scorecards_overdue_count(struct db *db, int due_hours, long *count);
 
-/* Candidate erasure, inside the erase transaction: clears evidence, summary,
- * amendment reasons and notes of the candidate's loops' scorecards (ratings,
- * red-flag keys and recommendations stay). */
-enum db_status db_scorecards_erase_candidate(struct db *db, const char *org_id,
-					     const char *candidate_id);
-
 #endif

@@ -1,0 +1,392 @@
+/* Writing scorecards: drafts (revision 0, no audit), submission (revision
+ * 1, locks the card, may complete the round and move the loop), amendments
+ * (revision n+1 with a reason, audited with the fields that changed). */
+#include <string.h>
+#include "db/internal.h"
+#include "db/scorecards.h"
+#include "db/scorecards_internal.h"
+
+struct card_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	const char *round_id, *role;
+	const struct db_scorecard_in *in;
+	int if_version;
+	struct db_scorecard *out;
+	struct db_refusal *why;
+};
+
+static enum db_status
+refuse(struct card_args *c, enum db_refused reason)
+{
+	c->why->reason = reason;
+	return DB_STATE;
+}
+
+static struct db_stmt seat = {"scorecard_seat",
+	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, ts(r.starts_at),"
+	" ts(r.ends_at), r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
+	" coalesce(r.ends_at <= now(), false)"
+	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
+	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"
+	"  AND ri.user_id = $2"
+	" WHERE r.org_id = $1 AND r.id = $4"
+	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+	" AND ($3::int & 3 > 0 AND ($3::int & 1 = 1 OR l.hiring_manager_id = $2)"
+	"  OR ri.user_id IS NOT NULL)"};
+
+enum db_status
+db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v, const char *round_id,
+		  struct db_scorecard_seat *out)
+{
+	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), round_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &seat, 4, p, &r);
+	if (st != DB_OK)
+		return st;
+	*out = (struct db_scorecard_seat){
+		.round = {db_str(a, r, 0, 0), db_str(a, r, 0, 1), db_str(a, r, 0, 2), db_bool(r, 0, 3),
+			  db_str(a, r, 0, 4), (int)db_int(r, 0, 5), db_str(a, r, 0, 6),
+			  db_str(a, r, 0, 7)},
+		.loop_id = db_str(a, r, 0, 8), .role = db_str(a, r, 0, 9),
+		.started = db_bool(r, 0, 10), .ended = db_bool(r, 0, 11)};
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt card_create = {"scorecard_create",
+	"WITH s AS (INSERT INTO scorecards (org_id, round_id, loop_id, author_id)"
+	"  SELECT org_id, id, loop_id, $3 FROM rounds WHERE org_id = $1 AND id = $2"
+	"  ON CONFLICT (org_id, round_id, author_id) DO NOTHING RETURNING org_id, id)"
+	" INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role)"
+	" SELECT org_id, id, 0, $4 FROM s"};
+static struct db_stmt card_lock = {"scorecard_lock",
+	"SELECT id, status, version, revision, loop_id FROM scorecards"
+	" WHERE org_id = $1 AND round_id = $2 AND author_id = $3 FOR UPDATE"};
+
+struct card_row {
+	char *id, *status, *loop_id;
+	int version, revision;
+};
+
+/* Locks the author's scorecard of the round (DB_NONE when there is none). */
+static enum db_status
+lock_card(struct db *db, struct card_args *c, struct card_row *row)
+{
+	const char *p[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &card_lock, 3, p, &r);
+	if (st != DB_OK)
+		return st;
+	*row = (struct card_row){db_str(c->a, r, 0, 0), db_str(c->a, r, 0, 1), db_str(c->a, r, 0, 4),
+				 (int)db_int(r, 0, 2), (int)db_int(r, 0, 3)};
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt rating_insert = {"scorecard_rating_insert",
+	"INSERT INTO scorecard_ratings (org_id, scorecard_id, revision, position, criterion, rating,"
+	" evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)"};
+static struct db_stmt flag_insert = {"scorecard_flag_insert",
+	"INSERT INTO scorecard_red_flags (org_id, scorecard_id, revision, position, key, evidence)"
+	" VALUES ($1, $2, $3, $4, $5, $6)"};
+static struct db_stmt note_insert = {"scorecard_note_insert",
+	"INSERT INTO scorecard_notes (org_id, scorecard_id, revision, position, key, answer)"
+	" VALUES ($1, $2, $3, $4, $5, $6)"};
+
+/* Writes the items of in as revision rev of card id (the revision row exists). */
+static enum db_status
+write_items(struct db *db, struct card_args *c, const char *id, int rev)
+{
+	const struct db_scorecard_in *in = c->in;
+	const char *revs = arena_printf(c->a, "%d", rev);
+	enum db_status st = DB_OK;
+	for (int i = 0; i < in->n_ratings && st == DB_OK; i++) {
+		const struct db_scorecard_rating *x = &in->ratings[i];
+		const char *p[] = {c->ctx->org_id, id, revs, arena_printf(c->a, "%d", i), x->criterion,
+				   x->rating ? arena_printf(c->a, "%d", x->rating) : NULL, x->evidence};
+		st = db_run_any(db, &rating_insert, 7, p);
+	}
+	for (int i = 0; i < in->n_red_flags && st == DB_OK; i++) {
+		const char *p[] = {c->ctx->org_id, id, revs, arena_printf(c->a, "%d", i),
+				   in->red_flags[i].key, in->red_flags[i].evidence};
+		st = db_run_any(db, &flag_insert, 6, p);
+	}
+	for (int i = 0; i < in->n_notes && st == DB_OK; i++) {
+		const char *p[] = {c->ctx->org_id, id, revs, arena_printf(c->a, "%d", i),
+				   in->notes[i].key, in->notes[i].answer};
+		st = db_run_any(db, &note_insert, 6, p);
+	}
+	return st;
+}
+
+static struct db_stmt draft_clear = {"scorecard_draft_clear",
+	"WITH a AS (DELETE FROM scorecard_ratings WHERE org_id = $1 AND scorecard_id = $2"
+	"  AND revision = 0), b AS (DELETE FROM scorecard_red_flags WHERE org_id = $1"
+	"  AND scorecard_id = $2 AND revision = 0)"
+	" DELETE FROM scorecard_notes WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0"};
+static struct db_stmt draft_head = {"scorecard_draft_head",
+	"WITH v AS (UPDATE scorecard_revisions SET role = $3, recommendation = $4, summary = $5"
+	"  WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0)"
+	" UPDATE scorecards SET version = version + 1, updated_at = now()"
+	" WHERE org_id = $1 AND id = $2"};
+
+/* Reads the author's scorecard back into c->out. */
+static enum db_status
+render(struct db *db, struct card_args *c)
+{
+	return db_scorecard_own(db, c->a, c->ctx->org_id, c->round_id, c->ctx->actor_id, c->out);
+}
+
+static enum db_status
+save_tx(struct db *db, void *p)
+{
+	struct card_args *c = p;
+	const char *cp[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id, c->role};
+	struct card_row row;
+	enum db_status st = db_run_any(db, &card_create, 4, cp);
+	if (st != DB_OK || (st = lock_card(db, c, &row)) != DB_OK)
+		return st;
+	if (strcmp(row.status, "draft") != 0)
+		return refuse(c, DB_REFUSED_SCORECARD_SUBMITTED);
+	if (c->if_version && c->if_version != row.version)
+		return DB_STALE;
+	const char *dp[] = {c->ctx->org_id, row.id};
+	const char *hp[] = {c->ctx->org_id, row.id, c->role, c->in->recommendation, c->in->summary};
+	if ((st = db_run_any(db, &draft_clear, 2, dp)) != DB_OK ||
+	    (st = write_items(db, c, row.id, 0)) != DB_OK ||
+	    (st = db_run_any(db, &draft_head, 5, hp)) != DB_OK)
+		return st;
+	return render(db, c);
+}
+
+enum db_status
+db_scorecard_save(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+		  const char *round_id, const char *role, const struct db_scorecard_in *in,
+		  int if_version, struct db_scorecard *out, struct db_refusal *why)
+{
+	struct card_args c = {.a = a, .ctx = ctx, .round_id = round_id, .role = role, .in = in,
+			      .if_version = if_version, .out = out, .why = why};
+	return db_tx(db, save_tx, &c);
+}
+
+static struct db_stmt round_lock = {"scorecard_round_lock",
+	"SELECT r.status, coalesce(r.starts_at <= now(), false), coalesce(r.ends_at <= now(), false),"
+	" ri.role FROM rounds r LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id"
+	"  AND ri.round_id = r.id AND ri.user_id = $3"
+	" WHERE r.org_id = $1 AND r.id = $2 FOR UPDATE OF r"};
+
+struct round_row {
+	char *status, *role;
+	bool started, ended;
+};
+
+/* Locks the round and checks a scorecard may be submitted for it. */
+static enum db_status
+lock_round(struct db *db, struct card_args *c, struct round_row *rr)
+{
+	const char *p[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &round_lock, 3, p, &r);
+	if (st != DB_OK)
+		return st;
+	*rr = (struct round_row){db_str(c->a, r, 0, 0), db_str(c->a, r, 0, 3), db_bool(r, 0, 1),
+				 db_bool(r, 0, 2)};
+	PQclear(r);
+	if (!rr->role)
+		return DB_NONE;
+	if (!strcmp(rr->status, "cancelled"))
+		return refuse(c, DB_REFUSED_ROUND_CANCELLED);
+	if (!strcmp(rr->status, "no_show"))
+		return refuse(c, DB_REFUSED_ROUND_NO_SHOW);
+	if (!rr->started)
+		return refuse(c, DB_REFUSED_ROUND_NOT_STARTED);
+	return DB_OK;
+}
+
+/* Locks the loop; a decided or cancelled one takes no more scorecards. */
+static enum db_status
+lock_loop(struct db *db, struct card_args *c, const char *loop_id)
+{
+	enum db_status st = db_loop_lock_open(db, c->a, c->ctx->org_id, loop_id, 0, c->why);
+	if (st == DB_STATE)
+		c->why->reason = DB_REFUSED_LOOP_CLOSED;
+	return st;
+}
+
+static struct db_stmt card_publish = {"scorecard_publish",
+	"WITH v AS (INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role,"
+	"  recommendation, summary, submitted_by, submitted_at)"
+	"  SELECT org_id, scorecard_id, 1, $3, recommendation, summary, $4, now()"
+	"  FROM scorecard_revisions WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0),"
+	" a AS (INSERT INTO scorecard_ratings SELECT org_id, scorecard_id, 1, position, criterion,"
+	"  rating, evidence FROM scorecard_ratings WHERE org_id = $1 AND scorecard_id = $2"
+	"  AND revision = 0),"
+	" b AS (INSERT INTO scorecard_red_flags SELECT org_id, scorecard_id, 1, position, key,"
+	"  evidence FROM scorecard_red_flags WHERE org_id = $1 AND scorecard_id = $2"
+	"  AND revision = 0),"
+	" n AS (INSERT INTO scorecard_notes SELECT org_id, scorecard_id, 1, position, key, answer"
+	"  FROM scorecard_notes WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0)"
+	" UPDATE scorecards SET status = 'submitted', revision = 1, version = version + 1,"
+	" first_submitted_at = now(), submitted_at = now(), updated_at = now()"
+	" WHERE org_id = $1 AND id = $2"};
+/* Runs after card_publish (a separate statement: the copies must be visible). */
+static struct db_stmt draft_drop = {"scorecard_draft_drop",
+	"DELETE FROM scorecard_revisions WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0"};
+static struct db_stmt round_complete = {"scorecard_round_complete",
+	"UPDATE rounds SET status = 'completed', version = version + 1, updated_at = now()"
+	" WHERE org_id = $1 AND id = $2 AND status = 'scheduled'"};
+static struct db_stmt loop_sync = {"scorecard_loop_sync", "SELECT loop_sync_status($1, $2)"};
+
+/* A lead's submission of an ended round completes it (audited as the PATCH is). */
+static enum db_status
+complete_round(struct db *db, struct card_args *c, const struct round_row *rr)
+{
+	if (strcmp(rr->role, "lead") != 0 || strcmp(rr->status, "scheduled") != 0 || !rr->ended)
+		return DB_OK;
+	const char *p[] = {c->ctx->org_id, c->round_id};
+	enum db_status st = db_run_any(db, &round_complete, 2, p);
+	if (st != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s}", "status", "completed", "by", "lead_scorecard");
+	st = db_audit_append(db, c->ctx, "round.updated", "round", c->round_id, ch);
+	json_decref(ch);
+	return st;
+}
+
+static enum db_status
+submit_tx(struct db *db, void *p)
+{
+	struct card_args *c = p;
+	struct card_row row;
+	struct round_row rr;
+	enum db_status st = lock_card(db, c, &row);
+	if (st != DB_OK)
+		return st;
+	if (strcmp(row.status, "draft") != 0)
+		return refuse(c, DB_REFUSED_SCORECARD_SUBMITTED);
+	if (row.version != c->if_version)
+		return refuse(c, DB_REFUSED_SCORECARD_CHANGED);
+	if ((st = lock_round(db, c, &rr)) != DB_OK || (st = lock_loop(db, c, row.loop_id)) != DB_OK)
+		return st;
+	const char *pp[] = {c->ctx->org_id, row.id, rr.role, c->ctx->actor_id};
+	const char *lp[] = {c->ctx->org_id, row.loop_id};
+	if ((st = db_run_any(db, &card_publish, 4, pp)) != DB_OK ||
+	    (st = db_run_any(db, &draft_drop, 2, pp)) != DB_OK ||
+	    (st = complete_round(db, c, &rr)) != DB_OK ||
+	    (st = db_run_status(db, &loop_sync, 2, lp, NULL)) != DB_OK ||
+	    (st = render(db, c)) != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "round_id", c->round_id, "loop_id",
+			       row.loop_id, "role", rr.role, "revision", 1, "recommendation",
+			       c->out->recommendation);
+	st = db_audit_append(db, c->ctx, "scorecard.submitted", "scorecard", row.id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_scorecard_submit(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+		    const char *round_id, int draft_version, struct db_scorecard *out,
+		    struct db_refusal *why)
+{
+	struct card_args c = {.a = a, .ctx = ctx, .round_id = round_id, .if_version = draft_version,
+			      .out = out, .why = why};
+	return db_tx(db, submit_tx, &c);
+}
+
+static bool
+same_text(const char *x, const char *y)
+{
+	return (!x && !y) || (x && y && !strcmp(x, y));
+}
+
+/* Names of what in changes against the previous revision, as a JSON array. */
+static json_t *
+changed_fields(const struct db_scorecard *old, const struct db_scorecard_in *in)
+{
+	json_t *ch = json_array();
+	for (int i = 0; i < in->n_ratings; i++) {
+		const struct db_scorecard_rating *x = &in->ratings[i], *o = NULL;
+		for (int j = 0; j < old->n_ratings && !o; j++)
+			if (!strcmp(old->ratings[j].criterion, x->criterion))
+				o = &old->ratings[j];
+		if (!o || o->rating != x->rating || !same_text(o->evidence, x->evidence))
+			json_array_append_new(ch, json_sprintf("ratings.%s", x->criterion));
+	}
+	for (int j = 0; j < old->n_ratings; j++) {
+		bool kept = false;
+		for (int i = 0; i < in->n_ratings && !kept; i++)
+			kept = !strcmp(old->ratings[j].criterion, in->ratings[i].criterion);
+		if (!kept)
+			json_array_append_new(ch, json_sprintf("ratings.%s", old->ratings[j].criterion));
+	}
+	bool flags = old->n_red_flags != in->n_red_flags;
+	for (int i = 0; i < in->n_red_flags && !flags; i++)
+		flags = strcmp(old->red_flags[i].key, in->red_flags[i].key) != 0 ||
+			!same_text(old->red_flags[i].evidence, in->red_flags[i].evidence);
+	if (flags)
+		json_array_append_new(ch, json_string("red_flags"));
+	bool notes = old->n_notes != in->n_notes;
+	for (int i = 0; i < in->n_notes && !notes; i++)
+		notes = strcmp(old->notes[i].key, in->notes[i].key) != 0 ||
+			!same_text(old->notes[i].answer, in->notes[i].answer);
+	if (notes)
+		json_array_append_new(ch, json_string("notes"));
+	if (!same_text(old->recommendation, in->recommendation))
+		json_array_append_new(ch, json_string("recommendation"));
+	if (!same_text(old->summary, in->summary))
+		json_array_append_new(ch, json_string("summary"));
+	return ch;
+}
+
+static struct db_stmt amend_insert = {"scorecard_amend_insert",
+	"INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role, recommendation,"
+	" summary, reason, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())"};
+static struct db_stmt amend_head = {"scorecard_amend_head",
+	"UPDATE scorecards SET revision = $3, version = version + 1, submitted_at = now(),"
+	" updated_at = now() WHERE org_id = $1 AND id = $2"};
+
+static enum db_status
+amend_tx(struct db *db, void *p)
+{
+	struct card_args *c = p;
+	const struct db_scorecard_in *in = c->in;
+	struct card_row row;
+	struct db_scorecard old;
+	enum db_status st = lock_card(db, c, &row);
+	if (st == DB_NONE || (st == DB_OK && strcmp(row.status, "submitted") != 0))
+		return refuse(c, DB_REFUSED_SCORECARD_NOT_SUBMITTED);
+	if (st != DB_OK)
+		return st;
+	if (c->if_version && c->if_version != row.version)
+		return DB_STALE;
+	if (row.revision >= DB_SCORECARD_MAX_REVISIONS)
+		return refuse(c, DB_REFUSED_SCORECARD_REVISIONS);
+	if ((st = lock_loop(db, c, row.loop_id)) != DB_OK || (st = render(db, c)) != DB_OK)
+		return st;
+	old = *c->out;
+	const char *rev = arena_printf(c->a, "%d", row.revision + 1);
+	const char *ip[] = {c->ctx->org_id, row.id, rev, old.role, in->recommendation, in->summary,
+			    in->reason, c->ctx->actor_id};
+	if ((st = db_run_any(db, &amend_insert, 8, ip)) != DB_OK ||
+	    (st = write_items(db, c, row.id, row.revision + 1)) != DB_OK ||
+	    (st = db_run_any(db, &amend_head, 3, ip)) != DB_OK || (st = render(db, c)) != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:i, s:o, s:s, s:s?}", "round_id", c->round_id, "revision",
+			       row.revision + 1, "changed", changed_fields(&old, in), "reason",
+			       AUDIT_REDACTED, "recommendation", in->recommendation);
+	st = db_audit_append(db, c->ctx, "scorecard.amended", "scorecard", row.id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_scorecard_amend(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+		   const char *round_id, const struct db_scorecard_in *in, int if_version,
+		   struct db_scorecard *out, struct db_refusal *why)
+{
+	struct card_args c = {.a = a, .ctx = ctx, .round_id = round_id, .in = in,
+			      .if_version = if_version, .out = out, .why = why};
+	return db_tx(db, amend_tx, &c);
+}

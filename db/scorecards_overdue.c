@@ -1,0 +1,99 @@
+/* Overdue scorecards (lead and bar-raiser ones missing after their due
+ * time, or submitted after it) and the scorecard part of candidate erasure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "db/internal.h"
+#include "db/scorecards.h"
+
+/* Lead and bar-raiser seats of live rounds with their due time ($1 hours
+ * after the round ends) and submission, overdue now. */
+#define OVERDUE_FROM \
+	" FROM round_interviewers ri JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id" \
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id" \
+	" LEFT JOIN scorecards s ON s.org_id = ri.org_id AND s.round_id = ri.round_id" \
+	"  AND s.author_id = ri.user_id" \
+	" CROSS JOIN LATERAL (SELECT r.ends_at + make_interval(hours => $1::int) AS due_at) d" \
+	" WHERE ri.role IN ('lead', 'bar_raiser') AND r.status IN ('scheduled', 'completed')" \
+	" AND r.ends_at IS NOT NULL AND l.status <> 'cancelled'" \
+	" AND ((s.first_submitted_at IS NULL AND d.due_at < now())" \
+	"  OR s.first_submitted_at > d.due_at)"
+
+static struct db_stmt overdue_page = {"scorecards_overdue_page",
+	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, ts(r.ends_at), ts(d.due_at),"
+	" ts(s.first_submitted_at),"
+	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600"
+	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)"
+	" AND (d.due_at, r.id, ri.user_id) > ($4::timestamptz, $5::uuid, $6::uuid)"
+	" AND u.org_id = ri.org_id AND u.id = ri.user_id"
+	" ORDER BY d.due_at, r.id, ri.user_id LIMIT $7"};
+
+static void
+read_overdue(struct arena *a, const PGresult *r, int i, struct db_overdue *o)
+{
+	*o = (struct db_overdue){db_str(a, r, i, 0), db_str(a, r, i, 1), db_str(a, r, i, 2),
+				 db_str(a, r, i, 3), db_str(a, r, i, 4), db_str(a, r, i, 5),
+				 db_str(a, r, i, 6), db_str(a, r, i, 7), db_str(a, r, i, 8),
+				 strtod(PQgetvalue(r, i, 9), NULL)};
+}
+
+enum db_status
+db_scorecards_overdue(struct db *db, struct arena *a, const char *org_id, const char *user_id,
+		      int due_hours, const char *after_due, const char *after_round,
+		      const char *after_user, int limit, struct db_overdue **out, int *n)
+{
+	const char *p[] = {arena_printf(a, "%d", due_hours), org_id, user_id,
+			   DB_AFTER_TIME(after_due), DB_AFTER_ID(after_round), DB_AFTER_ID(after_user),
+			   arena_printf(a, "%d", limit)};
+	*out = NULL;
+	*n = 0;
+	PGresult *r = db_run(db, &overdue_page, 7, p);
+	if (!r)
+		return db->status;
+	int rows = PQntuples(r);
+	if (rows)
+		*out = arena_alloc(a, (size_t)rows * sizeof **out);
+	for (int i = 0; i < rows; i++)
+		read_overdue(a, r, i, &(*out)[i]);
+	*n = rows;
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt overdue_count = {"scorecards_overdue_count",
+	"SELECT count(*)" OVERDUE_FROM " AND s.first_submitted_at IS NULL"};
+
+enum db_status
+db_scorecards_overdue_count(struct db *db, int due_hours, long *count)
+{
+	char hours[16];
+	snprintf(hours, sizeof hours, "%d", due_hours);
+	const char *p[] = {hours};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &overdue_count, 1, p, &r);
+	if (st != DB_OK)
+		return st;
+	*count = (long)db_int(r, 0, 0);
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt erase = {"scorecards_erase_candidate",
+	"WITH c AS (SELECT s.org_id, s.id FROM scorecards s JOIN loops l ON l.org_id = s.org_id"
+	"  AND l.id = s.loop_id WHERE s.org_id = $1 AND l.candidate_id = $2),"
+	" a AS (UPDATE scorecard_ratings x SET evidence = NULL FROM c"
+	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
+	" b AS (UPDATE scorecard_red_flags x SET evidence = NULL FROM c"
+	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
+	" n AS (UPDATE scorecard_notes x SET answer = NULL FROM c"
+	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
+	" v AS (UPDATE scorecard_revisions x SET summary = NULL, reason = NULL FROM c"
+	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id)"
+	" UPDATE scorecards s SET erased_at = now(), version = version + 1, updated_at = now()"
+	" FROM c WHERE s.org_id = c.org_id AND s.id = c.id"};
+
+enum db_status
+db_scorecards_erase_candidate(struct db *db, const char *org_id, const char *candidate_id)
+{
+	const char *p[] = {org_id, candidate_id};
+	return db_run_any(db, &erase, 2, p);
+}
