@@ -320,11 +320,17 @@ char *decision_packet_dump(struct arena *a, const struct decision_packet *p);
 
 /* ---- names (static storage; NULL or 0 for an unknown value) ---- */
 
+/* "lead", "shadow", "bar_raiser". */
 const char *decision_role_name(enum decision_role r);
+/* "strong_no", "no", "yes", "strong_yes". */
 const char *decision_vote_name(enum decision_vote v);
+/* "unscheduled", "scheduled", "completed", "cancelled", "no_show". */
 const char *decision_round_status_name(enum decision_round_status s);
+/* "hire", "no_hire", "needs_debrief", "incomplete". */
 const char *decision_outcome_name(enum decision_outcome o);
+/* "coverage", "block", "split", "score", "note". */
 const char *decision_class_name(enum decision_class c);
+/* "round", "scorecard", "interviewer", "criterion", "red_flag". */
 const char *decision_ref_type_name(enum decision_ref_type t);
 /* The reason's wire code ("round_missing"). */
 const char *decision_reason_name(enum decision_reason_code c);
