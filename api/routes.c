@@ -62,6 +62,14 @@ const struct route api_routes[] = {
 	{"GET", "/v1/rubrics/{key}/versions/{n}", api_rubrics_version, 0, 0},
 	{"POST", "/v1/rubrics/{key}/versions", api_rubrics_publish, AUTH_SCOPE_RUBRICS_WRITE, JSON},
 	{"GET", "/v1/loop-templates", api_loop_templates_list, 0, 0},
+
+	{"GET", "/v1/decision-policy", api_decision_policy_get, AUTH_SCOPE_DECISIONS_READ, 0},
+	{"PUT", "/v1/decision-policy", api_decision_policy_put, AUTH_SCOPE_DECISIONS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}/decision-packet", api_decision_packet_get,
+	 AUTH_SCOPE_DECISIONS_READ, 0},
+	{"POST", "/v1/loops/{id}/decision", api_decision_create, AUTH_SCOPE_DECISIONS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}/decision", api_decision_get, AUTH_SCOPE_DECISIONS_READ, 0},
+	{"GET", "/v1/reports/interviewers", api_reports_interviewers, AUTH_SCOPE_DECISIONS_READ, 0},
 };
 
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];

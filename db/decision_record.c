@@ -251,7 +251,8 @@ static struct db_stmt decision_erase = {"decision_erase",
 	"  WHERE org_id = $1 AND candidate_id = $2)) AND erased_at IS NULL"};
 
 enum db_status
-db_decision_erase_text(struct db *db, const char *const *org_and_candidate)
+db_decision_erase_text(struct db *db, const char *org_id, const char *candidate_id)
 {
-	return db_run_any(db, &decision_erase, 2, org_and_candidate);
+	const char *p[] = {org_id, candidate_id};
+	return db_run_any(db, &decision_erase, 2, p);
 }

@@ -230,8 +230,6 @@ enum db_status
 db_packet_load_scorecards(struct db *db, struct arena *a, const char *org_id, const char *loop_id,
 			  struct db_packet_inputs *in)
 {
-	(void)db, (void)a, (void)org_id, (void)loop_id;
-	in->scorecards = NULL;	/* until db_loop_scorecards_submitted is merged */
-	in->n_scorecards = 0;
-	return DB_OK;
+	return db_loop_scorecards_submitted(db, a, org_id, loop_id, &in->scorecards,
+					    &in->n_scorecards);
 }

@@ -5,6 +5,7 @@
 #include "db/audit.h"
 #include "db/db.h"
 #include "db/scheduling.h"
+#include "db/scorecards.h"
 
 /*
  * Decision policies, decision packets' inputs, hire decisions, interviewer
@@ -74,7 +75,7 @@ struct db_packet_inputs {
 	int n_rubrics;
 	struct db_interviewer_stat *stats;	/* only the loop's interviewers */
 	int n_stats;
-	void *scorecards;	/* the scorecards branch's rows (db/scorecards.h) */
+	struct db_scorecard *scorecards;	/* latest submitted revisions */
 	int n_scorecards;
 };
 
@@ -92,11 +93,10 @@ struct db_judgement {
 typedef enum db_status db_judge(void *ctx, struct arena *a, const struct db_packet_inputs *in,
 				struct db_judgement *out);
 
-/* Why a packet read or a decision was refused (db/refusals.def names). */
 /* Reads the inputs of loop id as v sees it, has judge build the packet,
  * and audits decision_packet.read, in one transaction. DB_NONE when v does
- * not reach the loop; DB_STATE with why->reason NOT_HIRING_MANAGER... is
- * for decisions only. */
+ * not reach the loop; DB_STATE (why->reason PACKET_NOT_ALLOWED) when v
+ * reaches it only as one of its interviewers. */
 enum db_status db_packet_read(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			      const struct db_viewer *v, const char *loop_id, db_judge *judge,
 			      void *judge_ctx, struct db_refusal *why);
@@ -134,10 +134,6 @@ enum db_status db_decision_record(struct db *db, struct arena *a, const struct a
 enum db_status db_decision_get(struct db *db, struct arena *a, const struct db_viewer *v,
 			       const char *loop_id, struct db_decision *out);
 
-/* Candidate erasure (db/candidates.c, inside its transaction): the free
- * text of the decisions of candidate_id's loops is cleared. */
-enum db_status db_decision_erase_text(struct db *db, const char *const *org_and_candidate);
-
 /* --- the calibration report --- */
 struct db_report_interviewer {
 	char *user_id, *name, *created_at;
@@ -159,10 +155,11 @@ struct db_report_criterion {
 	long long split;	/* of those, where two ratings differ by 2 or more */
 };
 
-/* One page of interviewers (keyset on the user's created_at, id) with the
- * org's criteria; *out and *crit in a. */
+/* One page of interviewers (users with a seat on any round; keyset on the
+ * user's created_at, id) with the org's criteria; a lead or bar-raiser
+ * scorecard is due due_hours after its round ends. *out and *crit in a. */
 enum db_status db_report_interviewers(struct db *db, struct arena *a, const char *org_id,
-				      const struct db_list *page,
+				      int due_hours, const struct db_list *page,
 				      struct db_report_interviewer **out, int *n,
 				      struct db_report_criterion **crit, int *ncrit);
 
