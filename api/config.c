@@ -35,6 +35,7 @@ static const struct setting {
 	{"argon-iterations", NUMBER, "2", 2, 64, "argon2id passes per password hash", &config.argon_iterations},
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
 	{"public-url", TEXT, "", 0, 0, "external base URL (default http://<listen>)", &config.public_url},
+	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
 	{NULL, TEXT, NULL, 0, 0, NULL, NULL},
 };
 

@@ -23,7 +23,8 @@ struct config {
 	long argon_memory_kib;
 	long argon_iterations;
 	bool embedded_nosync;
-	char *public_url;	/* base URL shown in links (calendar feeds, Location) */
+	char *public_url;
+	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };
 
 extern struct config config;

@@ -18,6 +18,8 @@ api_handler api_rounds_create, api_rounds_list, api_rounds_get, api_rounds_patch
 api_handler api_me_rounds, api_me_calendar, api_me_calendar_token, api_calendar_feed;
 api_handler api_rubrics_list, api_rubrics_get, api_rubrics_version, api_rubrics_publish;
 api_handler api_loop_templates_list;
+api_handler api_scorecard_get, api_scorecard_put, api_scorecard_submit, api_scorecard_amend,
+	api_scorecard_versions, api_loop_scorecards, api_scorecards_overdue;
 api_handler api_decision_policy_get, api_decision_policy_put, api_decision_packet_get,
 	api_decision_create, api_decision_get, api_reports_interviewers;
 

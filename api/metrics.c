@@ -3,6 +3,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "api/metrics.h"
+#include "api/config.h"
+#include "db/scorecards.h"
 #include "db/db.h"
 
 #define MAX_ROUTES 128
@@ -133,5 +135,11 @@ api_metrics(struct api_request *rq)
 		abuf_printf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %ld\n", counter_info[i].name,
 			    counter_info[i].help, counter_info[i].name, counter_info[i].name,
 			    atomic_load(&counters[i]));
+	long overdue = 0;
+	if (db_scorecards_overdue_count(rq->db, (int)config.scorecard_due_hours, &overdue) == DB_OK)
+		abuf_printf(&b, "# HELP loopd_scorecards_overdue Lead and bar-raiser scorecards missing"
+				" after their due time (LOOP_SCORECARD_DUE_HOURS after the round ends).\n"
+				"# TYPE loopd_scorecards_overdue gauge\nloopd_scorecards_overdue %ld\n",
+			    overdue);
 	return api_reply_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 }

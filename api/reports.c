@@ -2,13 +2,11 @@
  * admins, and API clients with decisions:read). */
 #include "api/authn.h"
 #include "api/common.h"
+#include "api/config.h"
 #include "api/decisions.h"
 #include "api/handlers.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
-
-/* A lead or bar-raiser scorecard is due this long after its round ends. */
-#define REPORT_DUE_HOURS 24
 
 /* part / whole with 4 decimals, or null when whole is 0. */
 static json_t *
@@ -62,7 +60,7 @@ api_reports_interviewers(struct api_request *rq)
 	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
 	enum db_status st = db_policy_get(rq->db, rq->arena, who->org_id, &policy);
 	if (st == DB_OK)
-		st = db_report_interviewers(rq->db, rq->arena, who->org_id, REPORT_DUE_HOURS, &list,
+		st = db_report_interviewers(rq->db, rq->arena, who->org_id, (int)config.scorecard_due_hours, &list,
 					    &rows, &n, &crit, &ncrit);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "report");

@@ -63,6 +63,16 @@ const struct route api_routes[] = {
 	{"POST", "/v1/rubrics/{key}/versions", api_rubrics_publish, AUTH_SCOPE_RUBRICS_WRITE, JSON},
 	{"GET", "/v1/loop-templates", api_loop_templates_list, 0, 0},
 
+	{"GET", "/v1/rounds/{id}/scorecard", api_scorecard_get, AUTH_SCOPE_SCORECARDS_WRITE, 0},
+	{"PUT", "/v1/rounds/{id}/scorecard", api_scorecard_put, AUTH_SCOPE_SCORECARDS_WRITE, JSON},
+	{"POST", "/v1/rounds/{id}/scorecard/submit", api_scorecard_submit,
+	 AUTH_SCOPE_SCORECARDS_WRITE, JSON},
+	{"POST", "/v1/rounds/{id}/scorecard/amend", api_scorecard_amend, AUTH_SCOPE_SCORECARDS_WRITE,
+	 JSON},
+	{"GET", "/v1/rounds/{id}/scorecard/versions", api_scorecard_versions, AUTH_SCOPE_LOOPS_READ, 0},
+	{"GET", "/v1/loops/{id}/scorecards", api_loop_scorecards, AUTH_SCOPE_LOOPS_READ, 0},
+	{"GET", "/v1/scorecards/overdue", api_scorecards_overdue, AUTH_SCOPE_LOOPS_READ, 0},
+
 	{"GET", "/v1/decision-policy", api_decision_policy_get, AUTH_SCOPE_DECISIONS_READ, 0},
 	{"PUT", "/v1/decision-policy", api_decision_policy_put, AUTH_SCOPE_DECISIONS_WRITE, JSON},
 	{"GET", "/v1/loops/{id}/decision-packet", api_decision_packet_get,

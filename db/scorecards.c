@@ -26,7 +26,7 @@ refuse(struct card_args *c, enum db_refused reason)
 static struct db_stmt seat = {"scorecard_seat",
 	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, ts(r.starts_at),"
 	" ts(r.ends_at), r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
-	" coalesce(r.ends_at <= now(), false)"
+	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false)"
 	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"
 	"  AND ri.user_id = $2"
@@ -49,14 +49,15 @@ db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v, con
 			  db_str(a, r, 0, 4), (int)db_int(r, 0, 5), db_str(a, r, 0, 6),
 			  db_str(a, r, 0, 7)},
 		.loop_id = db_str(a, r, 0, 8), .role = db_str(a, r, 0, 9),
-		.started = db_bool(r, 0, 10), .ended = db_bool(r, 0, 11)};
+		.started = db_bool(r, 0, 10), .ended = db_bool(r, 0, 11),
+		.manages = db_bool(r, 0, 12)};
 	PQclear(r);
 	return DB_OK;
 }
 
 static struct db_stmt card_create = {"scorecard_create",
-	"WITH s AS (INSERT INTO scorecards (org_id, round_id, loop_id, author_id)"
-	"  SELECT org_id, id, loop_id, $3 FROM rounds WHERE org_id = $1 AND id = $2"
+	"WITH s AS (INSERT INTO scorecards (org_id, round_id, loop_id, author_id, version)"
+	"  SELECT org_id, id, loop_id, $3, 0 FROM rounds WHERE org_id = $1 AND id = $2"
 	"  ON CONFLICT (org_id, round_id, author_id) DO NOTHING RETURNING org_id, id)"
 	" INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role)"
 	" SELECT org_id, id, 0, $4 FROM s"};

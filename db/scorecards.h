@@ -85,6 +85,7 @@ struct db_scorecard_seat {
 	char *role;			/* NULL: no interviewer seat */
 	bool started;			/* starts_at <= now() */
 	bool ended;			/* ends_at <= now() */
+	bool manages;			/* the viewer is the loop's hiring manager */
 };
 enum db_status db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v,
 				 const char *round_id, struct db_scorecard_seat *out);

@@ -10,6 +10,7 @@
 #define OVERDUE_FROM \
 	" FROM round_interviewers ri JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id" \
 	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id" \
+	" JOIN users u ON u.org_id = ri.org_id AND u.id = ri.user_id" \
 	" LEFT JOIN scorecards s ON s.org_id = ri.org_id AND s.round_id = ri.round_id" \
 	"  AND s.author_id = ri.user_id" \
 	" CROSS JOIN LATERAL (SELECT r.ends_at + make_interval(hours => $1::int) AS due_at) d" \
@@ -24,7 +25,6 @@ static struct db_stmt overdue_page = {"scorecards_overdue_page",
 	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600"
 	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)"
 	" AND (d.due_at, r.id, ri.user_id) > ($4::timestamptz, $5::uuid, $6::uuid)"
-	" AND u.org_id = ri.org_id AND u.id = ri.user_id"
 	" ORDER BY d.due_at, r.id, ri.user_id LIMIT $7"};
 
 static void

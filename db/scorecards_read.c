@@ -156,9 +156,9 @@ read_items(struct db *db, struct arena *a, struct db_stmt *st, int np, const cha
 	return DB_OK;
 }
 
-enum db_status
-db_cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
-	      const char *const *p, bool with_notes, struct db_scorecard **out, int *n)
+static enum db_status
+cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
+	   const char *const *p, bool with_notes, struct db_scorecard **out, int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -179,6 +179,25 @@ db_cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
 	*out = cards;
 	*n = rows;
 	return DB_OK;
+}
+
+/* The four queries must see one snapshot (a submission in between would
+ * pair a draft's header with a submitted revision's missing items): outside
+ * a transaction they run in a repeatable-read one of their own. */
+enum db_status
+db_cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
+	      const char *const *p, bool with_notes, struct db_scorecard **out, int *n)
+{
+	if (db->in_tx)
+		return cards_read(db, a, q, np, p, with_notes, out, n);
+	enum db_status st = db_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (st != DB_OK)
+		return st;
+	db->in_tx = true;
+	st = cards_read(db, a, q, np, p, with_notes, out, n);
+	enum db_status end = db->conn ? db_simple(db, st == DB_OK ? "COMMIT" : "ROLLBACK") : DB_OK;
+	db->in_tx = false;
+	return st == DB_OK ? end : st;
 }
 
 enum db_status
