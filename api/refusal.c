@@ -43,6 +43,22 @@ words_of(enum db_refused r)
 	case DB_REFUSED_LOOP_CLOSED:
 		return (struct refusal_words){E_LOOP_CLOSED, NULL, NULL,
 			"the loop is decided or cancelled and takes no more scorecards"};
+	case DB_REFUSED_NOT_HIRING_MANAGER:
+		return (struct refusal_words){E_NOT_HIRING_MANAGER, NULL, NULL,
+			"only the loop's hiring manager records its decision"};
+	case DB_REFUSED_PACKET_NOT_ALLOWED:
+		return (struct refusal_words){E_FORBIDDEN, NULL, NULL,
+			"interviewers do not read the decision packet"};
+	case DB_REFUSED_ALREADY_DECIDED:
+		return (struct refusal_words){E_ALREADY_DECIDED, NULL, NULL,
+			"the loop has a decision already; a decision is final"};
+	case DB_REFUSED_LOOP_NOT_READY:
+		return (struct refusal_words){E_LOOP_NOT_READY, NULL, NULL,
+			"a decision needs the loop awaiting_decision (or in_progress, as an override)"};
+	case DB_REFUSED_OVERRIDE_JUSTIFICATION_REQUIRED:
+		return (struct refusal_words){E_VALIDATION_FAILED, "override_justification", "required",
+			"deciding against the packet's recommendation, or before the loop awaits "
+			"its decision, needs a justification of at least 30 characters"};
 	}
 	return (struct refusal_words){E_INTERNAL, NULL, NULL, "the change was refused"};
 }

@@ -72,6 +72,14 @@ const struct route api_routes[] = {
 	{"GET", "/v1/rounds/{id}/scorecard/versions", api_scorecard_versions, AUTH_SCOPE_LOOPS_READ, 0},
 	{"GET", "/v1/loops/{id}/scorecards", api_loop_scorecards, AUTH_SCOPE_LOOPS_READ, 0},
 	{"GET", "/v1/scorecards/overdue", api_scorecards_overdue, AUTH_SCOPE_LOOPS_READ, 0},
+
+	{"GET", "/v1/decision-policy", api_decision_policy_get, AUTH_SCOPE_DECISIONS_READ, 0},
+	{"PUT", "/v1/decision-policy", api_decision_policy_put, AUTH_SCOPE_DECISIONS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}/decision-packet", api_decision_packet_get,
+	 AUTH_SCOPE_DECISIONS_READ, 0},
+	{"POST", "/v1/loops/{id}/decision", api_decision_create, AUTH_SCOPE_DECISIONS_WRITE, JSON},
+	{"GET", "/v1/loops/{id}/decision", api_decision_get, AUTH_SCOPE_DECISIONS_READ, 0},
+	{"GET", "/v1/reports/interviewers", api_reports_interviewers, AUTH_SCOPE_DECISIONS_READ, 0},
 };
 
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];

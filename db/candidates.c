@@ -285,6 +285,7 @@ erase_tx(struct db *db, void *p)
 		return st;
 	if ((st = db_run_any(db, &cand_erase_reasons, 2, params)) != DB_OK ||
 	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK ||
+	    (st = db_decision_erase_text(db, c->ctx->org_id, c->id)) != DB_OK ||
 	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)
 		return st;
 	struct db_candidate_in none = {0};

@@ -84,6 +84,11 @@ enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org
 enum db_status db_scorecards_erase_candidate(struct db *db, const char *org_id,
 					     const char *candidate_id);
 
+/* Candidate erasure (db/decision_record.c, called inside the erase
+ * transaction): the decisions of the candidate's loops keep their outcome
+ * and figures and lose their free text (rationale, override_justification). */
+enum db_status db_decision_erase_text(struct db *db, const char *org_id, const char *candidate_id);
+
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);
 

@@ -1,0 +1,113 @@
+/* The judge db/ calls inside its transaction: the loop's rows as the
+ * engine's input, the engine's packet, and the figures db/ records. */
+#include <string.h>
+#include "api/decisions.h"
+#include "base/log.h"
+
+/* The rounds of in as the engine's. */
+static struct decision_round *
+rounds_of(struct arena *a, const struct db_packet_inputs *in)
+{
+	struct decision_round *r = arena_alloc(a, sizeof *r * (size_t)(in->n_rounds + 1));
+	for (int i = 0; i < in->n_rounds; i++)
+		r[i] = (struct decision_round){in->rounds[i].id, in->rounds[i].kind,
+					       in->rounds[i].required,
+					       decision_round_status_from_name(in->rounds[i].status),
+					       in->rounds[i].ordinal};
+	return r;
+}
+
+/* The pinned rubric documents, parsed; false when one does not parse. */
+static bool
+rubrics_of(struct arena *a, const struct db_packet_inputs *in, struct rubric **out)
+{
+	*out = arena_alloc(a, sizeof **out * (size_t)(in->n_rubrics + 1));
+	for (int i = 0; i < in->n_rubrics; i++) {
+		json_t *doc = json_loads(in->rubrics[i].document, 0, NULL);
+		bool ok = doc && rubric_parse(a, doc, &(*out)[i], NULL);
+		json_decref(doc);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* One scorecard row as the engine's. */
+static void
+scorecard_of(struct arena *a, const struct db_scorecard *s, struct decision_scorecard *out)
+{
+	struct decision_rating *r = arena_alloc(a, sizeof *r * (size_t)(s->n_ratings + 1));
+	for (int i = 0; i < s->n_ratings; i++)
+		r[i] = (struct decision_rating){s->ratings[i].criterion, s->ratings[i].rating,
+						s->ratings[i].evidence};
+	struct decision_flag *f = arena_alloc(a, sizeof *f * (size_t)(s->n_red_flags + 1));
+	for (int i = 0; i < s->n_red_flags; i++)
+		f[i] = (struct decision_flag){s->red_flags[i].key, s->red_flags[i].evidence};
+	*out = (struct decision_scorecard){
+		.id = s->id, .version = s->revision, .round_id = s->round.id,
+		.round_kind = s->round.kind, .round_required = s->round.required,
+		.rubric_key = s->round.rubric_key, .rubric_version = s->round.rubric_version,
+		.interviewer_id = s->author_id, .interviewer_name = s->author_name,
+		.role = decision_role_from_name(s->role), .ratings = r,
+		.n_ratings = (size_t)s->n_ratings, .red_flags = f,
+		.n_red_flags = (size_t)s->n_red_flags,
+		.recommendation = decision_vote_from_name(s->recommendation), .summary = s->summary};
+}
+
+static bool
+input_of(struct arena *a, const struct db_packet_inputs *in, struct decision_input *out)
+{
+	struct rubric *rubrics;
+	if (!rubrics_of(a, in, &rubrics))
+		return false;
+	struct decision_scorecard *cards = arena_alloc(a, sizeof *cards * (size_t)(in->n_scorecards + 1));
+	for (int i = 0; i < in->n_scorecards; i++)
+		scorecard_of(a, &in->scorecards[i], &cards[i]);
+	struct decision_interviewer_stats *stats =
+		arena_alloc(a, sizeof *stats * (size_t)(in->n_stats + 1));
+	for (int i = 0; i < in->n_stats; i++)
+		stats[i] = (struct decision_interviewer_stats){in->stats[i].user_id, in->stats[i].n,
+							       in->stats[i].sum_deviation};
+	*out = (struct decision_input){rubrics, (size_t)in->n_rubrics, rounds_of(a, in),
+				       (size_t)in->n_rounds, cards, (size_t)in->n_scorecards,
+				       stats, (size_t)in->n_stats};
+	return true;
+}
+
+/* The contributions as db/ rows. */
+static enum db_status
+contributions_of(struct arena *a, const struct decision_input *din, struct db_judgement *out)
+{
+	struct decision_interviewer_stats *c;
+	size_t n;
+	const char *error;
+	if (!decision_contributions(a, din, &c, &n, &error)) {
+		log_kv(LOG_ERROR, "decision contributions failed", "error", error, NULL);
+		return DB_HARD;
+	}
+	struct db_interviewer_stat *rows = arena_alloc(a, sizeof *rows * (n + 1));
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (struct db_interviewer_stat){(char *)c[i].user_id, c[i].n,
+						       c[i].sum_deviation};
+	out->contributions = rows;
+	out->n_contributions = (int)n;
+	return DB_OK;
+}
+
+enum db_status
+api_judge(void *ctx, struct arena *a, const struct db_packet_inputs *in, struct db_judgement *out)
+{
+	struct api_judge *j = ctx;
+	struct decision_input din;
+	struct decision_policy policy;
+	const char *error = "a pinned rubric does not parse";
+	api_policy_from_db(a, &in->policy, &policy);
+	if (!input_of(a, in, &din) || !decision_build(a, &din, &policy, &j->packet, &error)) {
+		log_kv(LOG_ERROR, "decision packet failed", "error", error, NULL);
+		return DB_HARD;
+	}
+	const struct decision_packet *p = &j->packet;
+	*out = (struct db_judgement){decision_outcome_name(p->recommendation), p->scored, p->score,
+				     p->policy_version, NULL, 0};
+	return j->with_contributions ? contributions_of(a, &din, out) : DB_OK;
+}

@@ -1,0 +1,235 @@
+/* Decision policies and a loop's packet inputs (rows for the engine). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db/decision_internal.h"
+
+double
+db_float(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+static struct db_stmt policy_current = {"policy_current",
+	"SELECT version, hire_threshold::float8, max_split, shrinkage_k, count_shadows,"
+	" critical_flag_blocks, bar_raiser_no_blocks, " DB_TS("created_at")
+	" FROM decision_policies WHERE org_id = $1 ORDER BY version DESC LIMIT 1"};
+static struct db_stmt policy_weights = {"policy_weights",
+	"SELECT kind, weight FROM decision_policy_round_weights"
+	" WHERE org_id = $1 AND version = $2 ORDER BY kind"};
+
+enum db_status
+db_policy_get(struct db *db, struct arena *a, const char *org_id, struct db_policy *out)
+{
+	memset(out, 0, sizeof *out);
+	out->version = 1;
+	const char *p[] = {org_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &policy_current, 1, p, &r);
+	if (st == DB_NONE)
+		return DB_OK;
+	if (st != DB_OK)
+		return st;
+	out->stored = true;
+	out->version = (int)db_int(r, 0, 0);
+	out->hire_threshold = db_float(r, 0, 1);
+	out->max_split = (int)db_int(r, 0, 2);
+	out->shrinkage_k = db_float(r, 0, 3);
+	out->count_shadows = db_bool(r, 0, 4);
+	out->critical_flag_blocks = db_bool(r, 0, 5);
+	out->bar_raiser_no_blocks = db_bool(r, 0, 6);
+	out->updated_at = db_str(a, r, 0, 7);
+	PQclear(r);
+	const char *pw[] = {org_id, arena_printf(a, "%d", out->version)};
+	if (!(r = db_run(db, &policy_weights, 2, pw)))
+		return db->status;
+	out->n_round_weights = PQntuples(r);
+	out->round_weights = arena_alloc(a, sizeof *out->round_weights * (size_t)(out->n_round_weights + 1));
+	for (int i = 0; i < out->n_round_weights; i++) {
+		out->round_weights[i].kind = db_str(a, r, i, 0);
+		out->round_weights[i].weight = db_float(r, i, 1);
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt policy_insert = {"policy_insert",
+	"INSERT INTO decision_policies (org_id, version, hire_threshold, max_split, shrinkage_k,"
+	" count_shadows, critical_flag_blocks, bar_raiser_no_blocks)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"};
+static struct db_stmt policy_weight_insert = {"policy_weight_insert",
+	"INSERT INTO decision_policy_round_weights (org_id, version, kind, weight)"
+	" SELECT $1, $2, k, w FROM unnest($3::text[], $4::float8[]) AS t(k, w)"};
+
+struct policy_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	int if_version;
+	const struct db_policy *in;
+	struct db_policy *out;
+};
+
+/* The round weights as two PostgreSQL array literals (kinds are keys:
+ * [a-z0-9_] only, so they need no quoting). */
+static void
+weight_arrays(struct arena *a, const struct db_policy *in, char **kinds, char **weights)
+{
+	struct abuf k, w;
+	abuf_init(&k, a);
+	abuf_init(&w, a);
+	abuf_puts(&k, "{");
+	abuf_puts(&w, "{");
+	for (int i = 0; i < in->n_round_weights; i++) {
+		abuf_printf(&k, "%s%s", i ? "," : "", in->round_weights[i].kind);
+		abuf_printf(&w, "%s%.17g", i ? "," : "", in->round_weights[i].weight);
+	}
+	abuf_puts(&k, "}");
+	abuf_puts(&w, "}");
+	*kinds = k.data;
+	*weights = w.data;
+}
+
+/* The audit event's changes: every member of the new version. */
+static json_t *
+policy_changes(const struct db_policy *in, int version)
+{
+	json_t *w = json_object();
+	for (int i = 0; i < in->n_round_weights; i++)
+		json_object_set_new(w, in->round_weights[i].kind, json_real(in->round_weights[i].weight));
+	return json_pack("{s:i, s:f, s:i, s:f, s:b, s:b, s:b, s:o}", "version", version,
+			 "hire_threshold", in->hire_threshold, "max_split", in->max_split,
+			 "shrinkage_k", in->shrinkage_k, "count_shadows", in->count_shadows,
+			 "critical_flag_blocks", in->critical_flag_blocks, "bar_raiser_no_blocks",
+			 in->bar_raiser_no_blocks, "round_weights", w);
+}
+
+static enum db_status
+policy_put_tx(struct db *db, void *p)
+{
+	struct policy_args *pa = p;
+	struct db_policy cur;
+	enum db_status st = db_policy_get(db, pa->a, pa->ctx->org_id, &cur);
+	if (st != DB_OK)
+		return st;
+	if (cur.version != pa->if_version)
+		return DB_STALE;
+	const struct db_policy *in = pa->in;
+	char *version = arena_printf(pa->a, "%d", cur.version + 1);
+	const char *params[] = {pa->ctx->org_id, version, arena_printf(pa->a, "%.2f", in->hire_threshold),
+				arena_printf(pa->a, "%d", in->max_split),
+				arena_printf(pa->a, "%.17g", in->shrinkage_k),
+				in->count_shadows ? "true" : "false",
+				in->critical_flag_blocks ? "true" : "false",
+				in->bar_raiser_no_blocks ? "true" : "false"};
+	if ((st = db_run_status(db, &policy_insert, 8, params, NULL)) != DB_OK)
+		return st == DB_CONFLICT ? DB_STALE : st;
+	char *kinds, *weights;
+	weight_arrays(pa->a, in, &kinds, &weights);
+	const char *pw[] = {pa->ctx->org_id, version, kinds, weights};
+	if ((st = db_run_any(db, &policy_weight_insert, 4, pw)) != DB_OK ||
+	    (st = db_policy_get(db, pa->a, pa->ctx->org_id, pa->out)) != DB_OK)
+		return st;
+	json_t *ch = policy_changes(in, cur.version + 1);
+	st = db_audit_append(db, pa->ctx, "decision_policy.updated", "decision_policy",
+			     pa->ctx->org_id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_policy_put(struct db *db, struct arena *a, const struct audit_ctx *ctx, int if_version,
+	      const struct db_policy *in, struct db_policy *out)
+{
+	struct policy_args pa = {a, ctx, if_version, in, out};
+	return db_tx(db, policy_put_tx, &pa);
+}
+
+static struct db_stmt packet_rounds = {"packet_rounds",
+	"SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
+	" WHERE org_id = $1 AND loop_id = $2 ORDER BY ordinal, id"};
+static struct db_stmt packet_rubrics = {"packet_rubrics",
+	"SELECT id, key, version, document FROM rubrics"
+	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY (ARRAY(SELECT DISTINCT rubric_id"
+	"  FROM rounds WHERE org_id = $1 AND loop_id = $2)) ORDER BY key, version"};
+/* Only the loop's interviewers' rows: a packet never scans the org. */
+static struct db_stmt packet_stats = {"packet_stats",
+	"SELECT user_id, n, sum_deviation FROM interviewer_stats"
+	" WHERE org_id = $1 AND user_id = ANY (ARRAY(SELECT DISTINCT user_id"
+	"  FROM round_interviewers WHERE org_id = $1 AND loop_id = $2)) ORDER BY user_id"};
+
+static enum db_status
+load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
+{
+	PGresult *r = db_run(db, &packet_rounds, 2, p);
+	if (!r)
+		return db->status;
+	in->n_rounds = PQntuples(r);
+	in->rounds = arena_alloc(a, sizeof *in->rounds * (size_t)(in->n_rounds + 1));
+	for (int i = 0; i < in->n_rounds; i++) {
+		struct db_packet_round *x = &in->rounds[i];
+		x->id = db_str(a, r, i, 0);
+		x->kind = db_str(a, r, i, 1);
+		x->status = db_str(a, r, i, 2);
+		x->required = db_bool(r, i, 3);
+		x->ordinal = db_int(r, i, 4);
+		x->rubric_id = db_str(a, r, i, 5);
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+static enum db_status
+load_rubrics(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
+{
+	PGresult *r = db_run(db, &packet_rubrics, 2, p);
+	if (!r)
+		return db->status;
+	in->n_rubrics = PQntuples(r);
+	in->rubrics = arena_alloc(a, sizeof *in->rubrics * (size_t)(in->n_rubrics + 1));
+	for (int i = 0; i < in->n_rubrics; i++) {
+		in->rubrics[i].id = db_str(a, r, i, 0);
+		in->rubrics[i].key = db_str(a, r, i, 1);
+		in->rubrics[i].version = (int)db_int(r, i, 2);
+		in->rubrics[i].document = db_str(a, r, i, 3);
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+static enum db_status
+load_stats(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
+{
+	PGresult *r = db_run(db, &packet_stats, 2, p);
+	if (!r)
+		return db->status;
+	in->n_stats = PQntuples(r);
+	in->stats = arena_alloc(a, sizeof *in->stats * (size_t)(in->n_stats + 1));
+	for (int i = 0; i < in->n_stats; i++) {
+		in->stats[i].user_id = db_str(a, r, i, 0);
+		in->stats[i].n = db_int(r, i, 1);
+		in->stats[i].sum_deviation = db_float(r, i, 2);
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+enum db_status
+db_packet_load(struct db *db, struct arena *a, const char *org_id, const char *loop_id,
+	       struct db_packet_inputs *in)
+{
+	const char *p[] = {org_id, loop_id};
+	enum db_status st;
+	if ((st = db_policy_get(db, a, org_id, &in->policy)) != DB_OK ||
+	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_rubrics(db, a, p, in)) != DB_OK ||
+	    (st = load_stats(db, a, p, in)) != DB_OK)
+		return st;
+	return db_packet_load_scorecards(db, a, org_id, loop_id, in);
+}
+
+enum db_status
+db_packet_load_scorecards(struct db *db, struct arena *a, const char *org_id, const char *loop_id,
+			  struct db_packet_inputs *in)
+{
+	return db_loop_scorecards_submitted(db, a, org_id, loop_id, &in->scorecards,
+					    &in->n_scorecards);
+}
