@@ -11,6 +11,7 @@ import datetime as dt
 import time
 import uuid
 
+from grading import submit_scorecard
 from helpers import H, count, first_cursor, ids, iso, page_all, problem_of, utcnow
 
 
@@ -217,9 +218,12 @@ def test_status_draft_scheduled_in_progress_awaiting_decision(team):
     problem_of(api.patch(f"/v1/rounds/{past['id']}", json={"status": "no_show"},
                          headers={"If-Match": f'"{done["version"]}"'}), 409, "invalid_state")
     assert loop_status(team, loop["id"]) == "in_progress"
-    # cancel the future rounds: every remaining round is completed
+    # cancel the future rounds: every remaining round is completed, but
+    # its lead's scorecard is still missing
     for rd in unsched:
         assert api.post(f"/v1/rounds/{rd['id']}/cancel").status_code == 200
+    assert loop_status(team, loop["id"]) == "in_progress"
+    submit_scorecard(team, team.iv[0], past)
     assert loop_status(team, loop["id"]) == "awaiting_decision"
     assert loop["id"] in ids(page_all(api, "/v1/loops", status="awaiting_decision"))
 
@@ -252,6 +256,9 @@ def test_no_show_does_not_block_awaiting_decision(team):
     r = api.patch(f"/v1/rounds/{b['id']}", json={"status": "completed"},
                   headers={"If-Match": f'"{b["version"]}"'})
     assert r.status_code == 200
+    assert loop_status(team, loop["id"]) == "in_progress"
+    # the no-show round needs no scorecard; the completed one its lead's
+    submit_scorecard(team, team.iv[2], b)
     assert loop_status(team, loop["id"]) == "awaiting_decision"
 
 
