@@ -362,7 +362,7 @@ enum db_status
 db_row_fetch(struct db *db, struct db_stmt *st, int n, const char *const *params,
 	     struct arena *a, db_copy_fn *copy, void *item)
 {
-	PGresult *r;
+	PGresult *r = NULL;
 	enum db_status s = db_run_status(db, st, n, params, &r);
 	if (s != DB_OK)
 		return s;
