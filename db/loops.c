@@ -160,19 +160,12 @@ create_tx(struct db *db, void *p)
 	return st;
 }
 
-/* Runs fn in a transaction. */
-static enum db_status
-run(struct db *db, enum db_status (*fn)(struct db *, void *), struct loop_args *l)
-{
-	return db_tx(db, fn, l);
-}
-
 enum db_status
 db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 	       const struct db_loop_in *in, struct db_loop *out, struct db_refusal *why)
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .out = out, .why = why};
-	return run(db, create_tx, &l);
+	return db_tx(db, create_tx, &l);
 }
 
 /* The status a reader sees, of loop l: a scheduled loop whose first round
@@ -364,7 +357,7 @@ db_loop_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, cons
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .id = id, .if_version = if_version,
 			      .out = out, .why = why};
-	return run(db, update_tx, &l);
+	return db_tx(db, update_tx, &l);
 }
 
 static struct db_stmt loop_cancel = {"loop_cancel",
@@ -404,5 +397,5 @@ db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, cons
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
 			      .why = why};
-	return run(db, cancel_tx, &l);
+	return db_tx(db, cancel_tx, &l);
 }
