@@ -6,10 +6,21 @@
 #include "api/config.h"
 #include "api/authn.h"
 #include "api/handlers.h"
+#include "api/scheduling.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
 #include "base/text.h"
 #include "db/scheduling.h"
+
+/* One of the caller's rounds: the round, their role, the loop's position
+ * and candidate. A new reference. */
+static json_t *
+my_round_json(const struct db_my_round *m)
+{
+	return json_pack("{s:o, s:s, s:s, s:{s:s, s:s}}", "round", api_round_json(&m->round),
+			 "role", m->role, "position", m->position, "candidate", "id",
+			 m->candidate_id, "name", m->candidate_name);
+}
 
 /* GET /v1/me/rounds?from=&to=&limit=&cursor= */
 enum api_result
@@ -24,13 +35,21 @@ api_me_rounds(struct api_request *rq)
 		return API_REPLIED;
 	if (rq->who->kind != AUTH_USER)
 		return api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
-	struct db_rows rows;
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_my_round *mine;
+	int n;
 	enum db_status st = db_my_rounds(rq->db, rq->arena, rq->who->org_id, rq->who->sub, from, to,
-					 &list, &rows);
+					 &list, &mine, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "round");
-	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	bool more = n > page.limit;
+	json_t *data = json_array();
+	for (int i = 0; i < n && i < page.limit; i++)
+		json_array_append_new(data, my_round_json(&mine[i]));
+	/* the keyset of this list is (starts_at, id) */
+	return api_reply_json(rq, 200, api_page_json(rq, data,
+						     more ? mine[page.limit - 1].round.starts_at : NULL,
+						     more ? mine[page.limit - 1].round.id : NULL));
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets
@@ -99,32 +118,25 @@ kind_title(struct arena *a, const char *kind)
 	return t;
 }
 
-static const char *
-str(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
+/* Appends the VEVENT of one round. */
 static void
-ics_event(struct abuf *b, struct arena *a, json_t *r)
+ics_event(struct abuf *b, struct arena *a, const struct db_calendar_row *r)
 {
 	ics_line(b, "BEGIN:VEVENT");
-	ics_line(b, arena_printf(a, "UID:%s@loopd", str(r, "id")));
-	ics_line(b, arena_printf(a, "DTSTAMP:%s", ics_time(a, str(r, "stamp"))));
-	ics_line(b, arena_printf(a, "DTSTART:%s", ics_time(a, str(r, "starts_at"))));
-	ics_line(b, arena_printf(a, "DTEND:%s", ics_time(a, str(r, "ends_at"))));
-	ics_line(b, arena_printf(a, "SEQUENCE:%lld",
-				 (long long)json_integer_value(json_object_get(r, "sequence"))));
+	ics_line(b, arena_printf(a, "UID:%s@loopd", r->id));
+	ics_line(b, arena_printf(a, "DTSTAMP:%s", ics_time(a, r->stamp)));
+	ics_line(b, arena_printf(a, "DTSTART:%s", ics_time(a, r->starts_at)));
+	ics_line(b, arena_printf(a, "DTEND:%s", ics_time(a, r->ends_at)));
+	ics_line(b, arena_printf(a, "SEQUENCE:%d", r->sequence));
 	ics_line(b, arena_printf(a, "SUMMARY:%s",
-				 ics_text(a, arena_printf(a, "%s interview: %s",
-							  kind_title(a, str(r, "kind")),
-							  str(r, "candidate")))));
-	if (str(r, "location"))
-		ics_line(b, arena_printf(a, "LOCATION:%s", ics_text(a, str(r, "location"))));
+				 ics_text(a, arena_printf(a, "%s interview: %s", kind_title(a, r->kind),
+							  r->candidate))));
+	if (r->location)
+		ics_line(b, arena_printf(a, "LOCATION:%s", ics_text(a, r->location)));
 	ics_line(b, arena_printf(a, "DESCRIPTION:%s",
 				 ics_text(a, arena_printf(a, "Position: %s\nYour role: %s",
-							  str(r, "position"), str(r, "role")))));
-	ics_line(b, !strcmp(str(r, "status"), "cancelled") ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
+							  r->position, r->role))));
+	ics_line(b, !strcmp(r->status, "cancelled") ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
 	ics_line(b, "END:VEVENT");
 }
 
@@ -132,11 +144,11 @@ ics_event(struct abuf *b, struct arena *a, json_t *r)
 static enum api_result
 reply_calendar(struct api_request *rq, const char *org, const char *user)
 {
-	json_t *rows;
-	enum db_status st = db_calendar_rounds(rq->db, rq->arena, org, user, &rows);
+	struct db_calendar_row *rows;
+	int n;
+	enum db_status st = db_calendar_rounds(rq->db, rq->arena, org, user, &rows, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "calendar");
-	api_own(rq, rows);
 	struct abuf b;
 	abuf_init(&b, rq->arena);
 	ics_line(&b, "BEGIN:VCALENDAR");
@@ -145,9 +157,8 @@ reply_calendar(struct api_request *rq, const char *org, const char *user)
 	ics_line(&b, "CALSCALE:GREGORIAN");
 	ics_line(&b, "METHOD:PUBLISH");
 	ics_line(&b, "X-WR-CALNAME:Interviews (loopd)");
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r) ics_event(&b, rq->arena, r);
+	for (int i = 0; i < n; i++)
+		ics_event(&b, rq->arena, &rows[i]);
 	ics_line(&b, "END:VCALENDAR");
 	return api_reply_text(rq, 200, "text/calendar; charset=utf-8", b.data, b.len);
 }

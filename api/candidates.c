@@ -51,16 +51,27 @@ reply_duplicate(struct api_request *rq, const char *dup)
 	return API_REPLIED;
 }
 
-static enum api_result
-reply_candidate(struct api_request *rq, int status, json_t *c)
+/* A candidate as served: the basic profile (id, name, erased) or the full
+ * one. A new reference. */
+static json_t *
+candidate_json(const struct db_candidate *c)
 {
-	json_t *version = json_object_get(c, "version");
-	if (version)
-		api_set_etag(rq, (int)json_integer_value(version));
+	if (c->basic)
+		return json_pack("{s:s, s:s, s:b}", "id", c->id, "name", c->name, "erased", c->erased);
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:i, s:s, s:s}", "id", c->id,
+			 "name", c->name, "email", c->email, "phone", c->phone, "source", c->source,
+			 "notes", c->notes, "erased", c->erased, "version", c->version,
+			 "created_at", c->created_at, "updated_at", c->updated_at);
+}
+
+static enum api_result
+reply_candidate(struct api_request *rq, int status, const struct db_candidate *c)
+{
+	if (!c->basic)
+		api_set_etag(rq, c->version);
 	if (status == 201)
-		api_set_location(rq, arena_printf(rq->arena, "/v1/candidates/%s",
-						  json_string_value(json_object_get(c, "id"))));
-	return api_reply_json(rq, status, c);
+		api_set_location(rq, arena_printf(rq->arena, "/v1/candidates/%s", c->id));
+	return api_reply_json(rq, status, candidate_json(c));
 }
 
 /* POST /v1/candidates */
@@ -73,14 +84,14 @@ api_candidates_create(struct api_request *rq)
 	read_fields(rq, &in);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	json_t *out;
+	struct db_candidate out;
 	char *dup = NULL;
 	enum db_status st = db_candidate_create(rq->db, rq->arena, &ctx, &in, &out, &dup);
 	if (st == DB_CONFLICT)
 		return reply_duplicate(rq, dup);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	return reply_candidate(rq, 201, out);
+	return reply_candidate(rq, 201, &out);
 }
 
 /* GET /v1/candidates?q=&limit=&cursor= */
@@ -95,12 +106,18 @@ api_candidates_list(struct api_request *rq)
 		return api_reply_error(rq, E_INVALID_QUERY, "q may be at most 200 characters");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
-	struct db_rows rows;
-	enum db_status st = db_candidate_list(rq->db, rq->arena, &v, q, &list, &rows);
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_candidate *c;
+	int n;
+	enum db_status st = db_candidate_list(rq->db, rq->arena, &v, q, &list, &c, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	bool more = n > page.limit;
+	json_t *data = json_array();
+	for (int i = 0; i < n && i < page.limit; i++)
+		json_array_append_new(data, candidate_json(&c[i]));
+	return api_reply_json(rq, 200, api_page_json(rq, data, more ? c[page.limit - 1].created_at : NULL,
+						     more ? c[page.limit - 1].id : NULL));
 }
 
 /* GET /v1/candidates/{id} */
@@ -109,11 +126,11 @@ api_candidates_get(struct api_request *rq)
 {
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	json_t *out;
+	struct db_candidate out;
 	enum db_status st = db_candidate_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	return reply_candidate(rq, 200, out);
+	return reply_candidate(rq, 200, &out);
 }
 
 /* PATCH /v1/candidates/{id} (If-Match); null clears phone, source, notes. */
@@ -127,7 +144,7 @@ api_candidates_patch(struct api_request *rq)
 	read_fields(rq, &in);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	json_t *out;
+	struct db_candidate out;
 	char *dup = NULL;
 	enum db_status st = db_candidate_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version,
 						&in, &out, &dup);
@@ -137,7 +154,7 @@ api_candidates_patch(struct api_request *rq)
 		return api_reply_error(rq, E_INVALID_STATE, "an erased candidate cannot be changed");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "candidate");
-	return reply_candidate(rq, 200, out);
+	return reply_candidate(rq, 200, &out);
 }
 
 /* DELETE /v1/candidates/{id}: erasure of the candidate's personal data. */

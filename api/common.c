@@ -204,16 +204,6 @@ api_page_json(struct api_request *rq, json_t *data, const char *last_created, co
 	return json_pack("{s:o, s:o}", "data", data, "next_cursor", next);
 }
 
-json_t *
-api_rows_page(struct api_request *rq, struct db_rows *rows, int limit)
-{
-	bool more = (int)json_array_size(rows->data) > limit;
-	if (!more)
-		return api_page_json(rq, rows->data, NULL, NULL);
-	json_array_remove(rows->data, (size_t)limit);
-	return api_page_json(rq, rows->data, rows->created[limit - 1], rows->ids[limit - 1]);
-}
-
 void
 api_set_etag(struct api_request *rq, int version)
 {
@@ -272,28 +262,7 @@ api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_ref
 {
 	if (why->reason != DB_REFUSED_NONE)
 		return api_reply_refused(rq, why);
-	if (st == DB_INVALID && why->field) {
-		json_t *errors = json_array();
-		spec_error(errors, why->field, why->code, why->detail);
-		api_reply_invalid(rq, errors);
-	} else if (st == DB_STATE) {
-		api_reply_error(rq, E_INVALID_STATE, "%s", why->detail ? why->detail
-			: arena_printf(rq->arena, "the %s is %s", what, why->status));
-		if (why->status)
-			api_problem_extend(rq, json_pack("{s:s}", "current_status", why->status));
-	} else if (st == DB_CONFLICT && why->conflict_round) {
-		api_reply_error(rq, E_DOUBLE_BOOKED, "interviewer %s is booked in round %s from %s to %s",
-				why->conflict_user, why->conflict_round, why->conflict_starts,
-				why->conflict_ends);
-		api_problem_extend(rq, json_pack("{s:{s:s, s:s, s:s, s:s}}", "conflict", "round_id",
-			why->conflict_round, "user_id", why->conflict_user, "starts_at",
-			why->conflict_starts, "ends_at", why->conflict_ends));
-	} else if (st == DB_CONFLICT) {
-		api_reply_error(rq, E_DOUBLE_BOOKED, "an interviewer is already booked at that time");
-	} else {
-		api_reply_db(rq, st, what);
-	}
-	return API_REPLIED;
+	return api_reply_db(rq, st, what);
 }
 
 json_t *

@@ -38,10 +38,6 @@ void api_cursor_set_key(const unsigned char *key, size_t len);
 char *api_cursor_make(struct api_request *rq, const char *text);
 char *api_cursor_read(struct api_request *rq, const char *cursor);
 
-/* A page from db rows fetched with limit + 1: {"data", "next_cursor"}. */
-struct db_rows;
-json_t *api_rows_page(struct api_request *rq, struct db_rows *rows, int limit);
-
 /* ETag: "<version>". */
 void api_set_etag(struct api_request *rq, int version);
 /* Reads If-Match into *version (0 when absent). With required, a missing
@@ -54,8 +50,8 @@ bool api_if_match_or_reply(struct api_request *rq, bool required, int *version);
 struct db_viewer;
 void api_viewer(struct api_request *rq, struct db_viewer *v);
 
-/* Replies for a refused change: 422 naming the field, 409 naming the
- * current state or the conflicting booking, else as api_reply_db. */
+/* Replies for a refused change: the words of why->reason when db/ named
+ * one (api_reply_refused), else as api_reply_db. */
 struct db_refusal;
 enum api_result api_reply_refusal(struct api_request *rq, enum db_status st,
 				  const struct db_refusal *why, const char *what);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "api/common.h"
 #include "api/handlers.h"
+#include "api/scheduling.h"
 #include "api/spec.h"
 #include "base/text.h"
 #include "db/scheduling.h"
@@ -33,14 +34,32 @@ static const struct spec_field cancel_spec[] = {
 	{NULL},
 };
 
-static enum api_result
-reply_loop(struct api_request *rq, int status, json_t *loop)
+/* A loop as served: "rounds" is null in lists. A new reference. */
+static json_t *
+loop_json(const struct db_loop *l)
 {
-	const char *id = json_string_value(json_object_get(loop, "id"));
-	api_set_etag(rq, (int)json_integer_value(json_object_get(loop, "version")));
+	json_t *rounds = json_null();
+	if (l->with_rounds) {
+		rounds = json_array();
+		for (int i = 0; i < l->nrounds; i++)
+			json_array_append_new(rounds, api_round_json(&l->rounds[i]));
+	}
+	return json_pack("{s:s, s:s, s:{s:s, s:s?}, s:s, s:s, s:s, s:s, s:s?, s:s?, s:i, s:s, s:s,"
+			 " s:o}", "id", l->id, "candidate_id", l->candidate_id, "candidate", "id",
+			 l->candidate_id, "name", l->candidate_name, "position", l->position,
+			 "recruiter_id", l->recruiter_id, "hiring_manager_id", l->hiring_manager_id,
+			 "status", l->status, "cancel_reason", l->cancel_reason, "template",
+			 l->template, "version", l->version, "created_at", l->created_at,
+			 "updated_at", l->updated_at, "rounds", rounds);
+}
+
+static enum api_result
+reply_loop(struct api_request *rq, int status, const struct db_loop *loop)
+{
+	api_set_etag(rq, loop->version);
 	if (status == 201)
-		api_set_location(rq, arena_printf(rq->arena, "/v1/loops/%s", id));
-	return api_reply_json(rq, status, loop);
+		api_set_location(rq, arena_printf(rq->arena, "/v1/loops/%s", loop->id));
+	return api_reply_json(rq, status, loop_json(loop));
 }
 
 /* POST /v1/loops: with "template" or "plan", the rounds are created
@@ -64,11 +83,11 @@ api_loops_create(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_loop out;
 	enum db_status st = db_loop_create(rq->db, rq->arena, &ctx, &in, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	return reply_loop(rq, 201, out);
+	return reply_loop(rq, 201, &out);
 }
 
 /* A uuid query filter; false with 400 queued when malformed. */
@@ -101,12 +120,19 @@ api_loops_list(struct api_request *rq)
 				"in_progress, awaiting_decision, decided, cancelled");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
-	struct db_rows rows;
-	enum db_status st = db_loop_list(rq->db, rq->arena, &v, &f, &list, &rows);
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_loop *loops;
+	int n;
+	enum db_status st = db_loop_list(rq->db, rq->arena, &v, &f, &list, &loops, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	return api_reply_json(rq, 200, api_rows_page(rq, &rows, page.limit));
+	bool more = n > page.limit;
+	json_t *data = json_array();
+	for (int i = 0; i < n && i < page.limit; i++)
+		json_array_append_new(data, loop_json(&loops[i]));
+	return api_reply_json(rq, 200, api_page_json(rq, data,
+						     more ? loops[page.limit - 1].created_at : NULL,
+						     more ? loops[page.limit - 1].id : NULL));
 }
 
 /* GET /v1/loops/{id}: with its rounds (an interviewer sees only theirs). */
@@ -115,11 +141,11 @@ api_loops_get(struct api_request *rq)
 {
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	json_t *out;
+	struct db_loop out;
 	enum db_status st = db_loop_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	return reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, &out);
 }
 
 /* PATCH /v1/loops/{id}: position, recruiter, hiring manager (If-Match). */
@@ -137,12 +163,12 @@ api_loops_patch(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_loop out;
 	enum db_status st = db_loop_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version, &in,
 					   &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	return reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, &out);
 }
 
 /* POST /v1/loops/{id}/cancel: reason required; its open rounds are cancelled. */
@@ -154,10 +180,10 @@ api_loops_cancel(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_loop out;
 	enum db_status st = db_loop_cancel(rq->db, rq->arena, &ctx, api_param(rq, 0),
 					   spec_str(rq->json, "reason"), &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "loop");
-	return reply_loop(rq, 200, out);
+	return reply_loop(rq, 200, &out);
 }

@@ -57,7 +57,7 @@ api_reports_interviewers(struct api_request *rq)
 	struct db_report_interviewer *rows;
 	struct db_report_criterion *crit;
 	int n, ncrit;
-	struct db_list list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
 	enum db_status st = db_policy_get(rq->db, rq->arena, who->org_id, &policy);
 	if (st == DB_OK)
 		st = db_report_interviewers(rq->db, rq->arena, who->org_id, (int)config.scorecard_due_hours, &list,

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "api/common.h"
 #include "api/handlers.h"
+#include "api/scheduling.h"
 #include "api/spec.h"
 #include "base/text.h"
 #include "db/scheduling.h"
@@ -95,14 +96,31 @@ interviewers_or_reply(struct api_request *rq, struct db_round_in *in)
 	return true;
 }
 
-static enum api_result
-reply_round(struct api_request *rq, int status, json_t *round)
+json_t *
+api_round_json(const struct db_round *r)
 {
-	const char *id = json_string_value(json_object_get(round, "id"));
-	api_set_etag(rq, (int)json_integer_value(json_object_get(round, "version")));
+	json_t *interviewers = json_array();
+	for (int i = 0; i < r->ninterviewers; i++) {
+		const struct db_interviewer *iv = &r->interviewers[i];
+		json_array_append_new(interviewers, json_pack("{s:s, s:s?, s:s}", "user_id", iv->user_id,
+							      "name", iv->name, "role", iv->role));
+	}
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:i}, s:b, s:s?, s:s?, s:s?, s:s, s:i, s:o, s:i,"
+			 " s:s, s:s}", "id", r->id, "loop_id", r->loop_id, "kind", r->kind,
+			 "rubric", "key", r->rubric_key, "version", r->rubric_version,
+			 "required", r->required, "starts_at", r->starts_at, "ends_at", r->ends_at,
+			 "location", r->location, "status", r->status, "sequence", r->sequence,
+			 "interviewers", interviewers, "version", r->version, "created_at",
+			 r->created_at, "updated_at", r->updated_at);
+}
+
+static enum api_result
+reply_round(struct api_request *rq, int status, const struct db_round *round)
+{
+	api_set_etag(rq, round->version);
 	if (status == 201)
-		api_set_location(rq, arena_printf(rq->arena, "/v1/rounds/%s", id));
-	return api_reply_json(rq, status, round);
+		api_set_location(rq, arena_printf(rq->arena, "/v1/rounds/%s", round->id));
+	return api_reply_json(rq, status, api_round_json(round));
 }
 
 /* POST /v1/loops/{id}/rounds */
@@ -124,11 +142,11 @@ api_rounds_create(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_round out;
 	enum db_status st = db_round_create(rq->db, rq->arena, &ctx, api_param(rq, 0), &in, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, st == DB_NONE ? "loop" : "round");
-	return reply_round(rq, 201, out);
+	return reply_round(rq, 201, &out);
 }
 
 /* GET /v1/loops/{id}/rounds */
@@ -143,11 +161,15 @@ api_rounds_list(struct api_request *rq)
 		return api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	json_t *out;
-	enum db_status st = db_round_list(rq->db, rq->arena, &v, api_param(rq, 0), &out);
+	struct db_round *rounds;
+	int n;
+	enum db_status st = db_round_list(rq->db, rq->arena, &v, api_param(rq, 0), &rounds, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", out, "next_cursor"));
+	json_t *data = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(data, api_round_json(&rounds[i]));
+	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", data, "next_cursor"));
 }
 
 /* GET /v1/rounds/{id} */
@@ -156,11 +178,11 @@ api_rounds_get(struct api_request *rq)
 {
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	json_t *out;
+	struct db_round out;
 	enum db_status st = db_round_get(rq->db, rq->arena, &v, api_param(rq, 0), &out);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "round");
-	return reply_round(rq, 200, out);
+	return reply_round(rq, 200, &out);
 }
 
 /* PATCH /v1/rounds/{id}: reschedule, move, or record completed/no_show. */
@@ -181,12 +203,12 @@ api_rounds_patch(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_round out;
 	enum db_status st = db_round_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version, &in,
 					    &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	return reply_round(rq, 200, out);
+	return reply_round(rq, 200, &out);
 }
 
 /* POST /v1/rounds/{id}/cancel */
@@ -198,12 +220,12 @@ api_rounds_cancel(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_round out;
 	enum db_status st = db_round_cancel(rq->db, rq->arena, &ctx, api_param(rq, 0),
 					    rq->json ? spec_str(rq->json, "reason") : NULL, &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	return reply_round(rq, 200, out);
+	return reply_round(rq, 200, &out);
 }
 
 /* PUT /v1/rounds/{id}/interviewers/{user_id}: book or change role. */
@@ -215,13 +237,13 @@ api_rounds_put_interviewer(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	json_t *out;
+	struct db_round out;
 	enum db_status st = db_round_put_interviewer(rq->db, rq->arena, &ctx, api_param(rq, 0),
 						     api_param(rq, 1), spec_str(rq->json, "role"),
 						     &out, &why);
 	if (st != DB_OK)
 		return api_reply_refusal(rq, st, &why, "round");
-	return reply_round(rq, 200, out);
+	return reply_round(rq, 200, &out);
 }
 
 /* DELETE /v1/rounds/{id}/interviewers/{user_id} */

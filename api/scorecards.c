@@ -320,7 +320,7 @@ round_refused(struct api_request *rq, const struct db_scorecard_seat *seat)
 	else if (!strcmp(seat->round.status, "no_show"))
 		why.reason = DB_REFUSED_ROUND_NO_SHOW;
 	else if (!seat->started)
-		why.reason = DB_REFUSED_ROUND_NOT_STARTED;
+		why.reason = DB_REFUSED_SCORECARD_ROUND_NOT_STARTED;
 	else
 		return false;
 	api_reply_refused(rq, &why);

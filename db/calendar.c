@@ -6,46 +6,57 @@
  * then rounds_pkey: "= ANY (ARRAY(...))" keeps both index conditions in a
  * generic plan), never from a scan of the org's rounds; only those are
  * sorted for the keyset (starts_at, id), which starts from the sentinels
- * DB_AFTER_* rather than hiding behind "$5 IS NULL OR". The representation
- * (role, loop, candidate) is built for the rows of the page alone. */
+ * DB_AFTER_* rather than hiding behind "$5 IS NULL OR". The page's rounds
+ * are then joined with the caller's booking (their role), the loop, the
+ * candidate and each round's interviewers: a row per interviewer. */
 static struct db_stmt my_rounds = {"my_rounds",
-	"SELECT (SELECT json_build_object('round', round_json(r), 'role', ri.role,"
-	"   'position', l.position, 'candidate', json_build_object('id', c.id, 'name', c.name))"
-	"  FROM round_interviewers ri, loops l, candidates c"
-	"  WHERE ri.org_id = r.org_id AND ri.round_id = r.id AND ri.user_id = $2"
-	"  AND l.org_id = r.org_id AND l.id = r.loop_id"
-	"  AND c.org_id = l.org_id AND c.id = l.candidate_id),"
-	" " DB_TS("r.starts_at") ", r.id FROM rounds r"
+	"WITH page AS (SELECT r.* FROM rounds r"
 	" WHERE r.org_id = $1 AND r.id = ANY (ARRAY(SELECT b.round_id FROM round_interviewers b"
 	"  WHERE b.org_id = $1 AND b.user_id = $2))"
 	" AND r.status <> 'cancelled' AND r.starts_at IS NOT NULL"
 	" AND r.ends_at > coalesce($3::timestamptz, now() - interval '1 day')"
 	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')"
 	" AND (r.starts_at, r.id) > ($5::timestamptz, $6::uuid)"
-	" ORDER BY r.starts_at, r.id LIMIT $7"};
+	" ORDER BY r.starts_at, r.id LIMIT $7)"
+	" SELECT " DB_ROUND_COLUMNS ", me.role, l.position, c.id, c.name FROM page r"
+	" JOIN round_interviewers me ON me.org_id = r.org_id AND me.round_id = r.id"
+	"  AND me.user_id = $2"
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	DB_ROUND_INTERVIEWERS
+	" ORDER BY r.starts_at, r.id, iv.created_at, iv.user_id"};
+
+/* One of the caller's rounds (all its rows) into item. */
+static int
+copy_my_round(struct arena *a, const PGresult *r, int row, void *item)
+{
+	struct db_my_round *m = item;
+	int c = DB_ROUND_NCOLUMNS;
+	*m = (struct db_my_round){.role = db_str(a, r, row, c), .position = db_str(a, r, row, c + 1),
+				  .candidate_id = db_str(a, r, row, c + 2),
+				  .candidate_name = db_str(a, r, row, c + 3)};
+	return db_round_copy(a, r, row, 0, &m->round);
+}
 
 enum db_status
 db_my_rounds(struct db *db, struct arena *a, const char *org_id, const char *user_id,
-	     const char *from, const char *to, const struct db_list *page, struct db_rows *out)
+	     const char *from, const char *to, const struct db_page *page,
+	     struct db_my_round **out, int *n)
 {
 	const char *p[] = {org_id, user_id, from, to, DB_AFTER_TIME(page->after_created),
 			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, &my_rounds, 7, p);
-	if (!r)
-		return db->status;
-	db_rows_collect(a, r, out);
-	PQclear(r);
-	return DB_OK;
+	void *items;
+	enum db_status st = db_rows_collect(db, &my_rounds, 7, p, a, sizeof **out, copy_my_round,
+					    &items, n);
+	*out = items;
+	return st;
 }
 
 /* Rounds of the last 90 days and all later ones, cancelled ones included
  * so calendar apps remove them. */
 static struct db_stmt calendar_rows = {"calendar_rows",
-	"SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind,"
-	"  'starts_at', r.starts_at, 'ends_at', r.ends_at, 'location', r.location,"
-	"  'status', r.status, 'sequence', r.sequence, 'stamp', r.updated_at,"
-	"  'candidate', c.name, 'position', l.position, 'role', ri.role)"
-	"  ORDER BY r.starts_at, r.id), '[]'::json)"
+	"SELECT r.id, r.kind, " DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", r.location,"
+	" r.status, r.sequence, " DB_TS("r.updated_at") ", c.name, l.position, ri.role"
 	" FROM round_interviewers ri"
 	" JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id"
 	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
@@ -54,19 +65,32 @@ static struct db_stmt calendar_rows = {"calendar_rows",
 	/* driven by the user's bookings, also in a generic plan */
 	" AND r.id = ANY (ARRAY(SELECT round_id FROM round_interviewers"
 	"  WHERE org_id = $1 AND user_id = $2))"
-	" AND r.ends_at > now() - interval '90 days'"};
+	" AND r.ends_at > now() - interval '90 days'"
+	" ORDER BY r.starts_at, r.id"};
+
+/* One feed event row into item. */
+static int
+copy_event(struct arena *a, const PGresult *r, int row, void *item)
+{
+	*(struct db_calendar_row *)item = (struct db_calendar_row){
+		.id = db_str(a, r, row, 0), .kind = db_str(a, r, row, 1),
+		.starts_at = db_time(a, r, row, 2), .ends_at = db_time(a, r, row, 3),
+		.location = db_str(a, r, row, 4), .status = db_str(a, r, row, 5),
+		.sequence = (int)db_int(r, row, 6), .stamp = db_time(a, r, row, 7),
+		.candidate = db_str(a, r, row, 8), .position = db_str(a, r, row, 9),
+		.role = db_str(a, r, row, 10)};
+	return row + 1;
+}
 
 enum db_status
 db_calendar_rounds(struct db *db, struct arena *a, const char *org_id, const char *user_id,
-		   json_t **out)
+		   struct db_calendar_row **out, int *n)
 {
 	const char *p[] = {org_id, user_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &calendar_rows, 2, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
+	void *items;
+	enum db_status st = db_rows_collect(db, &calendar_rows, 2, p, a, sizeof **out, copy_event,
+					    &items, n);
+	*out = items;
 	return st;
 }
 

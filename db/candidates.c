@@ -51,13 +51,39 @@ struct cand_args {
 	const struct db_candidate_in *in;
 	const char *id;
 	int if_version;
-	json_t **out;
+	struct db_candidate *out;
 };
 
+/* The columns of candidate c (copy_candidate reads them), then whether the
+ * viewer gets only the basic profile. */
+#define CANDIDATE_COLUMNS \
+	"c.id, c.name, c.email, c.phone, c.source, c.notes, c.erased_at IS NOT NULL, c.version, " \
+	DB_TS("c.created_at") ", " DB_TS("c.updated_at")
+#define RETURNING_FULL " RETURNING " CANDIDATE_COLUMNS ", false"
+
+/* One candidate row into item; the basic profile copies none of the
+ * personal data it does not show. Returns the next row. */
+static int
+copy_candidate(struct arena *a, const PGresult *r, int row, void *item)
+{
+	struct db_candidate *c = item;
+	*c = (struct db_candidate){.id = db_str(a, r, row, 0), .name = db_str(a, r, row, 1),
+				   .erased = db_bool(r, row, 6), .basic = db_bool(r, row, 10),
+				   .version = (int)db_int(r, row, 7),
+				   .created_at = db_time(a, r, row, 8),
+				   .updated_at = db_time(a, r, row, 9)};
+	if (c->basic)
+		return row + 1;
+	c->email = db_str(a, r, row, 2);
+	c->phone = db_str(a, r, row, 3);
+	c->source = db_str(a, r, row, 4);
+	c->notes = db_str(a, r, row, 5);
+	return row + 1;
+}
+
 static struct db_stmt cand_insert = {"candidate_insert",
-	"WITH c AS (INSERT INTO candidates (org_id, name, email, phone, source, notes)"
-	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
-	" SELECT c.id, candidate_json(c, false) FROM c"};
+	"INSERT INTO candidates AS c (org_id, name, email, phone, source, notes)"
+	" VALUES ($1, $2, $3, $4, $5, $6)" RETURNING_FULL};
 
 static enum db_status
 create_tx(struct db *db, void *p)
@@ -65,31 +91,22 @@ create_tx(struct db *db, void *p)
 	struct cand_args *c = p;
 	const char *params[] = {c->ctx->org_id, c->in->name, c->in->email, c->in->phone,
 				c->in->source, c->in->notes};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &cand_insert, 6, params, &r);
+	enum db_status st = db_row_fetch(db, &cand_insert, 6, params, c->a, copy_candidate, c->out);
 	if (st != DB_OK)
 		return st;
-	char *id = db_str(c->a, r, 0, 0);
-	*c->out = db_json(r, 0, 1);
-	PQclear(r);
 	json_t *ch = candidate_changes(c->in, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_SOURCE |
 					       CAND_NOTES);
-	st = db_audit_append(db, c->ctx, "candidate.created", "candidate", id, ch);
+	st = db_audit_append(db, c->ctx, "candidate.created", "candidate", c->out->id, ch);
 	json_decref(ch);
 	return st;
 }
 
 enum db_status
 db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-		    const struct db_candidate_in *in, json_t **out, char **dup_id)
+		    const struct db_candidate_in *in, struct db_candidate *out, char **dup_id)
 {
 	struct cand_args c = {a, ctx, in, NULL, 0, out};
-	*out = NULL;
 	enum db_status st = db_tx(db, create_tx, &c);
-	if (st != DB_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
 	if (st == DB_CONFLICT)
 		duplicate_of(db, a, ctx->org_id, in->email, dup_id);
 	return st;
@@ -101,7 +118,7 @@ db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 	"($3::int & 1 = 1 OR ($3::int & 2 = 2 AND EXISTS (" \
 	"  SELECT 1 FROM loops l WHERE l.org_id = c.org_id AND l.candidate_id = c.id" \
 	"  AND l.hiring_manager_id = $2)))"
-#define CANDIDATE_VIEW "candidate_json(c, NOT " CANDIDATE_FULL ")"
+#define CANDIDATE_VIEW CANDIDATE_COLUMNS ", NOT " CANDIDATE_FULL
 
 static struct db_stmt cand_get = {"candidate_get",
 	"SELECT " CANDIDATE_VIEW " FROM candidates c WHERE c.org_id = $1 AND c.id = $4 AND "
@@ -109,16 +126,10 @@ static struct db_stmt cand_get = {"candidate_get",
 
 enum db_status
 db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
-		 json_t **out)
+		 struct db_candidate *out)
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &cand_get, 4, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
-	return st;
+	return db_row_fetch(db, &cand_get, 4, p, a, copy_candidate, out);
 }
 
 /* The lowered col starts with lowered $4: a range in the "C" collation,
@@ -135,7 +146,7 @@ db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, cons
 
 /* Viewers reaching every candidate ($3 reach bit 1). */
 #define CANDIDATE_LIST(with, matching) \
-	with "SELECT " CANDIDATE_VIEW ", " DB_TS("c.created_at") ", c.id" \
+	with "SELECT " CANDIDATE_VIEW \
 	" FROM candidates c WHERE c.org_id = $1 AND $3::int & 1 = 1" matching CANDIDATE_AFTER \
 	" ORDER BY c.created_at, c.id LIMIT $7"
 
@@ -155,7 +166,7 @@ static struct db_stmt cand_search = {"candidate_search",
  * each step an index condition whatever a generic plan guesses of the
  * sizes; only the rows found are sorted for the keyset. */
 #define CANDIDATE_REACH_LIST(matching) \
-	"SELECT " CANDIDATE_VIEW ", " DB_TS("c.created_at") ", c.id FROM candidates c" \
+	"SELECT " CANDIDATE_VIEW " FROM candidates c" \
 	" WHERE c.org_id = $1 AND c.id = ANY (ARRAY(" \
 	"  SELECT l.candidate_id FROM loops l" \
 	"  WHERE l.org_id = $1 AND l.hiring_manager_id = $2 AND $3::int & 2 = 2" \
@@ -175,7 +186,7 @@ static struct db_stmt cand_search_reach = {"candidate_search_reach",
 
 enum db_status
 db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *q,
-		  const struct db_list *page, struct db_rows *out)
+		  const struct db_page *page, struct db_candidate **out, int *n)
 {
 	bool search = q && *q, all = v->reach & DB_REACH_ALL;
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach),
@@ -183,12 +194,10 @@ db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, con
 			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
 	struct db_stmt *st = all ? (search ? &cand_search : &cand_list)
 				 : (search ? &cand_search_reach : &cand_list_reach);
-	PGresult *r = db_run(db, st, 7, p);
-	if (!r)
-		return db->status;
-	db_rows_collect(a, r, out);
-	PQclear(r);
-	return DB_OK;
+	void *items;
+	enum db_status s = db_rows_collect(db, st, 7, p, a, sizeof **out, copy_candidate, &items, n);
+	*out = items;
+	return s;
 }
 
 static struct db_stmt cand_lock = {"candidate_lock",
@@ -202,7 +211,8 @@ static struct db_stmt cand_update = {"candidate_update",
 	" source = CASE WHEN $3::int & 8 = 8 THEN $7 ELSE source END,"
 	" notes = CASE WHEN $3::int & 16 = 16 THEN $8 ELSE notes END,"
 	" version = version + 1, updated_at = now()"
-	" WHERE org_id = $1 AND id = $2 RETURNING *) SELECT candidate_json(c, false) FROM c"};
+	" WHERE org_id = $1 AND id = $2 RETURNING *)"
+	" SELECT " CANDIDATE_COLUMNS ", false FROM c"};
 
 /* Locks a candidate: DB_NONE, DB_STALE, DB_STATE (erased) or DB_OK. */
 static enum db_status
@@ -230,11 +240,8 @@ update_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {c.ctx->org_id, c.id, arena_printf(c.a, "%u", c.in->set),
 				c.in->name, c.in->email, c.in->phone, c.in->source, c.in->notes};
-	PGresult *r;
-	if ((st = db_run_status(db, &cand_update, 8, params, &r)) != DB_OK)
+	if ((st = db_row_fetch(db, &cand_update, 8, params, c.a, copy_candidate, c.out)) != DB_OK)
 		return st;
-	*c.out = db_json(r, 0, 0);
-	PQclear(r);
 	json_t *ch = candidate_changes(c.in, c.in->set);
 	st = db_audit_append(db, c.ctx, "candidate.updated", "candidate", c.id, ch);
 	json_decref(ch);
@@ -243,15 +250,11 @@ update_tx(struct db *db, void *p)
 
 enum db_status
 db_candidate_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
-		    int if_version, const struct db_candidate_in *in, json_t **out, char **dup_id)
+		    int if_version, const struct db_candidate_in *in, struct db_candidate *out,
+		    char **dup_id)
 {
 	struct cand_args c = {a, ctx, in, id, if_version, out};
-	*out = NULL;
 	enum db_status st = db_tx(db, update_tx, &c);
-	if (st != DB_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
 	if (st == DB_CONFLICT && in->email)
 		duplicate_of(db, a, ctx->org_id, in->email, dup_id);
 	return st;

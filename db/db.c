@@ -6,7 +6,6 @@
 #include <string.h>
 #include "base/log.h"
 #include "db/internal.h"
-#include "db/scheduling.h"
 
 static struct {
 	char *conninfo;
@@ -330,24 +329,46 @@ db_hex(struct arena *a, const PGresult *r, int row, int col, size_t *len)
 	return out;
 }
 
-json_t *
-db_json(const PGresult *r, int row, int col)
+char *
+db_time(struct arena *a, const PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, row, col) ? NULL : json_loads(PQgetvalue(r, row, col), 0, NULL);
+	char *t = db_str(a, r, row, col);
+	size_t n = t ? strlen(t) : 0;
+	static const char zero[] = ".000000Z";
+	if (n > sizeof zero - 1 && !strcmp(t + n - (sizeof zero - 1), zero))
+		strcpy(t + n - (sizeof zero - 1), "Z");
+	return t;
 }
 
-void
-db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out)
+enum db_status
+db_rows_collect(struct db *db, struct db_stmt *st, int n, const char *const *params,
+		struct arena *a, size_t size, db_copy_fn *copy, void **items, int *count)
 {
-	out->data = json_array();
-	out->n = PQntuples(r);
-	out->created = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
-	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->n + 1));
-	for (int i = 0; i < out->n; i++) {
-		json_array_append_new(out->data, db_json(r, i, 0));
-		out->created[i] = db_str(a, r, i, 1);
-		out->ids[i] = db_str(a, r, i, 2);
-	}
+	*items = NULL;
+	*count = 0;
+	PGresult *r = db_run(db, st, n, params);
+	if (!r)
+		return db->status;
+	int rows = PQntuples(r);
+	char *out = arena_alloc(a, size * (size_t)(rows + 1));
+	for (int row = 0; row < rows; ++*count)
+		row = copy(a, r, row, out + size * (size_t)*count);
+	PQclear(r);
+	*items = out;
+	return DB_OK;
+}
+
+enum db_status
+db_row_fetch(struct db *db, struct db_stmt *st, int n, const char *const *params,
+	     struct arena *a, db_copy_fn *copy, void *item)
+{
+	PGresult *r = NULL;
+	enum db_status s = db_run_status(db, st, n, params, &r);
+	if (s != DB_OK)
+		return s;
+	copy(a, r, 0, item);
+	PQclear(r);
+	return DB_OK;
 }
 
 int64_t

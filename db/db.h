@@ -23,6 +23,16 @@ enum db_status {
 	DB_BUSY = 7,		/* a statement or lock wait timed out: retry later */
 };
 
+/* A keyset page of a list ordered by (created_at, id), or another
+ * (time, id) key: the rows after (after_created, after_id), both NULL for
+ * the first page; limit rows are fetched (the page size + 1, so the caller
+ * sees whether another page follows). */
+struct db_page {
+	const char *after_created;
+	const char *after_id;
+	int limit;
+};
+
 /* One connection, owned by one thread. */
 struct db;
 

@@ -159,7 +159,7 @@ struct db_report_criterion {
  * user's created_at, id) with the org's criteria; a lead or bar-raiser
  * scorecard is due due_hours after its round ends. *out and *crit in a. */
 enum db_status db_report_interviewers(struct db *db, struct arena *a, const char *org_id,
-				      int due_hours, const struct db_list *page,
+				      int due_hours, const struct db_page *page,
 				      struct db_report_interviewer **out, int *n,
 				      struct db_report_criterion **crit, int *ncrit);
 

@@ -28,12 +28,6 @@ struct db_client {
 	char *created_at;
 };
 
-struct db_page {
-	const char *after_created;	/* keyset cursor, or NULL for the first page */
-	const char *after_id;
-	int limit;
-};
-
 /* --- organisations and bootstrap --- */
 struct db_bootstrap_out { char *org_id, *user_id, *client_id; };
 enum db_status db_bootstrap(struct db *db, struct arena *a, const char *org_name,

@@ -55,15 +55,56 @@ enum db_status db_simple(struct db *db, const char *sql);
 /* Records an error from res (or from the connection when res is NULL). */
 enum db_status db_fail(struct db *db, const PGresult *res);
 
-/* SQL rendering a timestamptz column as RFC 3339 UTC with microseconds. */
+/* SQL text of a timestamptz column in one fixed form, RFC 3339 UTC with
+ * microseconds; read it with db_time. */
 #define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/* Column col of row parsed as JSON (a new reference; NULL when not JSON). */
-json_t *db_json(const PGresult *r, int row, int col);
+/* A DB_TS column as served: whole seconds without a fraction
+ * ("2026-01-02T10:00:00Z"), others with microseconds; copied into a
+ * (NULL for SQL NULL). */
+char *db_time(struct arena *a, const PGresult *r, int row, int col);
 
-/* Rows of (json, created_at, id) into a page. */
-struct db_rows;
-void db_rows_collect(struct arena *a, const PGresult *r, struct db_rows *out);
+/* Copies the item that starts at row of r into item (memory from a);
+ * returns the row after the last one it used (an item may span several
+ * rows, as a round spans one row per interviewer). */
+typedef int db_copy_fn(struct arena *a, const PGresult *r, int row, void *item);
+
+/* Runs st, copies its rows into an array of items of size bytes each
+ * (*items, in a; *count of them) with copy, and clears the result. DB_OK,
+ * also for no rows, or the error status. */
+enum db_status db_rows_collect(struct db *db, struct db_stmt *st, int n,
+			       const char *const *params, struct arena *a, size_t size,
+			       db_copy_fn *copy, void **items, int *count);
+
+/* Runs st and copies its first item into *item with copy; clears the
+ * result. DB_OK, DB_NONE for no rows, or the error status. */
+enum db_status db_row_fetch(struct db *db, struct db_stmt *st, int n,
+			    const char *const *params, struct arena *a, db_copy_fn *copy,
+			    void *item);
+
+/* Rounds as rows (db/round_rows.c): the columns of round r, then one of
+ * its interviewers iv (with their user u), NULL when it has none. */
+#define DB_ROUND_COLUMNS \
+	"r.id, r.loop_id, r.kind, r.rubric_key, r.rubric_version, r.required, " \
+	DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", r.location, r.status, r.sequence," \
+	" r.version, " DB_TS("r.created_at") ", " DB_TS("r.updated_at") ", iv.user_id, u.name, iv.role"
+#define DB_ROUND_NCOLUMNS 17
+/* Joins round r's interviewers iv and their users u (after FROM ... r). */
+#define DB_ROUND_INTERVIEWERS \
+	" LEFT JOIN round_interviewers iv ON iv.org_id = r.org_id AND iv.round_id = r.id" \
+	" LEFT JOIN users u ON u.org_id = iv.org_id AND u.id = iv.user_id"
+/* Rounds in schedule order (the unscheduled last, in creation order), each
+ * round's rows together, its interviewers in booking order. */
+#define DB_ROUND_ORDER "r.starts_at NULLS LAST, r.ordinal, iv.created_at, iv.user_id"
+
+/* Copies the round whose DB_ROUND_COLUMNS start at column col of row, with
+ * the interviewers of the rows that follow for the same round, into *out
+ * (memory from a); returns the row after the round's last. */
+struct db_round;
+int db_round_copy(struct arena *a, const PGresult *r, int row, int col, struct db_round *out);
+/* Round id of org with its interviewers, as its writers see it. */
+enum db_status db_round_read(struct db *db, struct arena *a, const char *org_id, const char *id,
+			     struct db_round *out);
 
 /* Locks a loop that may still change (db/loops.c): DB_NONE, DB_STALE,
  * DB_STATE (decided or cancelled; why->status names it) or DB_OK. */

@@ -5,13 +5,14 @@
 #include "db/rubrics.h"
 #include "db/scheduling.h"
 
-static void
-refuse_field(struct db_refusal *why, struct arena *a, const char *field, const char *code,
-	     const char *detail)
+/* Reports reason (about request list item index, and value); DB_INVALID. */
+static enum db_status
+refuse(struct db_refusal *why, enum db_refused reason, int index, const char *value)
 {
-	why->field = arena_strdup(a, field);
-	why->code = code;
-	why->detail = arena_strdup(a, detail);
+	why->reason = reason;
+	why->index = index;
+	why->value = value;
+	return DB_INVALID;
 }
 
 static struct db_stmt user_roles = {"loop_user_roles",
@@ -44,33 +45,23 @@ static struct db_stmt candidate_live = {"loop_candidate_live",
 
 /* Checks the people a loop names; DB_INVALID with why filled when wrong. */
 static enum db_status
-check_people(struct db *db, struct arena *a, const char *org_id, const struct db_loop_in *in,
-	     unsigned set, struct db_refusal *why)
+check_people(struct db *db, const char *org_id, const struct db_loop_in *in, unsigned set,
+	     struct db_refusal *why)
 {
 	static const char *const recruiters[] = {"recruiter", "admin", NULL};
 	static const char *const managers[] = {"hiring_manager", NULL};
 	enum db_status st;
 	if (in->candidate_id) {
 		const char *p[] = {org_id, in->candidate_id};
-		if ((st = db_run_status(db, &candidate_live, 2, p, NULL)) == DB_NONE)
-			refuse_field(why, a, "candidate_id", "not_found", "no such candidate (or erased)");
-		if (st != DB_OK)
-			return st == DB_NONE ? DB_INVALID : st;
+		if ((st = db_run_status(db, &candidate_live, 2, p, NULL)) != DB_OK)
+			return st == DB_NONE ? refuse(why, DB_REFUSED_CANDIDATE_UNKNOWN, 0, NULL) : st;
 	}
 	if ((set & LOOP_RECRUITER) &&
-	    (st = user_has_role(db, org_id, in->recruiter_id, recruiters)) != DB_OK) {
-		if (st == DB_NONE)
-			refuse_field(why, a, "recruiter_id", "role",
-				     "must be an active user with the recruiter or admin role");
-		return st == DB_NONE ? DB_INVALID : st;
-	}
+	    (st = user_has_role(db, org_id, in->recruiter_id, recruiters)) != DB_OK)
+		return st == DB_NONE ? refuse(why, DB_REFUSED_RECRUITER_ROLE, 0, NULL) : st;
 	if ((set & LOOP_HIRING_MANAGER) &&
-	    (st = user_has_role(db, org_id, in->hiring_manager_id, managers)) != DB_OK) {
-		if (st == DB_NONE)
-			refuse_field(why, a, "hiring_manager_id", "role",
-				     "must be an active user with the hiring_manager role");
-		return st == DB_NONE ? DB_INVALID : st;
-	}
+	    (st = user_has_role(db, org_id, in->hiring_manager_id, managers)) != DB_OK)
+		return st == DB_NONE ? refuse(why, DB_REFUSED_HIRING_MANAGER_ROLE, 0, NULL) : st;
 	return DB_OK;
 }
 
@@ -81,7 +72,7 @@ struct loop_args {
 	const char *id;
 	int if_version;
 	const char *reason;
-	json_t **out;
+	struct db_loop *out;
 	struct db_refusal *why;
 };
 
@@ -91,37 +82,26 @@ static struct db_stmt loop_insert = {"loop_insert",
 static struct db_stmt round_plan_insert = {"loop_round_plan_insert",
 	"INSERT INTO rounds (org_id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,"
 	" status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'unscheduled')"};
-static struct db_stmt loop_render = {"loop_render",
-	"SELECT loop_json(l, true, NULL, false) FROM loops l WHERE org_id = $1 AND id = $2"};
-
-/* Renders loop id in full into *out. */
+/* Loop id in full, as its writers see it, into *out. */
 static enum db_status
-render(struct db *db, const char *org_id, const char *id, json_t **out)
+render(struct db *db, struct loop_args *l, const char *id)
 {
-	const char *p[] = {org_id, id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &loop_render, 2, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
-	return st;
+	struct db_viewer all = {l->ctx->org_id, NULL, DB_REACH_ALL};
+	return db_loop_get(db, l->a, &all, id, l->out);
 }
 
 /* Adds one unscheduled round of kind (and rubric key) to the new loop. */
 static enum db_status
 plan_round(struct db *db, struct loop_args *l, const char *loop_id, const char *kind,
-	   const char *rubric_key, bool required, const char *field)
+	   const char *rubric_key, bool required, int plan_index)
 {
 	struct db_rubric_ref ref;
 	enum db_status st = rubric_key
 		? db_rubric_resolve(db, l->a, l->ctx->org_id, rubric_key, 0, &ref)
 		: db_rubric_for_kind(db, l->a, l->ctx->org_id, kind, &ref);
-	if (st == DB_NONE) {
-		refuse_field(l->why, l->a, field, "unknown_kind",
-			     arena_printf(l->a, "no rubric grades rounds of kind %s", kind));
-		return DB_INVALID;
-	}
+	if (st == DB_NONE)
+		return refuse(l->why, plan_index < 0 ? DB_REFUSED_TEMPLATE_KIND_UNKNOWN
+						     : DB_REFUSED_PLAN_KIND_UNKNOWN, plan_index, kind);
 	if (st != DB_OK)
 		return st;
 	const char *p[] = {l->ctx->org_id, loop_id, kind, ref.id, ref.key,
@@ -139,17 +119,14 @@ plan_rounds(struct db *db, struct loop_args *l, const char *loop_id, int *count)
 		struct db_template_round *rounds;
 		int n;
 		st = db_template_get(db, l->a, l->in->template, &rounds, &n);
-		if (st == DB_NONE)
-			refuse_field(l->why, l->a, "template", "unknown", "no such loop template");
 		if (st != DB_OK)
-			return st == DB_NONE ? DB_INVALID : st;
+			return st == DB_NONE ? refuse(l->why, DB_REFUSED_TEMPLATE_UNKNOWN, 0, NULL) : st;
 		for (int i = 0; i < n && st == DB_OK; i++, ++*count)
 			st = plan_round(db, l, loop_id, rounds[i].kind, rounds[i].rubric_key,
-					rounds[i].required, "template");
+					rounds[i].required, -1);
 	}
 	for (int i = 0; i < l->in->nplan && st == DB_OK; i++, ++*count)
-		st = plan_round(db, l, loop_id, l->in->plan[i], NULL, true,
-				arena_printf(l->a, "plan[%d]", i));
+		st = plan_round(db, l, loop_id, l->in->plan[i], NULL, true, i);
 	return st;
 }
 
@@ -158,7 +135,7 @@ create_tx(struct db *db, void *p)
 {
 	struct loop_args *l = p;
 	const struct db_loop_in *in = l->in;
-	enum db_status st = check_people(db, l->a, l->ctx->org_id, in,
+	enum db_status st = check_people(db, l->ctx->org_id, in,
 					 LOOP_RECRUITER | LOOP_HIRING_MANAGER, l->why);
 	if (st != DB_OK)
 		return st;
@@ -172,7 +149,7 @@ create_tx(struct db *db, void *p)
 	int rounds;
 	if ((st = plan_rounds(db, l, id, &rounds)) != DB_OK)
 		return st;
-	if ((st = render(db, l->ctx->org_id, id, l->out)) != DB_OK)
+	if ((st = render(db, l, id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:i}", "candidate_id", in->candidate_id,
 			       "position", in->position, "recruiter_id", in->recruiter_id,
@@ -183,52 +160,86 @@ create_tx(struct db *db, void *p)
 	return st;
 }
 
-/* Runs fn in a transaction, dropping *out when it fails. */
-static enum db_status
-run(struct db *db, enum db_status (*fn)(struct db *, void *), struct loop_args *l)
-{
-	*l->out = NULL;
-	enum db_status st = db_tx(db, fn, l);
-	if (st != DB_OK) {
-		json_decref(*l->out);
-		*l->out = NULL;
-	}
-	return st;
-}
-
 enum db_status
 db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-	       const struct db_loop_in *in, json_t **out, struct db_refusal *why)
+	       const struct db_loop_in *in, struct db_loop *out, struct db_refusal *why)
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .out = out, .why = why};
-	return run(db, create_tx, &l);
+	return db_tx(db, create_tx, &l);
 }
 
+/* The status a reader sees, of loop l: a scheduled loop whose first round
+ * has begun is in progress even before anything was written since. */
+#define LOOP_STATUS \
+	"CASE WHEN l.status = 'scheduled' AND EXISTS (SELECT 1 FROM rounds s" \
+	" WHERE s.org_id = l.org_id AND s.loop_id = l.id AND s.status = 'scheduled'" \
+	" AND s.starts_at <= now()) THEN 'in_progress' ELSE l.status END"
+
+/* The columns of loop l joined with its candidate c (copy_loop reads them). */
+#define LOOP_COLUMNS \
+	"l.id, l.candidate_id, c.name, l.position, l.recruiter_id, l.hiring_manager_id, " \
+	LOOP_STATUS ", l.cancel_reason, l.template, l.version, " DB_TS("l.created_at") ", " \
+	DB_TS("l.updated_at")
+#define LOOP_NCOLUMNS 12
+#define LOOP_CANDIDATE " JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+
+/* One loop row (without rounds) into item; returns the next row. */
+static int
+copy_loop(struct arena *a, const PGresult *r, int row, void *item)
+{
+	struct db_loop *l = item;
+	*l = (struct db_loop){
+		.id = db_str(a, r, row, 0), .candidate_id = db_str(a, r, row, 1),
+		.candidate_name = db_str(a, r, row, 2), .position = db_str(a, r, row, 3),
+		.recruiter_id = db_str(a, r, row, 4), .hiring_manager_id = db_str(a, r, row, 5),
+		.status = db_str(a, r, row, 6), .cancel_reason = db_str(a, r, row, 7),
+		.template = db_str(a, r, row, 8), .version = (int)db_int(r, row, 9),
+		.created_at = db_time(a, r, row, 10), .updated_at = db_time(a, r, row, 11)};
+	return row + 1;
+}
+
+/* A loop with its rounds: one row per (round, interviewer) after the loop
+ * columns, a single row with NULL round columns when it has none. */
+static int
+copy_loop_rounds(struct arena *a, const PGresult *r, int row, void *item)
+{
+	struct db_loop *l = item;
+	copy_loop(a, r, row, l);
+	int rows = PQntuples(r);
+	l->with_rounds = true;
+	l->rounds = arena_alloc(a, sizeof *l->rounds * (size_t)(rows + 1));
+	while (row < rows && !PQgetisnull(r, row, LOOP_NCOLUMNS))
+		row = db_round_copy(a, r, row, LOOP_NCOLUMNS, &l->rounds[l->nrounds++]);
+	return rows;
+}
+
+/* One flat join by primary key: the loop, its candidate, the rounds the
+ * viewer ($2 user, $3 reach) sees (only their own when they reach the
+ * loop only as an interviewer) and each round's interviewers. */
 static struct db_stmt loop_get = {"loop_get",
-	"SELECT loop_json(l, true, $2, NOT ($3::int & 1 = 1 OR ($3::int & 2 = 2"
-	" AND l.hiring_manager_id = $2)))"
-	" FROM loops l WHERE l.org_id = $1 AND l.id = $4"
-	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"};
+	"SELECT " LOOP_COLUMNS ", " DB_ROUND_COLUMNS " FROM loops l" LOOP_CANDIDATE
+	" LEFT JOIN rounds r ON r.org_id = l.org_id AND r.loop_id = l.id"
+	"  AND ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $2)"
+	"   OR EXISTS (SELECT 1 FROM round_interviewers mine WHERE mine.org_id = r.org_id"
+	"   AND mine.round_id = r.id AND mine.user_id = $2))"
+	DB_ROUND_INTERVIEWERS
+	" WHERE l.org_id = $1 AND l.id = $4"
+	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+	" ORDER BY " DB_ROUND_ORDER};
 
 enum db_status
 db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
-	    json_t **out)
+	    struct db_loop *out)
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &loop_get, 4, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
-	return st;
+	return db_row_fetch(db, &loop_get, 4, p, a, copy_loop_rounds, out);
 }
 
 /* Filters shared by the list statements. $4 status: effective status, so
  * "scheduled" loops whose first round has begun are listed as in_progress. */
 #define LOOP_FILTERS \
 	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')" \
-	"  OR (l.status = 'scheduled' AND loop_effective_status(l.status, l.org_id, l.id) = $4))" \
+	"  OR (l.status = 'scheduled' AND " LOOP_STATUS " = $4))" \
 	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
@@ -237,10 +248,13 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
  * index condition, never behind "$8 IS NULL OR". */
 #define LOOP_AFTER " AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
 
-/* Viewers reaching every loop: the org's loops on loops_page. */
+/* Viewers reaching every loop: the org's loops on loops_page. The viewer
+ * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
+ * the parameter list it shares with loop_list_reach its types. */
 static struct db_stmt loop_list = {"loop_list",
-	"SELECT loop_json(l, false, $2, true), " DB_TS("l.created_at") ", l.id FROM loops l"
-	" WHERE l.org_id = $1 AND $3::int & 1 = 1" LOOP_FILTERS LOOP_AFTER
+	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
+	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
+	LOOP_FILTERS LOOP_AFTER
 	" ORDER BY l.created_at, l.id LIMIT $10"};
 
 /* Everyone else, driven by their own rows, never by the org's: the loops
@@ -262,25 +276,25 @@ static struct db_stmt loop_list_reach = {"loop_list_reach",
 	"    WHERE ri.org_id = $1 AND ri.user_id = $2))"
 	    LOOP_FILTERS LOOP_AFTER
 	"   ORDER BY l.created_at, l.id LIMIT $10))"
-	" SELECT loop_json(l, false, $2, true), " DB_TS("l.created_at") ", l.id FROM loops l"
+	" SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
 	" WHERE l.org_id = $1 AND l.id = ANY (ARRAY(SELECT id FROM page))"
 	" ORDER BY l.created_at, l.id LIMIT $10"};
 
 enum db_status
 db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
-	     const struct db_loop_filter *f, const struct db_list *page, struct db_rows *out)
+	     const struct db_loop_filter *f, const struct db_page *page, struct db_loop **out,
+	     int *n)
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), f->status,
 			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
 			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
 			   arena_printf(a, "%d", page->limit)};
 	bool all = v->reach & DB_REACH_ALL;
-	PGresult *r = db_run(db, all ? &loop_list : &loop_list_reach, 10, p);
-	if (!r)
-		return db->status;
-	db_rows_collect(a, r, out);
-	PQclear(r);
-	return DB_OK;
+	void *items;
+	enum db_status st = db_rows_collect(db, all ? &loop_list : &loop_list_reach, 10, p, a,
+					    sizeof **out, copy_loop, &items, n);
+	*out = items;
+	return st;
 }
 
 static struct db_stmt loop_lock = {"loop_lock",
@@ -304,7 +318,8 @@ db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char
 		return DB_STALE;
 	if (strcmp(why->status, "decided") != 0 && strcmp(why->status, "cancelled") != 0)
 		return DB_OK;
-	why->detail = arena_printf(a, "the loop is %s", why->status);
+	why->reason = DB_REFUSED_LOOP_CLOSED;
+	why->value = why->status;
 	return DB_STATE;
 }
 
@@ -320,13 +335,13 @@ update_tx(struct db *db, void *p)
 	struct loop_args *l = p;
 	enum db_status st = db_loop_lock_open(db, l->a, l->ctx->org_id, l->id, l->if_version, l->why);
 	if (st == DB_OK)
-		st = check_people(db, l->a, l->ctx->org_id, l->in, l->in->set, l->why);
+		st = check_people(db, l->ctx->org_id, l->in, l->in->set, l->why);
 	if (st != DB_OK)
 		return st;
 	const char *params[] = {l->ctx->org_id, l->id, l->in->position, l->in->recruiter_id,
 				l->in->hiring_manager_id};
 	if ((st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
-	    (st = render(db, l->ctx->org_id, l->id, l->out)) != DB_OK)
+	    (st = render(db, l, l->id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s?, s:s?, s:s?}", "position", l->in->position, "recruiter_id",
 			       l->in->recruiter_id, "hiring_manager_id", l->in->hiring_manager_id);
@@ -337,11 +352,12 @@ update_tx(struct db *db, void *p)
 
 enum db_status
 db_loop_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
-	       int if_version, const struct db_loop_in *in, json_t **out, struct db_refusal *why)
+	       int if_version, const struct db_loop_in *in, struct db_loop *out,
+	       struct db_refusal *why)
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .in = in, .id = id, .if_version = if_version,
 			      .out = out, .why = why};
-	return run(db, update_tx, &l);
+	return db_tx(db, update_tx, &l);
 }
 
 static struct db_stmt loop_cancel = {"loop_cancel",
@@ -366,7 +382,7 @@ cancel_tx(struct db *db, void *p)
 	const char *params[] = {l->ctx->org_id, l->id, l->reason};
 	if ((st = db_run_status(db, &loop_cancel, 3, params, NULL)) != DB_OK ||
 	    (st = db_run_any(db, &loop_cancel_rounds, 2, params)) != DB_OK ||
-	    (st = render(db, l->ctx->org_id, l->id, l->out)) != DB_OK)
+	    (st = render(db, l, l->id)) != DB_OK)
 		return st;
 	/* Free text may name the candidate: the log records only that it was given. */
 	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", AUDIT_REDACTED);
@@ -377,9 +393,9 @@ cancel_tx(struct db *db, void *p)
 
 enum db_status
 db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
-	       const char *reason, json_t **out, struct db_refusal *why)
+	       const char *reason, struct db_loop *out, struct db_refusal *why)
 {
 	struct loop_args l = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
 			      .why = why};
-	return run(db, cancel_tx, &l);
+	return db_tx(db, cancel_tx, &l);
 }

@@ -9,6 +9,7 @@
 #include "db/internal.h"
 
 #define MIGRATION_DIR "db/migrations/"
+#define FUNCTIONS_FILE "db/functions.sql"	/* CREATE OR REPLACE, every start-up */
 #define MIGRATION_LOCK "8127316402"	/* pg_advisory_lock key, any constant */
 
 struct migration {
@@ -136,6 +137,21 @@ apply_one(PGconn *c, const struct migration *m, const char *app_role, char **why
 	return ok;
 }
 
+/* Applies this binary's helper functions (db/functions.sql) over whatever
+ * an earlier binary or migration left, in one transaction. */
+static bool
+apply_functions(PGconn *c, char **why)
+{
+	const struct embedded_file *f = embedded_find(FUNCTIONS_FILE);
+	if (!f)
+		return true;
+	bool ok = exec_ok(c, "BEGIN", why, FUNCTIONS_FILE) && exec_ok(c, f->data, why, FUNCTIONS_FILE) &&
+		  exec_ok(c, "COMMIT", why, FUNCTIONS_FILE);
+	if (!ok)
+		exec_ok(c, "ROLLBACK", NULL, NULL);
+	return ok;
+}
+
 /* Refuses a database that has migrations this binary does not know. */
 static bool
 check_unknown(PGconn *c, int known_max, char **why)
@@ -176,6 +192,8 @@ db_migrate(const char *conninfo, const char *app_role, char **why)
 		ok = check_unknown(c, n ? list[n - 1].version : 0, why);
 	for (int i = 0; ok && i < n; i++)
 		ok = apply_one(c, &list[i], app_role, why);
+	if (ok)
+		ok = apply_functions(c, why);
 	exec_ok(c, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")", NULL, NULL);
 	PQfinish(c);
 	return ok;

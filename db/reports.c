@@ -93,7 +93,7 @@ criteria(struct db *db, struct arena *a, const char *org_id, struct db_report_cr
 
 enum db_status
 db_report_interviewers(struct db *db, struct arena *a, const char *org_id, int due_hours,
-		       const struct db_list *page, struct db_report_interviewer **out, int *n,
+		       const struct db_page *page, struct db_report_interviewer **out, int *n,
 		       struct db_report_criterion **crit, int *ncrit)
 {
 	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),

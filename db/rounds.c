@@ -12,19 +12,28 @@ struct round_args {
 	const char *loop_id, *id, *user_id, *role, *reason;
 	int if_version;
 	const struct db_round_in *in;
-	json_t **out;
+	struct db_round *out;
 	struct db_refusal *why;
 	char *booked_users;		/* "{uuid,uuid}" for the conflict lookup */
 	char *starts, *ends;
 };
 
+/* Reports a refused field: reason, about request list item index. */
 static enum db_status
-refuse(struct round_args *r, const char *field, const char *code, const char *detail)
+refuse(struct round_args *r, enum db_refused reason, int index)
 {
-	r->why->field = arena_strdup(r->a, field);
-	r->why->code = code;
-	r->why->detail = arena_strdup(r->a, detail);
+	r->why->reason = reason;
+	r->why->index = index;
 	return DB_INVALID;
+}
+
+/* Reports a refused state change: reason, about the round's status. */
+static enum db_status
+refuse_state(struct round_args *r, enum db_refused reason, const char *status)
+{
+	r->why->reason = reason;
+	r->why->value = status;
+	return DB_STATE;
 }
 
 static struct db_stmt interviewer_ok = {"round_interviewer_ok",
@@ -39,46 +48,40 @@ static struct db_stmt book = {"round_book",
 	" FROM rounds r WHERE r.org_id = $1 AND r.id = $2"
 	" ON CONFLICT (org_id, round_id, user_id) DO UPDATE SET role = EXCLUDED.role"};
 
+/* Books user as interviewers[index] of the request, or (index < 0) as
+ * the user of a PUT of one booking. */
 static enum db_status
 book_interviewer(struct db *db, struct round_args *r, const char *round_id, const char *user,
-		 const char *role, const char *field)
+		 const char *role, int index)
 {
 	const char *p[] = {r->ctx->org_id, user};
 	enum db_status st = db_run_status(db, &interviewer_ok, 2, p, NULL);
 	if (st == DB_NONE)
-		return refuse(r, field, "role", "must be an active user with the interviewer role");
+		return refuse(r, index < 0 ? DB_REFUSED_BOOKING_ROLE : DB_REFUSED_INTERVIEWER_ROLE,
+			      index);
 	if (st != DB_OK)
 		return st;
 	const char *b[] = {r->ctx->org_id, round_id, user, role};
 	st = db_run_status(db, &book, 4, b, NULL);
 	if (st == DB_CONFLICT && !strcmp(db_error_sqlstate(db), "23505"))
-		return refuse(r, field, "bar_raiser", "a loop has at most one bar raiser");
+		return refuse(r, index < 0 ? DB_REFUSED_BOOKING_BAR_RAISER
+					   : DB_REFUSED_INTERVIEWER_BAR_RAISER, index);
 	return st;
 }
 
 static struct db_stmt sync_status = {"round_sync_loop",
 	"SELECT loop_sync_status($1, $2)"};
-static struct db_stmt round_render = {"round_render",
-	"SELECT round_json(r), r.loop_id FROM rounds r WHERE org_id = $1 AND id = $2"};
 
-/* Renders round id into *out and brings its loop's status up to date. */
+/* Brings the status of loop_id up to date after a change to its round
+ * round_id, then reads the round into *r->out. */
 static enum db_status
-finish(struct db *db, struct round_args *r, const char *round_id)
+finish(struct db *db, struct round_args *r, const char *round_id, const char *loop_id)
 {
-	const char *p[] = {r->ctx->org_id, round_id};
-	PGresult *res;
-	enum db_status st = db_run_status(db, &round_render, 2, p, &res);
+	const char *s[] = {r->ctx->org_id, loop_id};
+	enum db_status st = db_run_status(db, &sync_status, 2, s, NULL);
 	if (st != DB_OK)
 		return st;
-	char *loop_id = db_str(r->a, res, 0, 1);
-	PQclear(res);
-	const char *s[] = {r->ctx->org_id, loop_id};
-	if ((st = db_run_status(db, &sync_status, 2, s, NULL)) != DB_OK ||
-	    (st = db_run_status(db, &round_render, 2, p, &res)) != DB_OK)
-		return st;
-	*r->out = db_json(res, 0, 0);
-	PQclear(res);
-	return DB_OK;
+	return db_round_read(db, r->a, r->ctx->org_id, round_id, r->out);
 }
 
 static struct db_stmt round_insert = {"round_insert",
@@ -96,11 +99,10 @@ pin_rubric(struct db *db, struct round_args *r, struct db_rubric_ref *ref)
 		? db_rubric_resolve(db, r->a, r->ctx->org_id, in->rubric_key, in->rubric_version, ref)
 		: db_rubric_for_kind(db, r->a, r->ctx->org_id, in->kind, ref);
 	if (st == DB_NONE)
-		return refuse(r, in->rubric_key ? "rubric_key" : "kind", "unknown",
-			      in->rubric_key ? "no such rubric (or version)"
-					     : "no rubric grades rounds of this kind");
+		return refuse(r, in->rubric_key ? DB_REFUSED_RUBRIC_UNKNOWN : DB_REFUSED_KIND_UNGRADED,
+			      0);
 	if (st == DB_OK && strcmp(ref->kind, in->kind) != 0)
-		return refuse(r, "rubric_key", "kind", "this rubric grades another kind of round");
+		return refuse(r, DB_REFUSED_RUBRIC_KIND_MISMATCH, 0);
 	return st;
 }
 
@@ -130,10 +132,7 @@ check_room(struct db *db, struct round_args *r)
 		return st;
 	bool full = db_int(res, 0, 0) >= DB_MAX_ROUNDS;
 	PQclear(res);
-	if (!full)
-		return DB_OK;
-	r->why->detail = arena_printf(r->a, "a loop has at most %d rounds", DB_MAX_ROUNDS);
-	return DB_STATE;
+	return full ? refuse_state(r, DB_REFUSED_LOOP_FULL, NULL) : DB_OK;
 }
 
 static struct db_stmt candidate_erased = {"round_candidate_erased",
@@ -148,11 +147,20 @@ check_candidate(struct db *db, struct round_args *r)
 	enum db_status st = db_run_status(db, &candidate_erased, 2, p, NULL);
 	if (st == DB_NONE)
 		return DB_OK;
-	if (st == DB_OK) {
-		r->why->detail = arena_strdup(r->a, "the candidate of this loop was erased");
-		return DB_STATE;
+	return st == DB_OK ? refuse_state(r, DB_REFUSED_CANDIDATE_ERASED, NULL) : st;
+}
+
+/* The bookings of round as the audit event records them. */
+static json_t *
+booked_json(const struct db_round *round)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < round->ninterviewers; i++) {
+		const struct db_interviewer *iv = &round->interviewers[i];
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:s}", "user_id", iv->user_id,
+						      "name", iv->name, "role", iv->role));
 	}
-	return st;
+	return list;
 }
 
 static enum db_status
@@ -175,19 +183,19 @@ create_tx(struct db *db, void *p)
 	PQclear(res);
 	for (int i = 0; i < in->ninterviewers && st == DB_OK; i++)
 		st = book_interviewer(db, r, id, in->interviewers[i].user_id, in->interviewers[i].role,
-				      arena_printf(r->a, "interviewers[%d].user_id", i));
-	if (st != DB_OK || (st = finish(db, r, id)) != DB_OK)
+				      i);
+	if (st != DB_OK || (st = finish(db, r, id, r->loop_id)) != DB_OK)
 		return st;
-	json_t *ch = json_pack("{s:s, s:s, s:s?, s:s?, s:O}", "loop_id", r->loop_id, "kind", in->kind,
+	json_t *ch = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "loop_id", r->loop_id, "kind", in->kind,
 			       "starts_at", in->starts_at, "ends_at", in->ends_at, "interviewers",
-			       json_object_get(*r->out, "interviewers"));
+			       booked_json(r->out));
 	st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
 	json_decref(ch);
 	return st;
 }
 
 static struct db_stmt find_conflict = {"round_find_conflict",
-	"SELECT ri.round_id, ri.user_id, ts(lower(ri.during)), ts(upper(ri.during))"
+	"SELECT ri.round_id, ri.user_id, " DB_TS("lower(ri.during)") ", " DB_TS("upper(ri.during)")
 	" FROM round_interviewers ri WHERE ri.org_id = $1 AND ri.user_id = ANY($2::uuid[])"
 	" AND ri.during && tstzrange($3::timestamptz, $4::timestamptz)"
 	" AND ri.round_id IS DISTINCT FROM $5::uuid ORDER BY lower(ri.during) LIMIT 1"};
@@ -204,21 +212,19 @@ explain_conflict(struct db *db, struct round_args *r, const char *users, const c
 		return;
 	r->why->conflict_round = db_str(r->a, res, 0, 0);
 	r->why->conflict_user = db_str(r->a, res, 0, 1);
-	r->why->conflict_starts = db_str(r->a, res, 0, 2);
-	r->why->conflict_ends = db_str(r->a, res, 0, 3);
+	r->why->conflict_starts = db_time(r->a, res, 0, 2);
+	r->why->conflict_ends = db_time(r->a, res, 0, 3);
 	PQclear(res);
 }
 
-/* Runs fn in a transaction; explains a double booking; drops *out on failure. */
+/* Runs fn in a transaction; explains a double booking (the exclusion
+ * constraint is the only conflict left unreported by fn). */
 static enum db_status
 run(struct db *db, enum db_status (*fn)(struct db *, void *), struct round_args *r)
 {
-	*r->out = NULL;
 	enum db_status st = db_tx(db, fn, r);
-	if (st != DB_OK) {
-		json_decref(*r->out);
-		*r->out = NULL;
-	}
+	if (st == DB_CONFLICT && r->why->reason == DB_REFUSED_NONE)
+		r->why->reason = DB_REFUSED_DOUBLE_BOOKED;
 	if (st == DB_CONFLICT && r->booked_users && r->starts)
 		explain_conflict(db, r, r->booked_users, r->starts, r->ends, r->id);
 	return st;
@@ -226,7 +232,7 @@ run(struct db *db, enum db_status (*fn)(struct db *, void *), struct round_args 
 
 enum db_status
 db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *loop_id,
-		const struct db_round_in *in, json_t **out, struct db_refusal *why)
+		const struct db_round_in *in, struct db_round *out, struct db_refusal *why)
 {
 	struct round_args r = {.a = a, .ctx = ctx, .loop_id = loop_id, .in = in, .out = out,
 			       .why = why, .starts = (char *)in->starts_at, .ends = (char *)in->ends_at,
@@ -234,56 +240,9 @@ db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 	return run(db, create_tx, &r);
 }
 
-/* Rounds the viewer reaches ($2 user, $3 reach), as r joined to its loop l. */
-#define ROUND_REACH \
-	"loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)" \
-	" AND ($3::int & 3 > 0 AND ($3::int & 1 = 1 OR l.hiring_manager_id = $2)" \
-	"  OR EXISTS (SELECT 1 FROM round_interviewers ri WHERE ri.org_id = r.org_id" \
-	"  AND ri.round_id = r.id AND ri.user_id = $2))"
-
-static struct db_stmt round_list = {"round_list",
-	"SELECT coalesce(json_agg(round_json(r) ORDER BY r.starts_at NULLS LAST, r.ordinal),"
-	" '[]'::json), EXISTS (SELECT 1 FROM loops l2"
-	"  WHERE l2.org_id = $1 AND l2.id = $4"
-	"  AND loop_visible(l2.org_id, l2.id, l2.hiring_manager_id, $2, $3))"
-	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
-	" WHERE r.org_id = $1 AND r.loop_id = $4 AND " ROUND_REACH};
-
-enum db_status
-db_round_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *loop_id,
-	      json_t **out)
-{
-	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), loop_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &round_list, 4, p, &r);
-	if (st != DB_OK)
-		return st;
-	bool visible = db_bool(r, 0, 1);
-	*out = visible ? db_json(r, 0, 0) : NULL;
-	PQclear(r);
-	return visible ? DB_OK : DB_NONE;
-}
-
-static struct db_stmt round_get = {"round_get",
-	"SELECT round_json(r) FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
-	" WHERE r.org_id = $1 AND r.id = $4 AND " ROUND_REACH};
-
-enum db_status
-db_round_get(struct db *db, struct arena *a, const struct db_viewer *v, const char *id,
-	     json_t **out)
-{
-	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &round_get, 4, p, &r);
-	if (st == DB_OK) {
-		*out = db_json(r, 0, 0);
-		PQclear(r);
-	}
-	return st;
-}
-
 static struct db_stmt round_lock = {"round_lock",
-	"SELECT r.version, r.status, r.loop_id, r.starts_at <= now(), ts(r.starts_at), ts(r.ends_at),"
+	"SELECT r.version, r.status, r.loop_id, r.starts_at <= now(), " DB_TS("r.starts_at") ","
+	" " DB_TS("r.ends_at") ","
 	" (SELECT coalesce('{' || string_agg(user_id::text, ',') || '}', '{}')"
 	"  FROM round_interviewers WHERE org_id = r.org_id AND round_id = r.id)"
 	" FROM rounds r WHERE r.org_id = $1 AND r.id = $2 FOR UPDATE"};
@@ -307,8 +266,8 @@ lock_round(struct db *db, struct round_args *r, struct round_state *s)
 	s->status = db_str(r->a, res, 0, 1);
 	s->loop_id = db_str(r->a, res, 0, 2);
 	s->started = db_bool(res, 0, 3);
-	s->starts = db_str(r->a, res, 0, 4);
-	s->ends = db_str(r->a, res, 0, 5);
+	s->starts = db_time(r->a, res, 0, 4);
+	s->ends = db_time(r->a, res, 0, 5);
 	s->users = db_str(r->a, res, 0, 6);
 	PQclear(res);
 	if (r->if_version && r->if_version != version)
@@ -325,16 +284,15 @@ is_open(const struct round_state *s)
 	return !strcmp(s->status, "unscheduled") || !strcmp(s->status, "scheduled");
 }
 
-/* Locks a round that may still change: DB_STATE (with a reason naming
- * what cannot happen) when it is completed, cancelled or a no-show. */
+/* Locks a round that may still change: DB_STATE (refused: the reason
+ * naming what cannot happen) when it is completed, cancelled or a no-show. */
 static enum db_status
-lock_open_round(struct db *db, struct round_args *r, struct round_state *s, const char *refused)
+lock_open_round(struct db *db, struct round_args *r, struct round_state *s,
+		enum db_refused refused)
 {
 	enum db_status st = lock_round(db, r, s);
-	if (st == DB_OK && !is_open(s)) {
-		r->why->detail = arena_printf(r->a, "a %s round %s", s->status, refused);
-		return DB_STATE;
-	}
+	if (st == DB_OK && !is_open(s))
+		return refuse_state(r, refused, s->status);
 	return st;
 }
 
@@ -354,10 +312,8 @@ static struct db_stmt round_touch = {"round_touch",
 static enum db_status
 reschedule(struct db *db, struct round_args *r, const struct round_state *s)
 {
-	if (!is_open(s)) {
-		r->why->detail = arena_printf(r->a, "a %s round cannot be rescheduled", s->status);
-		return DB_STATE;
-	}
+	if (!is_open(s))
+		return refuse_state(r, DB_REFUSED_ROUND_CLOSED_RESCHEDULE, s->status);
 	r->booked_users = s->users;
 	const char *p[] = {r->ctx->org_id, r->id, r->in->starts_at, r->in->ends_at};
 	return db_run_any(db, &round_reschedule, 4, p);	/* none booked is fine */
@@ -367,15 +323,10 @@ reschedule(struct db *db, struct round_args *r, const struct round_state *s)
 static enum db_status
 check_outcome(struct round_args *r, const struct round_state *s)
 {
-	if (strcmp(s->status, "scheduled") != 0) {
-		r->why->detail = arena_printf(r->a, "only a scheduled round can become %s",
-					      r->in->status);
-		return DB_STATE;
-	}
-	if (!s->started || (r->in->set & ROUND_TIMES)) {
-		r->why->detail = arena_strdup(r->a, "the round has not started yet");
-		return DB_STATE;
-	}
+	if (strcmp(s->status, "scheduled") != 0)
+		return refuse_state(r, DB_REFUSED_ROUND_NOT_SCHEDULED, r->in->status);
+	if (!s->started || (r->in->set & ROUND_TIMES))
+		return refuse_state(r, DB_REFUSED_ROUND_NOT_STARTED, NULL);
 	return DB_OK;
 }
 
@@ -390,16 +341,14 @@ update_tx(struct db *db, void *p)
 		return st;
 	if ((in->set & ROUND_STATUS) && (st = check_outcome(r, &s)) != DB_OK)
 		return st;
-	if ((in->set & ROUND_LOCATION) && !is_open(&s)) {
-		r->why->detail = arena_printf(r->a, "a %s round cannot be changed", s.status);
-		return DB_STATE;
-	}
+	if ((in->set & ROUND_LOCATION) && !is_open(&s))
+		return refuse_state(r, DB_REFUSED_ROUND_CLOSED_CHANGE, s.status);
 	if ((in->set & ROUND_TIMES) && (st = reschedule(db, r, &s)) != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->id, in->set & ROUND_LOCATION ? "true" : "false",
 				in->location, in->set & ROUND_STATUS ? in->status : NULL};
 	if ((st = db_run_status(db, &round_touch, 5, params, NULL)) != DB_OK ||
-	    (st = finish(db, r, r->id)) != DB_OK)
+	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_object();
 	if (in->set & ROUND_TIMES) {
@@ -418,7 +367,8 @@ update_tx(struct db *db, void *p)
 
 enum db_status
 db_round_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
-		int if_version, const struct db_round_in *in, json_t **out, struct db_refusal *why)
+		int if_version, const struct db_round_in *in, struct db_round *out,
+		struct db_refusal *why)
 {
 	struct round_args r = {.a = a, .ctx = ctx, .id = id, .if_version = if_version, .in = in,
 			       .out = out, .why = why, .starts = (char *)in->starts_at,
@@ -437,12 +387,12 @@ cancel_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_open_round(db, r, &s, "cannot be cancelled");
+	enum db_status st = lock_open_round(db, r, &s, DB_REFUSED_ROUND_CLOSED_CANCEL);
 	if (st != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->id};
 	if ((st = db_run_any(db, &round_cancel, 2, params)) != DB_OK ||
-	    (st = finish(db, r, r->id)) != DB_OK)
+	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s?}", "status", "cancelled", "reason",
 			       r->reason ? AUDIT_REDACTED : NULL);	/* free text may name the candidate */
@@ -453,7 +403,7 @@ cancel_tx(struct db *db, void *p)
 
 enum db_status
 db_round_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
-		const char *reason, json_t **out, struct db_refusal *why)
+		const char *reason, struct db_round *out, struct db_refusal *why)
 {
 	struct round_args r = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
 			       .why = why};
@@ -465,15 +415,15 @@ put_interviewer_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_open_round(db, r, &s, "keeps its interviewers");
+	enum db_status st = lock_open_round(db, r, &s, DB_REFUSED_ROUND_CLOSED_BOOKING);
 	if (st != DB_OK)
 		return st;
 	if (!strcmp(s.status, "scheduled")) {
 		r->starts = s.starts;
 		r->ends = s.ends;
 	}
-	if ((st = book_interviewer(db, r, r->id, r->user_id, r->role, "user_id")) != DB_OK ||
-	    (st = finish(db, r, r->id)) != DB_OK)
+	if ((st = book_interviewer(db, r, r->id, r->user_id, r->role, -1)) != DB_OK ||
+	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s}", "user_id", r->user_id, "role", r->role);
 	st = db_audit_append(db, r->ctx, "round.interviewer_set", "round", r->id, ch);
@@ -483,8 +433,8 @@ put_interviewer_tx(struct db *db, void *p)
 
 enum db_status
 db_round_put_interviewer(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-			 const char *round_id, const char *user_id, const char *role, json_t **out,
-			 struct db_refusal *why)
+			 const char *round_id, const char *user_id, const char *role,
+			 struct db_round *out, struct db_refusal *why)
 {
 	struct round_args r = {.a = a, .ctx = ctx, .id = round_id, .user_id = user_id, .role = role,
 			       .out = out, .why = why,
@@ -500,12 +450,12 @@ remove_interviewer_tx(struct db *db, void *p)
 {
 	struct round_args *r = p;
 	struct round_state s;
-	enum db_status st = lock_open_round(db, r, &s, "keeps its interviewers");
+	enum db_status st = lock_open_round(db, r, &s, DB_REFUSED_ROUND_CLOSED_BOOKING);
 	if (st != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->id, r->user_id};
 	if ((st = db_run_status(db, &unbook, 3, params, NULL)) != DB_OK ||
-	    (st = finish(db, r, r->id)) != DB_OK)
+	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s}", "user_id", r->user_id);
 	st = db_audit_append(db, r->ctx, "round.interviewer_removed", "round", r->id, ch);
@@ -517,10 +467,8 @@ enum db_status
 db_round_remove_interviewer(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			    const char *round_id, const char *user_id, struct db_refusal *why)
 {
-	json_t *out = NULL;
+	struct db_round out;
 	struct round_args r = {.a = a, .ctx = ctx, .id = round_id, .user_id = user_id, .out = &out,
 			       .why = why};
-	enum db_status st = run(db, remove_interviewer_tx, &r);
-	json_decref(out);
-	return st;
+	return run(db, remove_interviewer_tx, &r);
 }

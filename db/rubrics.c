@@ -14,10 +14,12 @@
 	" WHERE (org_id IS NULL OR org_id = $1::uuid)" extra \
 	" ORDER BY key, version DESC, org_id IS NULL"
 
-/* Row i of a result selected with RUBRIC_COLUMNS. */
-static void
-read_rubric(struct arena *a, const PGresult *r, int i, struct db_rubric *out)
+/* Row i of a result selected with RUBRIC_COLUMNS into item; returns the
+ * next row. */
+static int
+read_rubric(struct arena *a, const PGresult *r, int i, void *item)
 {
+	struct db_rubric *out = item;
 	out->id = db_str(a, r, i, 0);
 	out->org_id = db_str(a, r, i, 1);
 	out->key = db_str(a, r, i, 2);
@@ -28,6 +30,7 @@ read_rubric(struct arena *a, const PGresult *r, int i, struct db_rubric *out)
 	out->document = db_str(a, r, i, 7);
 	out->digest = db_str(a, r, i, 8);
 	out->published_at = db_str(a, r, i, 9);
+	return i + 1;
 }
 
 /* The reference the scheduling code pins, from a full row. */
@@ -46,14 +49,7 @@ static enum db_status
 one_rubric(struct db *db, struct arena *a, struct db_stmt *st, int n, const char *const *p,
 	   struct db_rubric *out)
 {
-	PGresult *r = db_run(db, st, n, p);
-	if (!r)
-		return db->status;
-	enum db_status s = PQntuples(r) > 0 ? DB_OK : DB_NONE;
-	if (s == DB_OK)
-		read_rubric(a, r, 0, out);
-	PQclear(r);
-	return s;
+	return db_row_fetch(db, st, n, p, a, read_rubric, out);
 }
 
 static struct db_stmt rubric_get = {"rubric_get",
@@ -111,15 +107,11 @@ db_rubric_list(struct db *db, struct arena *a, const char *org_id, const char *k
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", limit);
 	const char *p[] = {org_id, kind, after_key, lim};
-	PGresult *r = db_run(db, &rubric_list, 4, p);
-	if (!r)
-		return db->status;
-	*n = PQntuples(r);
-	*out = arena_alloc(a, (size_t)(*n + 1) * sizeof **out);
-	for (int i = 0; i < *n; i++)
-		read_rubric(a, r, i, &(*out)[i]);
-	PQclear(r);
-	return DB_OK;
+	void *items;
+	enum db_status st = db_rows_collect(db, &rubric_list, 4, p, a, sizeof **out, read_rubric,
+					    &items, n);
+	*out = items;
+	return st;
 }
 
 /* --- publishing --- */
@@ -251,20 +243,24 @@ db_template_put(struct db *db, const char *key, const char *document, const char
 static struct db_stmt template_list = {"template_list",
 	"SELECT key, document FROM loop_templates ORDER BY key"};
 
+/* One template row into item; returns the next row. */
+static int
+read_template(struct arena *a, const PGresult *r, int i, void *item)
+{
+	struct db_template *t = item;
+	t->key = db_str(a, r, i, 0);
+	t->document = db_str(a, r, i, 1);
+	return i + 1;
+}
+
 enum db_status
 db_template_list(struct db *db, struct arena *a, struct db_template **out, int *n)
 {
-	PGresult *r = db_run(db, &template_list, 0, NULL);
-	if (!r)
-		return db->status;
-	*n = PQntuples(r);
-	*out = arena_alloc(a, (size_t)(*n + 1) * sizeof **out);
-	for (int i = 0; i < *n; i++) {
-		(*out)[i].key = db_str(a, r, i, 0);
-		(*out)[i].document = db_str(a, r, i, 1);
-	}
-	PQclear(r);
-	return DB_OK;
+	void *items;
+	enum db_status st = db_rows_collect(db, &template_list, 0, NULL, a, sizeof **out,
+					    read_template, &items, n);
+	*out = items;
+	return st;
 }
 
 /* The rounds of a stored template document; false when it is malformed. */

@@ -1,13 +1,13 @@
 #ifndef DB_SCHEDULING_H
 #define DB_SCHEDULING_H
-#include <jansson.h>
 #include <stdbool.h>
 #include "db/audit.h"
 #include "db/db.h"
 
-/* Candidates, loops, rounds and interviewer bookings. Representations come
- * back as JSON built by the database (new references the caller owns).
- * Every change writes its audit event in its own transaction. */
+/* Candidates, loops, rounds and interviewer bookings, returned as plain
+ * structs whose strings live in the caller's arena (api/ renders them).
+ * Times are RFC 3339 UTC text as served (db_time in db/internal.h). Every
+ * change writes its audit event in its own transaction. */
 
 #define DB_MAX_ROUNDS 30	/* rounds per loop */
 
@@ -28,30 +28,26 @@ enum db_refused {
 #undef R
 };
 
-/* Why a change was refused: a reason, or (older code) a field for 422 or
- * the state/booking for 409. */
+/* Why a change was refused: the reason and the request list item it is
+ * about; some reasons carry more. */
 struct db_refusal {
-	enum db_refused reason;	/* DB_REFUSED_NONE: use the members below */
+	enum db_refused reason;
 	int index;		/* the request list item the reason is about */
-	const char *field;	/* 422: the offending request field */
-	const char *code;	/* its error code */
-	char *detail;		/* human text (no PII) */
-	char *conflict_round;	/* 409 double booking: the other round, its time */
+	const char *value;	/* the value the reason is about (a round kind, a status) */
+	char *status;		/* the current status of the loop or round, when known */
+	char *conflict_round;	/* DB_REFUSED_DOUBLE_BOOKED: the booking in the way */
 	char *conflict_user;
 	char *conflict_starts, *conflict_ends;
-	char *status;		/* 409 state: the current status */
 };
 
-struct db_list {
-	const char *after_created, *after_id;	/* keyset, NULL for the first page */
-	int limit;				/* rows to fetch (page size + 1) */
-};
-
-/* A page: data array, and the keyset (created_at, id) of each row. */
-struct db_rows {
-	json_t *data;
-	char **created, **ids;
-	int n;
+/* --- candidates --- */
+/* A candidate; basic: what an interviewer may see (id, name, erased),
+ * with email, phone, source and notes left NULL. */
+struct db_candidate {
+	char *id, *name, *email, *phone, *source, *notes;
+	bool erased, basic;
+	int version;
+	char *created_at, *updated_at;
 };
 
 /* --- candidates --- */
@@ -65,16 +61,19 @@ struct db_candidate_in {
 	unsigned set;		/* which fields a PATCH sets (NULL clears) */
 };
 enum db_status db_candidate_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-				   const struct db_candidate_in *in, json_t **out, char **dup_id);
+				   const struct db_candidate_in *in, struct db_candidate *out,
+				   char **dup_id);
 enum db_status db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v,
-				const char *id, json_t **out);
+				const char *id, struct db_candidate *out);
 /* q: a case-insensitive prefix of the name, or of the email where the
  * viewer is shown the email (never for a basic profile). */
 enum db_status db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v,
-				 const char *q, const struct db_list *page, struct db_rows *out);
+				 const char *q, const struct db_page *page,
+				 struct db_candidate **out, int *n);
 enum db_status db_candidate_update(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				   const char *id, int if_version,
-				   const struct db_candidate_in *in, json_t **out, char **dup_id);
+				   const struct db_candidate_in *in, struct db_candidate *out,
+				   char **dup_id);
 /* Erasure: PII cleared, loops and scores kept; DB_STATE if already erased. */
 enum db_status db_candidate_erase(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				  const char *id);
@@ -95,18 +94,49 @@ struct db_loop_filter {
 	const char *status, *candidate_id, *hiring_manager_id, *recruiter_id;
 };
 
+struct db_interviewer {
+	char *user_id, *name, *role;
+};
+
+struct db_round {
+	char *id, *loop_id, *kind, *rubric_key;
+	int rubric_version;
+	bool required;
+	char *starts_at, *ends_at, *location, *status;
+	int sequence, version;
+	char *created_at, *updated_at;
+	struct db_interviewer *interviewers;	/* in booking order */
+	int ninterviewers;
+};
+
+/* A loop. status is the effective one (a scheduled loop whose first round
+ * has begun is in_progress). rounds: NULL in lists (with_rounds false);
+ * for one loop its rounds in schedule order, only the viewer's own when
+ * the viewer reaches the loop only as an interviewer. */
+struct db_loop {
+	char *id, *candidate_id, *candidate_name, *position, *recruiter_id, *hiring_manager_id;
+	char *status, *cancel_reason, *template;
+	int version;
+	char *created_at, *updated_at;
+	bool with_rounds;
+	struct db_round *rounds;
+	int nrounds;
+};
+
 enum db_status db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-			      const struct db_loop_in *in, json_t **out, struct db_refusal *why);
+			      const struct db_loop_in *in, struct db_loop *out,
+			      struct db_refusal *why);
 enum db_status db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v,
-			   const char *id, json_t **out);
+			   const char *id, struct db_loop *out);
+/* A page of loops without their rounds, in (created_at, id) order. */
 enum db_status db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
-			    const struct db_loop_filter *f, const struct db_list *page,
-			    struct db_rows *out);
+			    const struct db_loop_filter *f, const struct db_page *page,
+			    struct db_loop **out, int *n);
 enum db_status db_loop_update(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			      const char *id, int if_version, const struct db_loop_in *in,
-			      json_t **out, struct db_refusal *why);
+			      struct db_loop *out, struct db_refusal *why);
 enum db_status db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-			      const char *id, const char *reason, json_t **out,
+			      const char *id, const char *reason, struct db_loop *out,
 			      struct db_refusal *why);
 
 /* --- rounds --- */
@@ -128,37 +158,52 @@ struct db_round_in {
 #define ROUND_STATUS 4u
 
 enum db_status db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-			       const char *loop_id, const struct db_round_in *in, json_t **out,
-			       struct db_refusal *why);
+			       const char *loop_id, const struct db_round_in *in,
+			       struct db_round *out, struct db_refusal *why);
+/* The rounds of a loop the viewer reaches, in schedule order (a loop has
+ * at most DB_MAX_ROUNDS); DB_NONE when the loop is not visible. */
 enum db_status db_round_list(struct db *db, struct arena *a, const struct db_viewer *v,
-			     const char *loop_id, json_t **out);
+			     const char *loop_id, struct db_round **out, int *n);
 enum db_status db_round_get(struct db *db, struct arena *a, const struct db_viewer *v,
-			    const char *id, json_t **out);
+			    const char *id, struct db_round *out);
 enum db_status db_round_update(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			       const char *id, int if_version, const struct db_round_in *in,
-			       json_t **out, struct db_refusal *why);
+			       struct db_round *out, struct db_refusal *why);
 enum db_status db_round_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx,
-			       const char *id, const char *reason, json_t **out,
+			       const char *id, const char *reason, struct db_round *out,
 			       struct db_refusal *why);
 /* Adds the interviewer or changes their role (PUT); removes them (DELETE). */
 enum db_status db_round_put_interviewer(struct db *db, struct arena *a,
 					const struct audit_ctx *ctx, const char *round_id,
-					const char *user_id, const char *role, json_t **out,
-					struct db_refusal *why);
+					const char *user_id, const char *role,
+					struct db_round *out, struct db_refusal *why);
 enum db_status db_round_remove_interviewer(struct db *db, struct arena *a,
 					   const struct audit_ctx *ctx, const char *round_id,
 					   const char *user_id, struct db_refusal *why);
 
 /* --- the caller's schedule and calendar --- */
+/* One of the caller's rounds, with their role and the loop's position and
+ * candidate. */
+struct db_my_round {
+	struct db_round round;
+	char *role, *position, *candidate_id, *candidate_name;
+};
 /* A page of the user's rounds overlapping [from, to), keyset (starts_at,
  * id): page->after_created holds the last starts_at shown. */
 enum db_status db_my_rounds(struct db *db, struct arena *a, const char *org_id,
 			    const char *user_id, const char *from, const char *to,
-			    const struct db_list *page, struct db_rows *out);
-/* Rows for an iCalendar feed: id, kind, starts_at, ends_at, location,
- * status, sequence, stamp, candidate name, position, role. */
+			    const struct db_page *page, struct db_my_round **out, int *n);
+/* One event of an iCalendar feed. */
+struct db_calendar_row {
+	char *id, *kind, *starts_at, *ends_at, *location, *status;
+	int sequence;
+	char *stamp;		/* last change */
+	char *candidate, *position, *role;
+};
+/* The user's rounds of the last 90 days and all later ones (cancelled
+ * ones too, so calendar apps remove them), in (starts_at, id) order. */
 enum db_status db_calendar_rounds(struct db *db, struct arena *a, const char *org_id,
-				  const char *user_id, json_t **out);
+				  const char *user_id, struct db_calendar_row **out, int *n);
 enum db_status db_calendar_token_set(struct db *db, const struct audit_ctx *ctx,
 				     const char *token_hash);
 /* The user a feed token belongs to. */

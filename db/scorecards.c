@@ -201,7 +201,7 @@ lock_round(struct db *db, struct card_args *c, struct round_row *rr)
 	if (!strcmp(rr->status, "no_show"))
 		return refuse(c, DB_REFUSED_ROUND_NO_SHOW);
 	if (!rr->started)
-		return refuse(c, DB_REFUSED_ROUND_NOT_STARTED);
+		return refuse(c, DB_REFUSED_SCORECARD_ROUND_NOT_STARTED);
 	return DB_OK;
 }
 
@@ -211,7 +211,7 @@ lock_loop(struct db *db, struct card_args *c, const char *loop_id)
 {
 	enum db_status st = db_loop_lock_open(db, c->a, c->ctx->org_id, loop_id, 0, c->why);
 	if (st == DB_STATE)
-		c->why->reason = DB_REFUSED_LOOP_CLOSED;
+		c->why->reason = DB_REFUSED_SCORECARD_LOOP_CLOSED;
 	return st;
 }
 
