@@ -168,7 +168,7 @@ api_reply_refused(struct api_request *rq, const struct db_refusal *why)
 		return api_reply_invalid(rq, errors);
 	}
 	api_reply_error(rq, w.error, "%s", message);
-	if (why->status && w.error == E_INVALID_STATE)
+	if (why->status && api_error_status(w.error) == 409)
 		api_problem_extend(rq, json_pack("{s:s}", "current_status", why->status));
 	return API_REPLIED;
 }

@@ -74,9 +74,9 @@ copy_event(struct arena *a, const PGresult *r, int row, void *item)
 {
 	*(struct db_calendar_row *)item = (struct db_calendar_row){
 		.id = db_str(a, r, row, 0), .kind = db_str(a, r, row, 1),
-		.starts_at = db_time(a, r, row, 2), .ends_at = db_time(a, r, row, 3),
+		.starts_at = db_str(a, r, row, 2), .ends_at = db_str(a, r, row, 3),
 		.location = db_str(a, r, row, 4), .status = db_str(a, r, row, 5),
-		.sequence = (int)db_int(r, row, 6), .stamp = db_time(a, r, row, 7),
+		.sequence = (int)db_int(r, row, 6), .stamp = db_str(a, r, row, 7),
 		.candidate = db_str(a, r, row, 8), .position = db_str(a, r, row, 9),
 		.role = db_str(a, r, row, 10)};
 	return row + 1;

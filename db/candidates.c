@@ -70,8 +70,8 @@ copy_candidate(struct arena *a, const PGresult *r, int row, void *item)
 	*c = (struct db_candidate){.id = db_str(a, r, row, 0), .name = db_str(a, r, row, 1),
 				   .erased = db_bool(r, row, 6), .basic = db_bool(r, row, 10),
 				   .version = (int)db_int(r, row, 7),
-				   .created_at = db_time(a, r, row, 8),
-				   .updated_at = db_time(a, r, row, 9)};
+				   .created_at = db_str(a, r, row, 8),
+				   .updated_at = db_str(a, r, row, 9)};
 	if (c->basic)
 		return row + 1;
 	c->email = db_str(a, r, row, 2);

@@ -329,17 +329,6 @@ db_hex(struct arena *a, const PGresult *r, int row, int col, size_t *len)
 	return out;
 }
 
-char *
-db_time(struct arena *a, const PGresult *r, int row, int col)
-{
-	char *t = db_str(a, r, row, col);
-	size_t n = t ? strlen(t) : 0;
-	static const char zero[] = ".000000Z";
-	if (n > sizeof zero - 1 && !strcmp(t + n - (sizeof zero - 1), zero))
-		strcpy(t + n - (sizeof zero - 1), "Z");
-	return t;
-}
-
 enum db_status
 db_rows_collect(struct db *db, struct db_stmt *st, int n, const char *const *params,
 		struct arena *a, size_t size, db_copy_fn *copy, void **items, int *count)

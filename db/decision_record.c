@@ -6,15 +6,15 @@
 /* The loop as a packet reader or decider sees it. full: reached as an
  * admin, recruiter, client or its hiring manager; seen: reached at all. */
 static struct db_stmt loop_head = {"decision_loop_head",
-	"SELECT loop_effective_status(status, org_id, id), hiring_manager_id,"
-	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND hiring_manager_id = $4)),"
-	" loop_visible(org_id, id, hiring_manager_id, $4, $3)"
-	" FROM loops WHERE org_id = $1 AND id = $2"};
+	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
+	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
+	" loop_visible(l.org_id, l.id, l.hiring_manager_id, $4, $3)"
+	" FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
 static struct db_stmt loop_head_lock = {"decision_loop_head_lock",
-	"SELECT loop_effective_status(status, org_id, id), hiring_manager_id,"
-	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND hiring_manager_id = $4)),"
-	" loop_visible(org_id, id, hiring_manager_id, $4, $3)"
-	" FROM loops WHERE org_id = $1 AND id = $2 FOR UPDATE"};
+	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
+	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
+	" loop_visible(l.org_id, l.id, l.hiring_manager_id, $4, $3)"
+	" FROM loops l WHERE l.org_id = $1 AND l.id = $2 FOR UPDATE OF l"};
 
 /* Reads the loop's status and manager into in: DB_NONE when v does not
  * reach it, DB_STATE (PACKET_NOT_ALLOWED) when v reaches it only as an

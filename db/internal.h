@@ -55,14 +55,12 @@ enum db_status db_simple(struct db *db, const char *sql);
 /* Records an error from res (or from the connection when res is NULL). */
 enum db_status db_fail(struct db *db, const PGresult *res);
 
-/* SQL text of a timestamptz column in one fixed form, RFC 3339 UTC with
- * microseconds; read it with db_time. */
-#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-/* A DB_TS column as served: whole seconds without a fraction
- * ("2026-01-02T10:00:00Z"), others with microseconds; copied into a
- * (NULL for SQL NULL). */
-char *db_time(struct arena *a, const PGresult *r, int row, int col);
+/* SQL text of a timestamptz column as the API serves it: RFC 3339 UTC,
+ * whole seconds without a fraction ("2026-01-02T10:00:00Z"), others with
+ * microseconds. Read it with db_str. */
+#define DB_TS(col) "CASE WHEN date_trunc('second', " col ") = " col \
+	" THEN to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
+	" ELSE to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
 
 /* Copies the item that starts at row of r into item (memory from a);
  * returns the row after the last one it used (an item may span several
@@ -105,6 +103,13 @@ int db_round_copy(struct arena *a, const PGresult *r, int row, int col, struct d
 /* Round id of org with its interviewers, as its writers see it. */
 enum db_status db_round_read(struct db *db, struct arena *a, const char *org_id, const char *id,
 			     struct db_round *out);
+
+/* SQL of the status a reader sees of loop l: a scheduled loop whose first
+ * round has begun is in progress even before anything was written since. */
+#define DB_LOOP_STATUS \
+	"CASE WHEN l.status = 'scheduled' AND EXISTS (SELECT 1 FROM rounds s" \
+	" WHERE s.org_id = l.org_id AND s.loop_id = l.id AND s.status = 'scheduled'" \
+	" AND s.starts_at <= now()) THEN 'in_progress' ELSE l.status END"
 
 /* Locks a loop that may still change (db/loops.c): DB_NONE, DB_STALE,
  * DB_STATE (decided or cancelled; why->status names it) or DB_OK. */

@@ -168,17 +168,10 @@ db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 	return db_tx(db, create_tx, &l);
 }
 
-/* The status a reader sees, of loop l: a scheduled loop whose first round
- * has begun is in progress even before anything was written since. */
-#define LOOP_STATUS \
-	"CASE WHEN l.status = 'scheduled' AND EXISTS (SELECT 1 FROM rounds s" \
-	" WHERE s.org_id = l.org_id AND s.loop_id = l.id AND s.status = 'scheduled'" \
-	" AND s.starts_at <= now()) THEN 'in_progress' ELSE l.status END"
-
 /* The columns of loop l joined with its candidate c (copy_loop reads them). */
 #define LOOP_COLUMNS \
 	"l.id, l.candidate_id, c.name, l.position, l.recruiter_id, l.hiring_manager_id, " \
-	LOOP_STATUS ", l.cancel_reason, l.template, l.version, " DB_TS("l.created_at") ", " \
+	DB_LOOP_STATUS ", l.cancel_reason, l.template, l.version, " DB_TS("l.created_at") ", " \
 	DB_TS("l.updated_at")
 #define LOOP_NCOLUMNS 12
 #define LOOP_CANDIDATE " JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
@@ -194,7 +187,7 @@ copy_loop(struct arena *a, const PGresult *r, int row, void *item)
 		.recruiter_id = db_str(a, r, row, 4), .hiring_manager_id = db_str(a, r, row, 5),
 		.status = db_str(a, r, row, 6), .cancel_reason = db_str(a, r, row, 7),
 		.template = db_str(a, r, row, 8), .version = (int)db_int(r, row, 9),
-		.created_at = db_time(a, r, row, 10), .updated_at = db_time(a, r, row, 11)};
+		.created_at = db_str(a, r, row, 10), .updated_at = db_str(a, r, row, 11)};
 	return row + 1;
 }
 
@@ -239,7 +232,7 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
  * "scheduled" loops whose first round has begun are listed as in_progress. */
 #define LOOP_FILTERS \
 	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')" \
-	"  OR (l.status = 'scheduled' AND " LOOP_STATUS " = $4))" \
+	"  OR (l.status = 'scheduled' AND " DB_LOOP_STATUS " = $4))" \
 	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"

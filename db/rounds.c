@@ -212,8 +212,8 @@ explain_conflict(struct db *db, struct round_args *r, const char *users, const c
 		return;
 	r->why->conflict_round = db_str(r->a, res, 0, 0);
 	r->why->conflict_user = db_str(r->a, res, 0, 1);
-	r->why->conflict_starts = db_time(r->a, res, 0, 2);
-	r->why->conflict_ends = db_time(r->a, res, 0, 3);
+	r->why->conflict_starts = db_str(r->a, res, 0, 2);
+	r->why->conflict_ends = db_str(r->a, res, 0, 3);
 	PQclear(res);
 }
 
@@ -266,8 +266,8 @@ lock_round(struct db *db, struct round_args *r, struct round_state *s)
 	s->status = db_str(r->a, res, 0, 1);
 	s->loop_id = db_str(r->a, res, 0, 2);
 	s->started = db_bool(res, 0, 3);
-	s->starts = db_time(r->a, res, 0, 4);
-	s->ends = db_time(r->a, res, 0, 5);
+	s->starts = db_str(r->a, res, 0, 4);
+	s->ends = db_str(r->a, res, 0, 5);
 	s->users = db_str(r->a, res, 0, 6);
 	PQclear(res);
 	if (r->if_version && r->if_version != version)

@@ -24,8 +24,8 @@ refuse(struct card_args *c, enum db_refused reason)
 }
 
 static struct db_stmt seat = {"scorecard_seat",
-	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, ts(r.starts_at),"
-	" ts(r.ends_at), r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
+	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
+	" " DB_TS("r.ends_at") ", r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
 	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false)"
 	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"

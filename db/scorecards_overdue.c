@@ -20,8 +20,8 @@
 	"  OR s.first_submitted_at > d.due_at)"
 
 static struct db_stmt overdue_page = {"scorecards_overdue_page",
-	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, ts(r.ends_at), ts(d.due_at),"
-	" ts(s.first_submitted_at),"
+	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, " DB_TS("r.ends_at") ", " DB_TS("d.due_at") ","
+	" " DB_TS("s.first_submitted_at") ","
 	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600"
 	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)"
 	" AND (d.due_at, r.id, ri.user_id) > ($4::timestamptz, $5::uuid, $6::uuid)"

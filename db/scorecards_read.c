@@ -12,10 +12,10 @@
 
 #define CARD_HEAD \
 	"SELECT s.id, s.loop_id, r.id, r.kind, r.status, r.required, r.rubric_key," \
-	" r.rubric_version, ts(r.starts_at), ts(r.ends_at), s.author_id, u.name, v.role," \
+	" r.rubric_version, " DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", s.author_id, u.name, v.role," \
 	" s.status, v.revision, s.revision, v.recommendation, v.summary, v.reason," \
-	" ts(v.submitted_at), ts(s.first_submitted_at), s.erased_at IS NOT NULL, s.version," \
-	" ts(s.created_at), ts(s.updated_at)" CARD_FROM \
+	" " DB_TS("v.submitted_at") ", " DB_TS("s.first_submitted_at") ", s.erased_at IS NOT NULL, s.version," \
+	" " DB_TS("s.created_at") ", " DB_TS("s.updated_at") CARD_FROM \
 	" JOIN rounds r ON r.org_id = s.org_id AND r.id = s.round_id" \
 	" JOIN users u ON u.org_id = s.org_id AND u.id = s.author_id WHERE "
 #define CARD_ORDER \
