@@ -3,6 +3,7 @@
 /* Shared by the files of db/ only. */
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include "db/db.h"
 
 /* A statement prepared once per connection, on first use. Declare as
@@ -10,7 +11,7 @@
 struct db_stmt {
 	const char *name;
 	const char *sql;
-	int index;		/* assigned on first use; 0 = not yet */
+	atomic_int index;	/* numbered on first use by any thread; 0 = not yet */
 };
 
 struct db {
