@@ -11,7 +11,7 @@
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
-#include "db/identity.h"
+#include "db/users.h"
 
 static enum api_result
 refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)

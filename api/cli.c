@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "db/embedded.h"
 #include "db/identity.h"
+#include "db/keys.h"
 
 #define APP_ROLE "loopd_app"
 

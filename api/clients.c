@@ -7,7 +7,7 @@
 #include "auth/principal.h"
 #include "auth/scope.h"
 #include "base/crypto.h"
-#include "db/identity.h"
+#include "db/clients.h"
 
 static const char *const grant_names[] = {"client_credentials", "password", "refresh_token", NULL};
 static const char *const scope_names[] = {"candidates:read", "candidates:write", "loops:read",

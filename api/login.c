@@ -4,7 +4,8 @@
 #include "api/common.h"
 #include "api/login.h"
 #include "api/metrics.h"
-#include "db/identity.h"
+#include "db/throttles.h"
+#include "db/users.h"
 
 #define ACCOUNT_FAILURES 5
 #define ADDRESS_FAILURES 20

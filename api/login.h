@@ -2,7 +2,7 @@
 #define API_LOGIN_H
 #include <stdbool.h>
 #include "api/http.h"
-#include "db/identity.h"
+#include "db/users.h"
 
 /* Password attempts, by login or by password change, are throttled per
  * account (the user when the name matches one, else the name) and per

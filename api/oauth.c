@@ -15,7 +15,9 @@
 #include "auth/scope.h"
 #include "base/crypto.h"
 #include "base/text.h"
-#include "db/identity.h"
+#include "db/clients.h"
+#include "db/refresh.h"
+#include "db/users.h"
 
 #define REFRESH_FAMILY_DAYS 30
 #define HASH_WAIT_MS 2000

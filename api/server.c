@@ -177,35 +177,10 @@ check_headers(struct api_request *rq)
 	return true;
 }
 
-/* Nesting depth of the JSON text, counted outside strings. */
-static int
-json_depth(const char *s, size_t n)
-{
-	int depth = 0, max = 0;
-	bool in_string = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				max = depth;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		}
-	}
-	return max;
-}
-
 static bool
 parse_json_or_reply(struct api_request *rq)
 {
-	if (json_depth(rq->body, rq->body_len) > MAX_JSON_DEPTH) {
+	if (text_json_depth(rq->body, rq->body_len) > MAX_JSON_DEPTH) {
 		api_reply_error(rq, E_JSON_TOO_DEEP, "JSON may nest at most %d levels", MAX_JSON_DEPTH);
 		return false;
 	}

@@ -9,7 +9,7 @@
 #include "auth/password.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
-#include "db/identity.h"
+#include "db/users.h"
 
 static const char *const role_names[] = {"admin", "recruiter", "interviewer", "hiring_manager", NULL};
 

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "auth/keyring.h"
 #include "base/text.h"
-#include "db/identity.h"
+#include "db/keys.h"
 
 #define CACHE_US 2000000	/* a rotation or removal is seen within 2 s */
 

@@ -286,3 +286,28 @@ text_utf8_clean(struct arena *a, const char *s)
 	}
 	return b.data;
 }
+
+/* A bracket counter that skips string bodies (escapes included). */
+int
+text_json_depth(const char *s, size_t n)
+{
+	int depth = 0, max = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return max;
+}

@@ -48,4 +48,9 @@ int64_t text_now_monotonic_us(void);
 /* Wall clock in microseconds since the epoch. */
 int64_t text_now_us(void);
 
+/* The deepest nesting of arrays and objects in the n bytes of JSON text at
+ * s, counted outside strings, without parsing (0 for a scalar); cheap
+ * enough to refuse a deep document before a parser recurses into it. */
+int text_json_depth(const char *s, size_t n);
+
 #endif

@@ -211,19 +211,28 @@ db_simple(struct db *db, const char *sql)
 	return st;
 }
 
+/* The statement's process-wide number (its slot in each connection's
+ * prepared flags), given on its first use by any thread. The number is all
+ * the threads share, so relaxed atomics are enough. */
+static int
+stmt_index(struct db_stmt *st)
+{
+	int idx = atomic_load_explicit(&st->index, memory_order_relaxed);
+	if (idx != 0)
+		return idx;
+	int fresh = atomic_fetch_add_explicit(&next_stmt_index, 1, memory_order_relaxed);
+	/* Two threads may race to number one statement: the first number wins
+	 * and the loser's is never used. */
+	if (atomic_compare_exchange_strong_explicit(&st->index, &idx, fresh, memory_order_relaxed,
+						    memory_order_relaxed))
+		return fresh;
+	return idx;
+}
+
 static bool
 ensure_prepared(struct db *db, struct db_stmt *st)
 {
-	int idx = st->index;
-	if (idx == 0) {
-		int fresh = atomic_fetch_add(&next_stmt_index, 1);
-		int expected = 0;
-		/* Two threads may race to number one statement: keep the first. */
-		if (!__atomic_compare_exchange_n(&st->index, &expected, fresh, false,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			fresh = expected;
-		idx = fresh;
-	}
+	int idx = stmt_index(st);
 	if (idx >= db->prepared_cap) {
 		int cap = idx * 2 + 64;
 		unsigned char *p = realloc(db->prepared, (size_t)cap);

@@ -3,6 +3,7 @@
 /* Shared by the files of db/ only. */
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include "db/db.h"
 
 /* A statement prepared once per connection, on first use. Declare as
@@ -10,7 +11,7 @@
 struct db_stmt {
 	const char *name;
 	const char *sql;
-	int index;		/* assigned on first use; 0 = not yet */
+	atomic_int index;	/* numbered on first use by any thread; 0 = not yet */
 };
 
 struct db {
@@ -137,5 +138,26 @@ enum db_status db_decision_erase_text(struct db *db, const char *org_id, const c
 
 /* Number of migrations compiled into this binary. */
 int db_migration_count(void);
+
+/* Identity pieces shared inside db/, each defined in the file of its
+ * aggregate. The inserts write no audit event: their callers do. */
+struct db_user;
+struct db_client;
+/* Inserts a user of org_id (db/users.c); *out is copied into a. */
+enum db_status db_user_insert(struct db *db, struct arena *a, const char *org_id,
+			      const struct db_user *in, struct db_user *out);
+/* The fields of a user that its audit events record (never the password
+ * hash); a new reference the caller owns. */
+json_t *db_user_changes(const struct db_user *u);
+/* The user when it exists and is enabled (db/users.c); *out in a. */
+enum db_status db_user_enabled(struct db *db, struct arena *a, const char *org_id,
+			       const char *id, struct db_user *out);
+/* Inserts a client of org_id (db/clients.c); *out is copied into a. */
+enum db_status db_client_insert(struct db *db, struct arena *a, const char *org_id,
+				const struct db_client *in, struct db_client *out);
+/* Revokes every live refresh token of a user, or of a client
+ * (db/refresh.c): DB_OK or the error status. */
+enum db_status db_refresh_revoke_user(struct db *db, const char *org_id, const char *user_id);
+enum db_status db_refresh_revoke_client(struct db *db, const char *org_id, const char *client_id);
 
 #endif

@@ -1,0 +1,136 @@
+/* OAuth clients of an org. */
+#include "db/clients.h"
+#include "db/internal.h"
+
+#define CLIENT_COLUMNS "id, org_id, name, secret_hash, array_to_string(grants, ' '), scopes, " \
+	"first_party, revoked_at IS NOT NULL, " DB_TS("created_at") " "
+
+/* Row i of a CLIENT_COLUMNS result into *c (strings copied into a). */
+static void
+read_client(struct arena *a, const PGresult *r, int i, struct db_client *c)
+{
+	c->id = db_str(a, r, i, 0);
+	c->org_id = db_str(a, r, i, 1);
+	c->name = db_str(a, r, i, 2);
+	c->secret_hash = db_str(a, r, i, 3);
+	c->grants = db_str(a, r, i, 4);
+	c->scopes = db_str(a, r, i, 5);
+	c->first_party = db_bool(r, i, 6);
+	c->revoked = db_bool(r, i, 7);
+	c->created_at = db_str(a, r, i, 8);
+}
+
+static struct db_stmt client_insert = {"client_insert",
+	"INSERT INTO clients (org_id, name, secret_hash, grants, scopes, first_party)"
+	" VALUES ($1, $2, $3, string_to_array($4, ' '), $5, $6) RETURNING " CLIENT_COLUMNS};
+
+/* Inserts the client without auditing it; *out lives in a. */
+enum db_status
+db_client_insert(struct db *db, struct arena *a, const char *org_id, const struct db_client *in,
+		 struct db_client *out)
+{
+	const char *params[] = {org_id, in->name, in->secret_hash, in->grants, in->scopes,
+				in->first_party ? "true" : "false"};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &client_insert, 6, params, &r);
+	if (st != DB_OK)
+		return st;
+	read_client(a, r, 0, out);
+	PQclear(r);
+	return DB_OK;
+}
+
+struct client_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	const struct db_client *in;
+	struct db_client *out;
+	const char *id;
+};
+
+/* Transaction body of db_client_create. */
+static enum db_status
+client_create_tx(struct db *db, void *p)
+{
+	struct client_args *c = p;
+	enum db_status st = db_client_insert(db, c->a, c->ctx->org_id, c->in, c->out);
+	if (st != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:b}", "name", c->out->name, "grants",
+			       c->out->grants, "scopes", c->out->scopes, "first_party",
+			       c->out->first_party);
+	st = db_audit_append(db, c->ctx, "client.created", "client", c->out->id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_client_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+		 const struct db_client *in, struct db_client *out)
+{
+	struct client_args c = {a, ctx, in, out, NULL};
+	return db_tx(db, client_create_tx, &c);
+}
+
+static struct db_stmt client_get = {"client_get",
+	"SELECT " CLIENT_COLUMNS "FROM clients WHERE id = $1"};
+
+enum db_status
+db_client_get(struct db *db, struct arena *a, const char *client_id, struct db_client *out)
+{
+	const char *p[] = {client_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &client_get, 1, p, &r);
+	if (st == DB_OK) {
+		read_client(a, r, 0, out);
+		PQclear(r);
+	}
+	return st;
+}
+
+static struct db_stmt client_list = {"client_list",
+	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND revoked_at IS NULL"
+	" AND (created_at, id) > ($2::timestamptz, $3::uuid)"
+	" ORDER BY created_at, id LIMIT $4"};
+
+enum db_status
+db_client_list(struct db *db, struct arena *a, const char *org_id, const struct db_page *page,
+	       struct db_client **out, int *n)
+{
+	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
+			   arena_printf(a, "%d", page->limit)};
+	PGresult *r = db_run(db, &client_list, 4, p);
+	if (!r)
+		return db->status;
+	*n = PQntuples(r);
+	*out = arena_alloc(a, sizeof **out * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++)
+		read_client(a, r, i, &(*out)[i]);
+	PQclear(r);
+	return DB_OK;
+}
+
+static struct db_stmt client_revoke = {"client_revoke",
+	"UPDATE clients SET revoked_at = now()"
+	" WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL"};
+
+/* Transaction body of db_client_revoke. */
+static enum db_status
+client_revoke_tx(struct db *db, void *p)
+{
+	struct client_args *c = p;
+	const char *params[] = {c->ctx->org_id, c->id};
+	enum db_status st = db_run_status(db, &client_revoke, 2, params, NULL);
+	if (st != DB_OK)
+		return st;
+	if ((st = db_refresh_revoke_client(db, c->ctx->org_id, c->id)) != DB_OK)
+		return st;
+	return db_audit_append(db, c->ctx, "client.revoked", "client", c->id, NULL);
+}
+
+enum db_status
+db_client_revoke(struct db *db, const struct audit_ctx *ctx, const char *id)
+{
+	struct client_args c = {.ctx = ctx, .id = id};
+	return db_tx(db, client_revoke_tx, &c);
+}
