@@ -10,7 +10,6 @@ import hashlib
 import uuid
 
 import icalendar
-import pytest
 
 from helpers import H, iso, problem_of, scan_database, utcnow
 
