@@ -52,6 +52,34 @@ filter_or_reply(struct api_request *rq, struct audit_filter *f)
 	return true;
 }
 
+/* A JSON string, or null for NULL (a new reference). */
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* An event as the API serves it (a new reference). */
+static json_t *
+event_json(const struct db_audit_event *e)
+{
+	json_t *changes = json_loads(e->changes, 0, NULL);
+	json_t *j = json_object();
+	json_object_set_new(j, "seq", json_integer(e->seq));
+	json_object_set_new(j, "occurred_at", json_string(e->occurred_at));
+	json_object_set_new(j, "actor_type", json_string(e->actor_type));
+	json_object_set_new(j, "actor_id", str_or_null(e->actor_id));
+	json_object_set_new(j, "action", json_string(e->action));
+	json_object_set_new(j, "entity_type", json_string(e->entity_type));
+	json_object_set_new(j, "entity_id", str_or_null(e->entity_id));
+	json_object_set_new(j, "request_id", str_or_null(e->request_id));
+	json_object_set_new(j, "source", str_or_null(e->source));
+	json_object_set_new(j, "changes", changes ? changes : json_object());
+	json_object_set_new(j, "prev_hash", json_string(e->prev_hash));
+	json_object_set_new(j, "hash", json_string(e->hash));
+	return j;
+}
+
 /* GET /v1/audit-events */
 enum api_result
 api_audit_list(struct api_request *rq)
@@ -59,19 +87,20 @@ api_audit_list(struct api_request *rq)
 	struct audit_filter f;
 	if (!filter_or_reply(rq, &f))
 		return API_REPLIED;
-	json_t *events;
-	enum db_status st = db_audit_list(rq->db, rq->arena, rq->who->org_id, &f, &events);
+	struct db_audit_event *events;
+	int n;
+	enum db_status st = db_audit_list(rq->db, rq->arena, rq->who->org_id, &f, &events, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "audit event");
-	json_t *next = json_null();
-	if ((int)json_array_size(events) == f.limit) {
-		json_array_remove(events, json_array_size(events) - 1);
-		json_int_t last = json_integer_value(
-			json_object_get(json_array_get(events, json_array_size(events) - 1), "seq"));
-		next = json_string(api_cursor_make(rq, arena_printf(rq->arena, "seq|%lld",
-								    (long long)last)));
-	}
-	return api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", events, "next_cursor", next));
+	int shown = n == f.limit ? n - 1 : n;	/* one more than shown: another page */
+	json_t *data = json_array();
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(data, event_json(&events[i]));
+	json_t *next = n == f.limit
+		? json_string(api_cursor_make(rq, arena_printf(rq->arena, "seq|%lld",
+							       (long long)events[shown - 1].seq)))
+		: json_null();
+	return api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
 }
 
 /* The verdict as the API and the CLI show it (a new reference). */

@@ -132,43 +132,26 @@ static struct db_stmt list_events = {"audit_list",
 	" AND ($8::timestamptz IS NULL OR occurred_at < $8)"
 	" ORDER BY seq LIMIT $9"};
 
-/* Row i of an EVENT_COLUMNS result as the API's JSON object. */
-static json_t *
-event_json(struct arena *a, const PGresult *r, int i)
+/* Copies row i of an EVENT_COLUMNS result into the event at item. */
+static int
+copy_event(struct arena *a, const PGresult *r, int i, void *item)
 {
-	json_t *changes = json_loads(PQgetvalue(r, i, 9), 0, NULL);
-	json_t *e = json_object();
-	json_object_set_new(e, "seq", json_integer(db_int(r, i, 0)));
-	json_object_set_new(e, "occurred_at", json_string(PQgetvalue(r, i, 1)));
-	json_object_set_new(e, "actor_type", json_string(PQgetvalue(r, i, 2)));
-	json_object_set_new(e, "actor_id", str_or_null(db_str(a, r, i, 3)));
-	json_object_set_new(e, "action", json_string(PQgetvalue(r, i, 4)));
-	json_object_set_new(e, "entity_type", json_string(PQgetvalue(r, i, 5)));
-	json_object_set_new(e, "entity_id", str_or_null(db_str(a, r, i, 6)));
-	json_object_set_new(e, "request_id", str_or_null(db_str(a, r, i, 7)));
-	json_object_set_new(e, "source", str_or_null(db_str(a, r, i, 8)));
-	json_object_set_new(e, "changes", changes ? changes : json_object());
-	json_object_set_new(e, "prev_hash", json_string(PQgetvalue(r, i, 10)));
-	json_object_set_new(e, "hash", json_string(PQgetvalue(r, i, 11)));
-	return e;
+	struct db_audit_event *e = item;
+	*e = (struct db_audit_event){db_int(r, i, 0), db_str(a, r, i, 1), db_str(a, r, i, 2),
+		db_str(a, r, i, 3), db_str(a, r, i, 4), db_str(a, r, i, 5), db_str(a, r, i, 6),
+		db_str(a, r, i, 7), db_str(a, r, i, 8), db_str(a, r, i, 9), db_str(a, r, i, 10),
+		db_str(a, r, i, 11)};
+	return i + 1;
 }
 
 enum db_status
 db_audit_list(struct db *db, struct arena *a, const char *org_id, const struct audit_filter *f,
-	      json_t **out)
+	      struct db_audit_event **out, int *n)
 {
 	const char *p[] = {org_id, arena_printf(a, "%lld", (long long)f->after_seq), f->entity_type,
 			   f->entity_id, f->actor_id, f->action, f->since, f->until,
 			   arena_printf(a, "%d", f->limit)};
-	PGresult *r = db_run(db, &list_events, 9, p);
-	if (!r)
-		return db->status;
-	json_t *list = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(list, event_json(a, r, i));
-	PQclear(r);
-	*out = list;
-	return DB_OK;
+	return db_rows_collect(db, &list_events, 9, p, a, sizeof **out, copy_event, (void **)out, n);
 }
 
 static struct db_stmt verify_batch = {"audit_verify_batch",

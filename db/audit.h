@@ -36,9 +36,17 @@ struct audit_filter {
 	int limit;
 };
 
-/* One page of events, as JSON objects, in sequence order (new reference). */
+/* One stored event; strings in the caller's arena. changes is the stored
+ * canonical JSON text. */
+struct db_audit_event {
+	int64_t seq;
+	char *occurred_at, *actor_type, *actor_id, *action, *entity_type, *entity_id;
+	char *request_id, *source, *changes, *prev_hash, *hash;
+};
+
+/* One page of events in sequence order: *out (in a), *n of them. */
 enum db_status db_audit_list(struct db *db, struct arena *a, const char *org_id,
-			     const struct audit_filter *f, json_t **out);
+			     const struct audit_filter *f, struct db_audit_event **out, int *n);
 
 struct audit_verdict {
 	bool ok;
