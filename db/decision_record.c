@@ -113,10 +113,34 @@ may_decide(const struct packet_args *pa, const struct db_packet_inputs *in, bool
 	return DB_STATE;
 }
 
+/* The loop's candidate, locked against a concurrent erasure (which locks it
+ * FOR UPDATE first): true when erased. */
+static struct db_stmt candidate_share = {"decision_candidate_share",
+	"SELECT c.erased_at IS NOT NULL FROM loops l"
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	" WHERE l.org_id = $1 AND l.id = $2 FOR SHARE OF c"};
+
+static enum db_status
+candidate_erased(struct db *db, struct packet_args *pa, bool *erased)
+{
+	const char *p[] = {pa->ctx->org_id, pa->loop_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &candidate_share, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	*erased = db_bool(r, 0, 0);
+	PQclear(r);
+	return DB_OK;
+}
+
+/* $12: the candidate is erased already, so the free text is not kept (as the
+ * erasure would have cleared it). */
 static struct db_stmt decision_insert = {"decision_insert",
 	"INSERT INTO decisions (org_id, loop_id, outcome, rationale, override, override_justification,"
-	" packet_recommendation, packet_score, policy_version, loop_status, decided_by)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"};
+	" packet_recommendation, packet_score, policy_version, loop_status, decided_by, erased_at)"
+	" VALUES ($1, $2, $3, CASE WHEN NOT $12::boolean THEN $4 END, $5,"
+	" CASE WHEN NOT $12::boolean THEN $6 END, $7, $8, $9, $10, $11,"
+	" CASE WHEN $12::boolean THEN now() END) RETURNING id"};
 static struct db_stmt loop_decided = {"decision_loop_decided",
 	"UPDATE loops SET status = 'decided', version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2"};
@@ -147,15 +171,15 @@ add_contributions(struct db *db, struct packet_args *pa, const struct db_judgeme
 /* Inserts the decision row and moves the loop to decided. */
 static enum db_status
 insert_decision(struct db *db, struct packet_args *pa, const struct db_packet_inputs *in,
-		const struct db_judgement *j, bool override)
+		const struct db_judgement *j, bool override, bool erased)
 {
 	const struct db_decision_in *d = pa->in;
 	const char *p[] = {pa->ctx->org_id, pa->loop_id, d->outcome, d->rationale,
 			   override ? "true" : "false", d->override_justification,
 			   j->recommendation, j->scored ? arena_printf(pa->a, "%.2f", j->score) : NULL,
 			   arena_printf(pa->a, "%d", j->policy_version), in->status,
-			   pa->ctx->actor_id};
-	enum db_status st = db_run_status(db, &decision_insert, 11, p, NULL);
+			   pa->ctx->actor_id, erased ? "true" : "false"};
+	enum db_status st = db_run_status(db, &decision_insert, 12, p, NULL);
 	if (st == DB_CONFLICT) {
 		pa->why->reason = DB_REFUSED_ALREADY_DECIDED;
 		return DB_STATE;
@@ -172,8 +196,13 @@ decide_tx(struct db *db, void *p)
 	struct packet_args *pa = p;
 	struct db_packet_inputs in = {0};
 	struct db_judgement j = {0};
-	bool forced;
-	enum db_status st = head(db, pa->a, pa->v, pa->loop_id, true, &in, pa->why);
+	bool forced, erased = false;
+	/* the candidate first, in the order an erasure locks (candidate, then loops) */
+	enum db_status st = candidate_erased(db, pa, &erased);
+	if (st == DB_NONE)
+		st = DB_OK;	/* no such loop: head() answers 404 */
+	if (st == DB_OK)
+		st = head(db, pa->a, pa->v, pa->loop_id, true, &in, pa->why);
 	if (st != DB_OK || (st = may_decide(pa, &in, &forced)) != DB_OK ||
 	    (st = db_packet_load(db, pa->a, pa->v->org_id, pa->loop_id, &in)) != DB_OK ||
 	    (st = pa->judge(pa->judge_ctx, pa->a, &in, &j)) != DB_OK)
@@ -183,7 +212,7 @@ decide_tx(struct db *db, void *p)
 		pa->why->reason = DB_REFUSED_OVERRIDE_JUSTIFICATION_REQUIRED;
 		return DB_INVALID;
 	}
-	if ((st = insert_decision(db, pa, &in, &j, override)) != DB_OK ||
+	if ((st = insert_decision(db, pa, &in, &j, override, erased)) != DB_OK ||
 	    (st = add_contributions(db, pa, &j)) != DB_OK ||
 	    (st = db_decision_get(db, pa->a, pa->v, pa->loop_id, pa->out)) != DB_OK)
 		return st;

@@ -23,6 +23,31 @@ refuse(struct card_args *c, enum db_refused reason)
 	return DB_STATE;
 }
 
+/* The round's candidate, locked against a concurrent erasure (which locks
+ * it FOR UPDATE first), so no free text is written after the erasure. */
+static struct db_stmt candidate_share = {"scorecard_candidate_share",
+	"SELECT c.erased_at IS NOT NULL FROM rounds r"
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
+	" WHERE r.org_id = $1 AND r.id = $2 FOR SHARE OF c"};
+
+/* An erased candidate's scorecards take no more text: the erasure cleared
+ * it, and a card saved afterwards would bring it back under "erased". */
+static enum db_status
+check_candidate(struct db *db, struct card_args *c)
+{
+	const char *p[] = {c->ctx->org_id, c->round_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &candidate_share, 2, p, &r);
+	if (st == DB_NONE)
+		return DB_OK;	/* no such round: the card's own lookup answers 404 */
+	if (st != DB_OK)
+		return st;
+	bool erased = db_bool(r, 0, 0);
+	PQclear(r);
+	return erased ? refuse(c, DB_REFUSED_CANDIDATE_ERASED) : DB_OK;
+}
+
 static struct db_stmt seat = {"scorecard_seat",
 	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
 	" " DB_TS("r.ends_at") ", r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
@@ -145,7 +170,9 @@ save_tx(struct db *db, void *p)
 	struct card_args *c = p;
 	const char *cp[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id, c->role};
 	struct card_row row;
-	enum db_status st = db_run_any(db, &card_create, 4, cp);
+	enum db_status st = check_candidate(db, c);
+	if (st == DB_OK)
+		st = db_run_any(db, &card_create, 4, cp);
 	if (st != DB_OK || (st = lock_card(db, c, &row)) != DB_OK)
 		return st;
 	if (strcmp(row.status, "draft") != 0)
@@ -261,8 +288,8 @@ submit_tx(struct db *db, void *p)
 	struct card_args *c = p;
 	struct card_row row;
 	struct round_row rr;
-	enum db_status st = lock_card(db, c, &row);
-	if (st != DB_OK)
+	enum db_status st = check_candidate(db, c);
+	if (st != DB_OK || (st = lock_card(db, c, &row)) != DB_OK)
 		return st;
 	if (strcmp(row.status, "draft") != 0)
 		return refuse(c, DB_REFUSED_SCORECARD_SUBMITTED);
@@ -355,7 +382,10 @@ amend_tx(struct db *db, void *p)
 	const struct db_scorecard_in *in = c->in;
 	struct card_row row;
 	struct db_scorecard old;
-	enum db_status st = lock_card(db, c, &row);
+	enum db_status st = check_candidate(db, c);
+	if (st != DB_OK)
+		return st;
+	st = lock_card(db, c, &row);
 	if (st == DB_NONE || (st == DB_OK && strcmp(row.status, "submitted") != 0))
 		return refuse(c, DB_REFUSED_SCORECARD_NOT_SUBMITTED);
 	if (st != DB_OK)

@@ -239,6 +239,10 @@ static struct db_stmt loop_reach = {"scorecards_loop_reach",
 	"  AND ri.user_id = $3 AND r.status NOT IN ('cancelled', 'no_show')"
 	"  AND NOT EXISTS (SELECT 1 FROM scorecards s WHERE s.org_id = ri.org_id"
 	"   AND s.round_id = ri.round_id AND s.author_id = ri.user_id AND s.status = 'submitted'))"
+	/* and at least one of their own submitted: a seat only on cancelled or
+	 * no-show rounds has submitted nothing and must not see the others' */
+	" AND EXISTS (SELECT 1 FROM scorecards s WHERE s.org_id = l.org_id AND s.loop_id = l.id"
+	"  AND s.author_id = $3 AND s.status = 'submitted')"
 	" FROM loops l WHERE l.org_id = $1 AND l.id = $2"
 	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $3, $4)"};
 
