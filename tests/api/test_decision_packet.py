@@ -3,11 +3,13 @@
 a split asks for a debrief, a missing lead scorecard leaves the loop
 incomplete, calibration takes a harsh grader's leniency out, and shadows
 count only when the policy says so."""
+import re
+
 import pytest
 
 from conftest import Team
-from grading import decide, graded_loop, loop_status, packet, past_round, set_policy, \
-    submit_scorecard
+from grading import decide, graded_loop, loop_status, packet, past_round, scorecard_body, \
+    set_policy, submit, submit_scorecard
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +155,16 @@ def test_shadows_count_only_when_the_policy_says_so(loopd):
     assert p["raw_score"] == 2.0, "(3 + 1) / 2"
     assert p["recommendation"] == "needs_debrief", "yes against strong_no, two steps apart"
     assert ("scorecard", card["id"]) in refs(reason(p, "recommendations_split"))
+
+
+def test_figures_go_out_with_two_decimals(t):
+    loop = t.loop()
+    rnd = past_round(t, loop, [(t.iv[0], "lead")])
+    card = scorecard_body(t.api(t.iv[0]), rnd, 4, "strong_yes")
+    card["ratings"][1]["rating"] = 3     # capacity_estimation, weight 2 of 17
+    assert submit(t, t.iv[0], rnd["id"], card).status_code == 200
+    r = t.api(t.hm).get(f"/v1/loops/{loop['id']}/decision-packet")
+    assert r.status_code == 200
+    assert r.json()["score"] == 3.88, "(15 x 4 + 2 x 3) / 17 = 3.882..."
+    assert '"score":3.88,' in r.text
+    assert not re.search(r"\d\.\d{3,}", r.text), "no figure with more than 2 decimals"
