@@ -77,7 +77,7 @@ stored_body(struct api_request *rq)
 	for (int i = 0; i < 3 && rq->secret_members[i]; i++)
 		if (json_object_get(doc, rq->secret_members[i]))
 			json_object_set_new(doc, rq->secret_members[i], json_null());
-	char *text = json_dumps(doc, JSON_COMPACT);
+	char *text = json_dumps(doc, API_JSON_FLAGS);
 	char *copy = arena_strdup(rq->arena, text ? text : body);
 	free(text);
 	return copy;

@@ -74,11 +74,13 @@ api_reply_empty(struct api_request *rq, int status)
 	return api_reply_text(rq, status, NULL, "", 0);
 }
 
-/* Serialises body into the request's arena. */
+/* Serialises body into the request's arena. Reals get 15 significant
+ * digits, so a figure rounded to 2 decimals reads 2.94, never
+ * 2.9399999999999999. */
 static char *
 dump(struct api_request *rq, json_t *body, size_t *len)
 {
-	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *s = body ? json_dumps(body, API_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
 	if (!s) {	/* only a programming error gets here: answer, never crash */
 		static const char fallback[] = "{\"title\":\"Internal error\",\"status\":500,"
 					       "\"code\":\"internal_error\"}";

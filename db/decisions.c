@@ -151,11 +151,15 @@ static struct db_stmt packet_rubrics = {"packet_rubrics",
 	"SELECT id, key, version, document FROM rubrics"
 	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY (ARRAY(SELECT DISTINCT rubric_id"
 	"  FROM rounds WHERE org_id = $1 AND loop_id = $2)) ORDER BY key, version"};
-/* Only the loop's interviewers' rows: a packet never scans the org. */
+/* Only the loop's interviewers' rows: a packet never scans the org. A
+ * decided loop's own contribution is taken out again, so its packet reads
+ * the same before and after the decision. */
 static struct db_stmt packet_stats = {"packet_stats",
-	"SELECT user_id, n, sum_deviation FROM interviewer_stats"
-	" WHERE org_id = $1 AND user_id = ANY (ARRAY(SELECT DISTINCT user_id"
-	"  FROM round_interviewers WHERE org_id = $1 AND loop_id = $2)) ORDER BY user_id"};
+	"SELECT s.user_id, s.n - coalesce(c.n, 0), s.sum_deviation - coalesce(c.deviation, 0)"
+	" FROM interviewer_stats s LEFT JOIN interviewer_contributions c"
+	"  ON c.org_id = s.org_id AND c.loop_id = $2 AND c.user_id = s.user_id"
+	" WHERE s.org_id = $1 AND s.user_id = ANY (ARRAY(SELECT DISTINCT user_id"
+	"  FROM round_interviewers WHERE org_id = $1 AND loop_id = $2)) ORDER BY s.user_id"};
 
 static enum db_status
 load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)

@@ -11,8 +11,8 @@
  * submitted scorecards, interviewer history, org policy) to a decision
  * packet. No I/O, no allocation outside the arena it is given. Input is
  * borrowed (never modified); every output struct and string lives in the
- * arena or points into the input. rubrics/DECISION.md explains the model,
- * the precedence and every reason code.
+ * arena or points into the input. README.md ("The decision packet")
+ * explains the model, the precedence and every reason code.
  */
 
 enum decision_role {
@@ -95,7 +95,7 @@ struct decision_policy {
 
 #define DECISION_MAX_ROUND_WEIGHTS 50
 
-/* The built-in policy (documented in DECISION.md); points to static storage only. */
+/* The built-in policy (documented in README.md); points to static storage only. */
 struct decision_policy decision_policy_defaults(void);
 
 /* True when p is a valid policy. When errors is a JSON array, appends one
@@ -300,8 +300,8 @@ bool decision_build(struct arena *a, const struct decision_input *in,
 /* Each interviewer's contribution from this one loop to the org's history
  * table (n = 1, the deviation of their mean rating from their co-panelists'),
  * sorted by user id, in a. Call it once per loop, when its decision is
- * recorded (DECISION.md). Same error rule as decision_build; policy is not
- * consulted (every role, every held round counts for history). */
+ * recorded (README.md, "Calibration"). Same error rule as decision_build;
+ * policy is not consulted (every role, every held round counts for history). */
 bool decision_contributions(struct arena *a, const struct decision_input *in,
 			    struct decision_interviewer_stats **out, size_t *n_out,
 			    const char **error);
@@ -334,7 +334,7 @@ const char *decision_class_name(enum decision_class c);
 const char *decision_ref_type_name(enum decision_ref_type t);
 /* The reason's wire code ("round_missing"). */
 const char *decision_reason_name(enum decision_reason_code c);
-/* The reason's meaning, one sentence (as in DECISION.md). */
+/* The reason's meaning, one sentence (as in README.md). */
 const char *decision_reason_meaning(enum decision_reason_code c);
 /* The reason's class (precedence); 0 for an unknown code. */
 enum decision_class decision_reason_class(enum decision_reason_code c);

@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Creates loopd's demo organisation once and prints how to log in.
 
+The organisation has an admin, a recruiter, a hiring manager (Morgan) and
+three interviewers, and one loop ready for the README's scorecard and
+decision tour: a candidate, a loop Morgan manages, and a system design
+round that took place two hours before seeding, led by Ada with Grace as
+the bar raiser, so both can write and submit their scorecards at once.
+
 Usage: seed-demo.py BASE_URL BOOTSTRAP_JSON CREDENTIALS_FILE
 BOOTSTRAP_JSON is what `loopd admin bootstrap` printed; the admin password
 comes from LOOP_ADMIN_PASSWORD. The people and their passwords are written
 to CREDENTIALS_FILE (mode 0600) so later runs print the same lines.
 Standard library only: scripts/run needs no Python packages.
 """
+import datetime as dt
 import json
 import os
 import secrets
@@ -40,6 +47,28 @@ def call(base, path, data=None, token=None, form=False):
         return json.loads(resp.read() or b"null")
 
 
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def demo_loop(base, token, ids):
+    """The tour's loop: a candidate, a loop Riley runs and Morgan manages, and
+    a system design round held two hours ago (Ada lead, Grace bar raiser)."""
+    cand = call(base, "/v1/candidates", {"name": "Sam Example", "email": "sam@example.com",
+                                         "source": "referral"}, token)
+    loop = call(base, "/v1/loops", {"candidate_id": cand["id"], "position": "Backend engineer",
+                                    "recruiter_id": ids["recruiter@demo.loopd.test"],
+                                    "hiring_manager_id": ids["manager@demo.loopd.test"]}, token)
+    end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=2)
+    rnd = call(base, f"/v1/loops/{loop['id']}/rounds", {
+        "kind": "system_design", "starts_at": iso(end - dt.timedelta(hours=1)),
+        "ends_at": iso(end), "location": "Room 4",
+        "interviewers": [{"user_id": ids["ada@demo.loopd.test"], "role": "lead"},
+                         {"user_id": ids["grace@demo.loopd.test"], "role": "bar_raiser"}]},
+        token)
+    return {"candidate_id": cand["id"], "loop_id": loop["id"], "round_id": rnd["id"]}
+
+
 def main():
     base, boot_file, cred_file = sys.argv[1:4]
     boot = json.load(open(boot_file))
@@ -48,15 +77,24 @@ def main():
                                         "password": admin_pw, "client_id": boot["client_id"]},
                  form=True)["access_token"]
     people = [("admin@demo.loopd.test", "Avery Admin", ["admin"], admin_pw)]
+    ids = {}
     for email, name, roles in PEOPLE:
         pw = secrets.token_urlsafe(12)
-        call(base, "/v1/users", {"email": email, "name": name, "roles": roles, "password": pw}, token)
+        ids[email] = call(base, "/v1/users", {"email": email, "name": name, "roles": roles,
+                                              "password": pw}, token)["id"]
         people.append((email, name, roles, pw))
+    creds = {"client_id": boot["client_id"], "org_id": boot["org_id"],
+             "people": [{"email": e, "name": n, "roles": r, "password": p}
+                        for e, n, r, p in people]}
+    save(cred_file, creds)   # the passwords first: they cannot be read back
+    creds["demo"] = demo_loop(base, token, ids)
+    save(cred_file, creds)
+
+
+def save(cred_file, creds):
     fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump({"client_id": boot["client_id"], "org_id": boot["org_id"],
-                   "people": [{"email": e, "name": n, "roles": r, "password": p}
-                              for e, n, r, p in people]}, out, indent=1)
+        json.dump(creds, out, indent=1)
 
 
 if __name__ == "__main__":

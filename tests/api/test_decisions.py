@@ -1,60 +1,12 @@
 """The decision packet (who reads it, audited reads) and the hire decision
 (the loop's hiring manager, the override rule, once per loop) (issue 10)."""
-import datetime as dt
-import itertools
 import uuid
 
 import pytest
 
 from conftest import Team, problem_of
-
-CRITERIA = ["requirements_scoping", "capacity_estimation", "high_level_architecture",
-            "component_deep_dive", "tradeoff_reasoning", "failure_handling",
-            "operations_and_observability"]
-JUSTIFICATION = "The debrief resolved the split: the no was about an unrelated topic."
-_days = itertools.count(1)
-
-
-def submit(db, org_id, loop_id, round_id, user, role, rating, rec, submitted_at):
-    """A submitted scorecard rating every criterion `rating`, written as the
-    owner (the scorecards branch's HTTP endpoints are not merged yet)."""
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO scorecards (org_id, round_id, loop_id, author_id, status, revision,"
-                    " version, first_submitted_at, submitted_at)"
-                    " VALUES (%s, %s, %s, %s, 'submitted', 1, 2, %s, %s) RETURNING id",
-                    (org_id, round_id, loop_id, user.id, submitted_at, submitted_at))
-        sc = cur.fetchone()[0]
-        cur.execute("INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role,"
-                    " recommendation, summary, submitted_by, submitted_at)"
-                    " VALUES (%s, %s, 1, %s, %s, 'summary', %s, %s)",
-                    (org_id, sc, role, rec, user.id, submitted_at))
-        for i, c in enumerate(CRITERIA):
-            cur.execute("INSERT INTO scorecard_ratings (org_id, scorecard_id, revision, position,"
-                        " criterion, rating, evidence) VALUES (%s, %s, 1, %s, %s, %s, %s)",
-                        (org_id, sc, i, c, rating, f"evidence by {user.email} on {c}"))
-
-
-def past_loop(t, db, panel, late_hours=None, submit_panel=True):
-    """A loop with one system_design round held on a past day, its panel
-    [(user, role, rating, recommendation)] having submitted 1.5 hours after
-    the round ended (late_hours: {user: hours} instead). Returns (loop, round,
-    ends_at)."""
-    loop = t.loop()
-    rnd = t.round(loop["id"], interviewers=[(p[0], p[1]) for p in panel])
-    ends = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc) + dt.timedelta(days=next(_days))
-    with db.cursor() as cur:
-        cur.execute("UPDATE rounds SET starts_at = %s, ends_at = %s, status = 'completed'"
-                    " WHERE org_id = %s AND id = %s",
-                    (ends - dt.timedelta(hours=1), ends, t.org_id, rnd["id"]))
-        cur.execute("UPDATE round_interviewers SET during = NULL WHERE org_id = %s AND round_id = %s",
-                    (t.org_id, rnd["id"]))
-    for user, role, rating, rec in (panel if submit_panel else []):
-        hours = (late_hours or {}).get(user.id, 1.5)
-        submit(db, t.org_id, loop["id"], rnd["id"], user, role, rating, rec,
-               ends + dt.timedelta(hours=hours))
-    with db.cursor() as cur:
-        cur.execute("SELECT loop_sync_status(%s, %s)", (t.org_id, loop["id"]))
-    return loop, rnd, ends
+from grading import JUSTIFICATION, REQUIRED_SD, graded_loop, loop_status
+from helpers import M, iso, utcnow
 
 
 @pytest.fixture(scope="module")
@@ -62,24 +14,20 @@ def t(loopd):
     return Team(loopd, interviewers=3)
 
 
-def status_of(t, loop_id):
-    return t.api().get(f"/v1/loops/{loop_id}").json()["status"]
-
-
-def split_loop(t, db):
+def split_loop(t):
     """Awaiting its decision; a strong_yes and a no: the packet asks for a debrief."""
-    loop, _, _ = past_loop(t, db, [(t.iv[0], "lead", 4, "strong_yes"), (t.iv[1], "lead", 2, "no")])
-    assert status_of(t, loop["id"]) == "awaiting_decision"
+    loop, _ = graded_loop(t, [(t.iv[0], "lead", 4, "strong_yes"), (t.iv[1], "lead", 2, "no")])
+    assert loop_status(t, loop["id"]) == "awaiting_decision"
     return loop["id"]
 
 
-def clear_loop(t, db, rating=4, rec="strong_yes"):
-    loop, _, _ = past_loop(t, db, [(t.iv[2], "lead", rating, rec)])
+def clear_loop(t, rating=4, rec="strong_yes"):
+    loop, _ = graded_loop(t, [(t.iv[2], "lead", rating, rec)])
     return loop["id"]
 
 
-def test_who_reads_the_packet(t, db, loopd):
-    lid = split_loop(t, db)
+def test_who_reads_the_packet(t, loopd):
+    lid = split_loop(t)
     for who in (t.hm, t.recruiter, t.admin):
         r = t.api(who).get(f"/v1/loops/{lid}/decision-packet")
         assert r.status_code == 200, r.text
@@ -97,8 +45,8 @@ def test_who_reads_the_packet(t, db, loopd):
                "insufficient_scope")
 
 
-def test_an_api_client_with_decisions_read_reads_the_packet(t, db, loopd):
-    lid = split_loop(t, db)
+def test_an_api_client_with_decisions_read_reads_the_packet(t, loopd):
+    lid = split_loop(t)
     tokens = {}
     for scopes in (["decisions:read", "loops:read"], ["loops:read"]):
         c = t.api(t.admin).post("/v1/clients", json={"name": "ats", "grants": ["client_credentials"],
@@ -118,12 +66,12 @@ def test_an_api_client_with_decisions_read_reads_the_packet(t, db, loopd):
         "insufficient_scope")
 
 
-def test_the_packet_shows_ratings_with_evidence_and_leniency_with_n(t, db):
-    lid = split_loop(t, db)
+def test_the_packet_shows_ratings_with_evidence_and_leniency_with_n(t):
+    lid = split_loop(t)
     p = t.api(t.hm).get(f"/v1/loops/{lid}/decision-packet").json()
     assert p["raw_score"] is not None and p["score"] is not None
     crit = {c["key"]: c for c in p["criteria"]}
-    assert set(crit) == set(CRITERIA)
+    assert set(crit) == set(REQUIRED_SD)
     c = crit["tradeoff_reasoning"]
     assert c["mean"] == 3.0 and c["spread"] == 2 and c["min"] == 2 and c["max"] == 4
     by = {r["interviewer_id"]: r for r in c["ratings"]}
@@ -134,8 +82,8 @@ def test_the_packet_shows_ratings_with_evidence_and_leniency_with_n(t, db):
     assert all("n" in v["leniency"] and "estimate" in v["leniency"] for v in people.values())
 
 
-def test_packet_reads_are_audited(t, db):
-    lid = split_loop(t, db)
+def test_packet_reads_are_audited(t):
+    lid = split_loop(t)
     r = t.api(t.hm).get(f"/v1/loops/{lid}/decision-packet")
     assert r.status_code == 200
     ev = t.api(t.admin).get("/v1/audit-events", params={"entity_id": lid,
@@ -148,8 +96,8 @@ def test_packet_reads_are_audited(t, db):
     assert events[0]["changes"]["policy_version"] == r.json()["policy_version"]
 
 
-def test_who_decides(t, db):
-    lid = split_loop(t, db)
+def test_who_decides(t):
+    lid = split_loop(t)
     body = {"outcome": "hire", "rationale": "Strong design work.",
             "override_justification": JUSTIFICATION}
     problem_of(t.api(t.hm2).post(f"/v1/loops/{lid}/decision", json=body), 404, "not_found")
@@ -163,7 +111,7 @@ def test_who_decides(t, db):
     r = t.api(t.hm).post(f"/v1/loops/{lid}/decision", json=body)
     assert r.status_code == 201, r.text
     assert r.headers["Location"] == f"/v1/loops/{lid}/decision"
-    assert status_of(t, lid) == "decided"
+    assert loop_status(t, lid) == "decided"
     for who in (t.hm, t.recruiter, t.admin):
         g = t.api(who).get(f"/v1/loops/{lid}/decision")
         assert g.status_code == 200 and g.json() == r.json()
@@ -171,8 +119,8 @@ def test_who_decides(t, db):
     problem_of(t.api(t.hm2).get(f"/v1/loops/{lid}/decision"), 404, "not_found")
 
 
-def test_override_rules(t, db):
-    lid = split_loop(t, db)   # needs_debrief: either outcome is an override
+def test_override_rules(t):
+    lid = split_loop(t)   # needs_debrief: either outcome is an override
     url = f"/v1/loops/{lid}/decision"
     p = problem_of(t.api(t.hm).post(url, json={"outcome": "hire", "rationale": "ok"}), 422,
                    "validation_failed")
@@ -190,8 +138,8 @@ def test_override_rules(t, db):
     assert d["loop_status_at_decision"] == "awaiting_decision"
 
 
-def test_following_the_recommendation_is_no_override(t, db):
-    lid = clear_loop(t, db)
+def test_following_the_recommendation_is_no_override(t):
+    lid = clear_loop(t)
     p = t.api(t.hm).get(f"/v1/loops/{lid}/decision-packet").json()
     assert p["recommendation"] == "hire", p["reasons"]
     problem_of(t.api(t.hm).post(f"/v1/loops/{lid}/decision",
@@ -212,7 +160,7 @@ def test_following_the_recommendation_is_no_override(t, db):
                "already_decided")
 
 
-def test_in_progress_only_as_override_and_not_before(t, db):
+def test_in_progress_only_as_override_and_not_before(t):
     loop = t.loop()
     url = f"/v1/loops/{loop['id']}/decision"
     body = {"outcome": "hire", "rationale": "early"}
@@ -220,21 +168,19 @@ def test_in_progress_only_as_override_and_not_before(t, db):
     rnd = t.round(loop["id"], interviewers=[(t.iv[2], "lead")])
     p = problem_of(t.api(t.hm).post(url, json=body), 409, "loop_not_ready")  # scheduled
     assert p["current_status"] == "scheduled"
-    now = dt.datetime.now(dt.timezone.utc)
-    with db.cursor() as cur:
-        cur.execute("UPDATE rounds SET starts_at = %s, ends_at = %s WHERE org_id = %s AND id = %s",
-                    (now - dt.timedelta(minutes=10), now + dt.timedelta(minutes=50), t.org_id,
-                     rnd["id"]))
-        cur.execute("UPDATE round_interviewers SET during = NULL WHERE org_id = %s AND round_id = %s",
-                    (t.org_id, rnd["id"]))
-    assert status_of(t, loop["id"]) == "in_progress"
+    # the interview starts: moved to ten minutes ago, still running
+    start = utcnow().replace(microsecond=0) - 10 * M
+    r = t.api().patch(f"/v1/rounds/{rnd['id']}", headers={"If-Match": f'"{rnd["version"]}"'},
+                      json={"starts_at": iso(start), "ends_at": iso(start + 60 * M)})
+    assert r.status_code == 200, r.text
+    assert loop_status(t, loop["id"]) == "in_progress"
     p = problem_of(t.api(t.hm).post(url, json=body), 422, "validation_failed")
     r = t.api(t.hm).post(url, json=dict(body, override_justification=JUSTIFICATION))
     assert r.status_code == 201, r.text
     assert r.json()["override"] is True and r.json()["loop_status_at_decision"] == "in_progress"
 
 
-def test_a_cancelled_loop_is_not_decided(t, db):
+def test_a_cancelled_loop_is_not_decided(t):
     loop = t.loop()
     assert t.api().post(f"/v1/loops/{loop['id']}/cancel", json={"reason": "x"}).status_code == 200
     problem_of(t.api(t.hm).post(f"/v1/loops/{loop['id']}/decision", json={
@@ -242,8 +188,8 @@ def test_a_cancelled_loop_is_not_decided(t, db):
         "loop_not_ready")
 
 
-def test_idempotent_replay(t, db):
-    lid = clear_loop(t, db)
+def test_idempotent_replay(t):
+    lid = clear_loop(t)
     key = {"Idempotency-Key": uuid.uuid4().hex}
     body = {"outcome": "hire", "rationale": "replayed"}
     r1 = t.api(t.hm).post(f"/v1/loops/{lid}/decision", json=body, headers=key)
@@ -255,19 +201,19 @@ def test_idempotent_replay(t, db):
                                 headers=key), 422, "idempotency_key_reused")
 
 
-def test_bad_bodies(t, db):
-    lid = clear_loop(t, db)
+def test_bad_bodies(t):
+    lid = clear_loop(t)
     url = f"/v1/loops/{lid}/decision"
     p = problem_of(t.api(t.hm).post(url, json={"outcome": "maybe", "extra": 1}), 422,
                    "validation_failed")
     assert {"outcome", "rationale", "extra"} <= {e["field"] for e in p["errors"]}
     problem_of(t.api(t.hm).post(url, json={"outcome": "hire", "rationale": "x" * 10001}), 422,
                "validation_failed")
-    assert status_of(t, lid) == "awaiting_decision"
+    assert loop_status(t, lid) == "awaiting_decision"
 
 
-def test_erasure_keeps_the_decision_and_clears_its_text(t, db):
-    lid = split_loop(t, db)
+def test_erasure_keeps_the_decision_and_clears_its_text(t):
+    lid = split_loop(t)
     r = t.api(t.hm).post(f"/v1/loops/{lid}/decision", json={
         "outcome": "hire", "rationale": "Names the candidate", "override_justification": JUSTIFICATION})
     assert r.status_code == 201

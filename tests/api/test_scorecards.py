@@ -2,19 +2,14 @@
 listing, the loop's move to awaiting_decision, and erasure."""
 
 import datetime as dt
-import itertools
 import threading
 import uuid
 
 import pytest
 
-from conftest import Team, iso, problem_of, utcnow
-
-H = dt.timedelta(hours=1)
-SD = "system_design"
-REQUIRED_SD = ["requirements_scoping", "capacity_estimation", "high_level_architecture",
-               "component_deep_dive", "tradeoff_reasoning", "failure_handling",
-               "operations_and_observability"]
+from conftest import Team, problem_of, utcnow
+from grading import REQUIRED_SD, SD, complete, loop_status, past_round, save_draft, submit
+from helpers import H
 
 
 @pytest.fixture(scope="module")
@@ -22,49 +17,15 @@ def team(loopd):
     return Team(loopd, interviewers=6)
 
 
-def complete(rating=3, rec="yes", text="said X"):
-    return {"ratings": [{"criterion": c, "rating": rating, "evidence": f"{text} about {c}"}
-                        for c in REQUIRED_SD],
-            "recommendation": rec, "summary": "Solid design, clear trade-offs."}
-
-
-_shift = itertools.count()
-
-
-def past_round(team, loop, interviewers, hours_ago=2, kind=None, exact=False, minutes=10, **kw):
-    """A round that started about hours_ago (each call a few minutes further
-    back, so one interviewer's past rounds never overlap) and lasted minutes."""
-    start = utcnow().replace(microsecond=0) - hours_ago * H
-    if not exact:
-        start = utcnow().replace(microsecond=0) - 2 * H - dt.timedelta(minutes=11 * next(_shift))
-    return team.round(loop["id"], start=start, minutes=minutes, interviewers=interviewers,
-                      kind=kind or SD, **kw)
-
-
 def sc(team, who, round_id, action="", **kw):
     path = f"/v1/rounds/{round_id}/scorecard" + (f"/{action}" if action else "")
     return team.api(who).request(kw.pop("method", "POST" if action else "GET"), path, **kw)
-
-
-def put(team, who, round_id, body, **kw):
-    return team.api(who).put(f"/v1/rounds/{round_id}/scorecard", json=body, **kw)
-
-
-def submit(team, who, round_id, body=None, **kw):
-    if body is not None:
-        r = put(team, who, round_id, body)
-        assert r.status_code == 200, r.text
-    return team.api(who).post(f"/v1/rounds/{round_id}/scorecard/submit", **kw)
 
 
 def authors(team, who, loop_id, status=200):
     r = team.api(who).get(f"/v1/loops/{loop_id}/scorecards")
     assert r.status_code == status, r.text
     return sorted((c["author"]["id"], c["status"]) for c in r.json()["data"]) if status == 200 else None
-
-
-def loop_status(team, loop_id):
-    return team.api().get(f"/v1/loops/{loop_id}").json()["status"]
 
 
 def client_token(team, scopes):
@@ -93,7 +54,7 @@ def test_draft_round_trips_partial_content_with_versions_and_etag(team):
     partial = {"ratings": [{"criterion": "capacity_estimation", "evidence": "estimated 10k rps"},
                            {"criterion": "requirements_scoping", "rating": 2}],
                "red_flags": [{"key": "happy_path_only"}]}
-    r = put(team, team.iv[0], rnd["id"], partial)
+    r = save_draft(team, team.iv[0], rnd["id"], partial)
     assert r.status_code == 200, r.text
     body = r.json()
     assert r.headers["ETag"] == '"1"' and body["version"] == 1
@@ -101,10 +62,10 @@ def test_draft_round_trips_partial_content_with_versions_and_etag(team):
     assert "recommendation" not in body and "summary" not in body
     again = sc(team, team.iv[0], rnd["id"]).json()
     assert again["ratings"] == partial["ratings"] and again["version"] == 1
-    r = put(team, team.iv[0], rnd["id"], {"summary": "x"}, headers={"If-Match": '"1"'})
+    r = save_draft(team, team.iv[0], rnd["id"], {"summary": "x"}, headers={"If-Match": '"1"'})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["ratings"] == []
-    problem_of(put(team, team.iv[0], rnd["id"], {"summary": "y"}, headers={"If-Match": '"1"'}),
-               412, "precondition_failed")
+    problem_of(save_draft(team, team.iv[0], rnd["id"], {"summary": "y"},
+                          headers={"If-Match": '"1"'}), 412, "precondition_failed")
 
 
 def test_bad_content_names_every_bad_path(team):
@@ -116,18 +77,18 @@ def test_bad_content_names_every_bad_path(team):
             "red_flags": [{"key": "not_a_flag", "evidence": "e"}],
             "notes": {"compensation_expectations": "100k"},
             "recommendation": "maybe", "summary": "s" * 10001}
-    p = problem_of(put(team, team.iv[0], rnd["id"], body), 422, "validation_failed")
+    p = problem_of(save_draft(team, team.iv[0], rnd["id"], body), 422, "validation_failed")
     fields = {e["field"] for e in p["errors"]}
     assert {"ratings[2].rating", "recommendation", "summary"} <= fields, fields
     # rubric checks come after the shape is right
     body.update(recommendation="yes", summary="ok")
     body["ratings"][2]["rating"] = 4
-    p = problem_of(put(team, team.iv[0], rnd["id"], body), 422, "validation_failed")
+    p = problem_of(save_draft(team, team.iv[0], rnd["id"], body), 422, "validation_failed")
     assert {e["field"] for e in p["errors"]} == {
         "ratings[1].criterion", "ratings[2].criterion", "red_flags[0].key",
         "notes.compensation_expectations"}
     huge = {"ratings": [{"criterion": "requirements_scoping", "evidence": "e" * 5001}]}
-    p = problem_of(put(team, team.iv[0], rnd["id"], huge), 422, "validation_failed")
+    p = problem_of(save_draft(team, team.iv[0], rnd["id"], huge), 422, "validation_failed")
     assert [e["field"] for e in p["errors"]] == ["ratings[0].evidence"]
     problem_of(team.api(team.iv[0]).put(f"/v1/rounds/{rnd['id']}/scorecard", data="[1",
                                         headers={"Content-Type": "application/json"}),
@@ -140,7 +101,7 @@ def test_who_has_a_scorecard(team, new_org):
     other_round = past_round(team, team.loop(), [(team.iv[1], "lead")])
     # an interviewer not on the round: 404, like another org's round
     problem_of(sc(team, team.iv[1], rnd["id"]), 404, "not_found")
-    problem_of(put(team, team.iv[1], rnd["id"], {}), 404, "not_found")
+    problem_of(save_draft(team, team.iv[1], rnd["id"], {}), 404, "not_found")
     stranger = new_org().make_user(roles=("interviewer",))
     problem_of(stranger.api.get(f"/v1/rounds/{rnd['id']}/scorecard"), 404, "not_found")
     # who sees the round but holds no seat: 403
@@ -157,18 +118,18 @@ def test_who_has_a_scorecard(team, new_org):
 def test_submit_before_start_cancelled_and_incomplete(team):
     loop = team.loop()
     future = team.round(loop["id"], interviewers=[(team.iv[0], "lead")])
-    put(team, team.iv[0], future["id"], complete())
+    save_draft(team, team.iv[0], future["id"], complete())
     problem_of(submit(team, team.iv[0], future["id"]), 409, "round_not_started")
     cancelled = past_round(team, loop, [(team.iv[1], "lead")])
-    put(team, team.iv[1], cancelled["id"], complete())
+    save_draft(team, team.iv[1], cancelled["id"], complete())
     assert team.api().post(f"/v1/rounds/{cancelled['id']}/cancel").status_code == 200
     problem_of(submit(team, team.iv[1], cancelled["id"]), 409, "round_cancelled")
 
-    rnd = past_round(team, loop, [(team.iv[2], "lead")], hours_ago=5)
+    rnd = past_round(team, loop, [(team.iv[2], "lead")])
     draft = {"ratings": [{"criterion": "requirements_scoping", "rating": 3},
                          {"criterion": "capacity_estimation", "evidence": "   "}],
              "red_flags": [{"key": "happy_path_only"}]}
-    put(team, team.iv[2], rnd["id"], draft)
+    save_draft(team, team.iv[2], rnd["id"], draft)
     p = problem_of(submit(team, team.iv[2], rnd["id"]), 422, "scorecard_incomplete")
     fields = sorted(e["field"] for e in p["errors"])
     missing = [e for e in p["errors"] if e["code"] == "missing_criterion"]
@@ -183,7 +144,7 @@ def test_lock_after_submit_and_amendment_history(team, audited):
     start = utcnow().replace(microsecond=0) - dt.timedelta(minutes=5)
     rnd = team.round(loop["id"], start=start, minutes=60, interviewers=[(team.iv[5], "lead")])
     with audited.none(team.admin) as w:
-        w.response = put(team, team.iv[5], rnd["id"], complete())    # drafts: no audit
+        w.response = save_draft(team, team.iv[5], rnd["id"], complete())    # drafts: no audit
     r, ev = audited.request(team.api(team.iv[5]), "POST",
                             f"/v1/rounds/{rnd['id']}/scorecard/submit", org=team.admin,
                             action="scorecard.submitted", status=200)
@@ -191,7 +152,7 @@ def test_lock_after_submit_and_amendment_history(team, audited):
     assert card["status"] == "submitted" and card["revision"] == 1
     assert r.headers["ETag"] == f'"{card["version"]}"'
     assert ev["changes"]["recommendation"] == "yes" and "summary" not in ev["changes"]
-    problem_of(put(team, team.iv[5], rnd["id"], complete()), 409, "scorecard_locked")
+    problem_of(save_draft(team, team.iv[5], rnd["id"], complete()), 409, "scorecard_locked")
     problem_of(submit(team, team.iv[5], rnd["id"]), 409, "scorecard_locked")
     # amendment: full content and a reason
     new = complete(rating=2, rec="no")
@@ -231,13 +192,13 @@ def test_amend_before_submission_is_409(team):
 def test_independence_matrix(team, new_org):
     lead, bar, shadow, elsewhere = team.iv[0], team.iv[1], team.iv[2], team.iv[3]
     loop = team.loop()
-    r1 = past_round(team, loop, [(lead, "lead"), (shadow, "shadow")], hours_ago=4)
-    r2 = past_round(team, loop, [(bar, "bar_raiser")], hours_ago=2)
+    r1 = past_round(team, loop, [(lead, "lead"), (shadow, "shadow")])
+    r2 = past_round(team, loop, [(bar, "bar_raiser")])
     other_loop = team.loop(hiring_manager_id=team.hm2.id)
-    past_round(team, other_loop, [(elsewhere, "lead")], hours_ago=6)
+    past_round(team, other_loop, [(elsewhere, "lead")])
     notes_loop = team.loop()
-    put(team, lead, r1["id"], complete())
-    put(team, bar, r2["id"], complete(rec="strong_yes"))
+    save_draft(team, lead, r1["id"], complete())
+    save_draft(team, bar, r2["id"], complete(rec="strong_yes"))
     assert authors(team, lead, loop["id"]) == [(lead.id, "draft")]
     assert authors(team, team.recruiter, loop["id"]) == []        # never drafts
     assert submit(team, lead, r1["id"]).status_code == 200
@@ -278,12 +239,12 @@ def test_notes_only_for_recruiters_admins_and_author(team):
     start = utcnow().replace(microsecond=0) - 2 * H
     rs = team.round(loop["id"], start=start, minutes=30, kind="recruiter_screen",
                     interviewers=[(team.iv[4], "lead")])
-    rd = past_round(team, loop, [(team.iv[5], "lead")], hours_ago=5)
+    rd = past_round(team, loop, [(team.iv[5], "lead")])
     body = {"ratings": [{"criterion": c, "rating": 3, "evidence": "ok"}
                         for c in ("background_relevance", "motivation_and_goals", "communication")],
             "recommendation": "yes", "summary": "fine",
             "notes": {"compensation_expectations": "asks 95k", "work_authorization": "needs visa"}}
-    r = put(team, team.iv[4], rs["id"], body)
+    r = save_draft(team, team.iv[4], rs["id"], body)
     assert r.status_code == 200, r.text
     assert r.json()["notes"] == body["notes"]
     assert submit(team, team.iv[4], rs["id"]).status_code == 200
@@ -306,7 +267,7 @@ def test_notes_only_for_recruiters_admins_and_author(team):
 def test_concurrent_submits_give_one_submission(team, db):
     loop = team.loop()
     rnd = past_round(team, loop, [(team.iv[0], "lead")])
-    put(team, team.iv[0], rnd["id"], complete())
+    save_draft(team, team.iv[0], rnd["id"], complete())
     results = []
 
     def go():
@@ -334,7 +295,7 @@ def test_concurrent_submits_give_one_submission(team, db):
 def test_idempotent_replay_of_submit(team):
     loop = team.loop()
     rnd = past_round(team, loop, [(team.iv[1], "lead")])
-    put(team, team.iv[1], rnd["id"], complete())
+    save_draft(team, team.iv[1], rnd["id"], complete())
     key = {"Idempotency-Key": f"submit-{uuid.uuid4()}"}
     a = team.api(team.iv[1]).post(f"/v1/rounds/{rnd['id']}/scorecard/submit", headers=key)
     b = team.api(team.iv[1]).post(f"/v1/rounds/{rnd['id']}/scorecard/submit", headers=key)
@@ -349,8 +310,8 @@ def test_idempotent_replay_of_submit(team):
 def test_loop_awaits_decision_exactly_when_the_last_required_scorecard_arrives(team):
     lead1, lead2, bar, shadow = team.iv[0], team.iv[1], team.iv[2], team.iv[3]
     loop = team.loop()
-    r1 = past_round(team, loop, [(lead1, "lead"), (shadow, "shadow")], hours_ago=8)
-    r2 = past_round(team, loop, [(lead2, "lead"), (bar, "bar_raiser")], hours_ago=4)
+    r1 = past_round(team, loop, [(lead1, "lead"), (shadow, "shadow")])
+    r2 = past_round(team, loop, [(lead2, "lead"), (bar, "bar_raiser")])
     assert loop_status(team, loop["id"]) == "in_progress"
     a = submit(team, lead1, r1["id"], complete())
     assert a.status_code == 200 and a.json()["round"]["status"] == "completed"
@@ -380,9 +341,9 @@ def test_lead_submission_of_a_running_round_does_not_complete_it(team):
 def test_overdue_listing(team):
     loop = team.loop()
     # ended 25 hours ago (due 24 hours after the end: 1 hour late) and 23 hours ago
-    late = past_round(team, loop, [(team.iv[0], "lead"), (team.iv[2], "shadow")], hours_ago=26,
-                      exact=True, minutes=60)
-    fresh = past_round(team, loop, [(team.iv[1], "lead")], hours_ago=24, exact=True, minutes=60)
+    late = past_round(team, loop, [(team.iv[0], "lead"), (team.iv[2], "shadow")], ended=25 * H,
+                      minutes=60)
+    fresh = past_round(team, loop, [(team.iv[1], "lead")], ended=23 * H, minutes=60)
     rows = []
     api = team.api()
     page = api.get("/v1/scorecards/overdue", params={"limit": 1}).json()

@@ -1,6 +1,6 @@
 /* The decision engine's edges: inconsistent input is refused (by the
  * packet and by the contributions alike), the names and the reason
- * registry, the policy's JSON form, and DECISION.md naming every code. */
+ * registry, the policy's JSON form, and README.md naming every code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,25 +121,28 @@ test_reason_registry(void **state)
 	}
 }
 
-/* DECISION.md has a table row for every reason code. */
+/* README.md ("Reason codes") has a table row for every reason code. */
 static void
 test_every_code_documented(void **state)
 {
 	const char *root = getenv("LOOP_SOURCE_DIR");
 	char path[4096];
-	snprintf(path, sizeof path, "%s/rubrics/DECISION.md", root && *root ? root : ".");
+	snprintf(path, sizeof path, "%s/README.md", root && *root ? root : ".");
 	FILE *f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot read %s (set LOOP_SOURCE_DIR)", path);
-	static char text[1 << 17];
+	static char text[1 << 18];
 	size_t n = fread(text, 1, sizeof text - 1, f);
+	bool whole = n < sizeof text - 1 || fgetc(f) == EOF;
 	text[n] = '\0';
 	fclose(f);
+	if (!whole)
+		fail_msg("%s is larger than the %zu bytes this test reads", path, sizeof text - 1);
 	for (int c = 0; c < DECISION_R_COUNT; c++) {
 		char row[128];
 		snprintf(row, sizeof row, "| `%s` |", decision_reason_name(c));
 		if (!strstr(text, row))
-			fail_msg("DECISION.md has no row for %s", decision_reason_name(c));
+			fail_msg("README.md has no row for %s", decision_reason_name(c));
 	}
 }
 
