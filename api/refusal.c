@@ -68,6 +68,8 @@ words_of(enum db_refused r)
 		return STATE("a {} round keeps its interviewers");
 	case DB_REFUSED_ROUND_CLOSED_RESCHEDULE:
 		return STATE("a {} round cannot be rescheduled");
+	case DB_REFUSED_ROUND_GRADED:
+		return STATE("a round with a submitted scorecard keeps its time");
 	case DB_REFUSED_ROUND_CLOSED_CHANGE:
 		return STATE("a {} round cannot be changed");
 	case DB_REFUSED_ROUND_NOT_SCHEDULED:

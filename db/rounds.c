@@ -308,12 +308,24 @@ static struct db_stmt round_touch = {"round_touch",
 	" sequence = sequence + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
 	" version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2"};
 
-/* Applies the time change of a PATCH, re-checking every booking. */
+static struct db_stmt round_graded = {"round_graded",
+	"SELECT 1 FROM scorecards WHERE org_id = $1 AND round_id = $2 AND status = 'submitted'"
+	" LIMIT 1"};
+
+/* Applies the time change of a PATCH, re-checking every booking. A round
+ * with a submitted scorecard keeps its time: the scorecards graded that
+ * interview, and their due times follow from its end. */
 static enum db_status
 reschedule(struct db *db, struct round_args *r, const struct round_state *s)
 {
 	if (!is_open(s))
 		return refuse_state(r, DB_REFUSED_ROUND_CLOSED_RESCHEDULE, s->status);
+	const char *id[] = {r->ctx->org_id, r->id};
+	enum db_status graded = db_run_status(db, &round_graded, 2, id, NULL);
+	if (graded == DB_OK)
+		return refuse_state(r, DB_REFUSED_ROUND_GRADED, NULL);
+	if (graded != DB_NONE)
+		return graded;
 	r->booked_users = s->users;
 	const char *p[] = {r->ctx->org_id, r->id, r->in->starts_at, r->in->ends_at};
 	return db_run_any(db, &round_reschedule, 4, p);	/* none booked is fine */

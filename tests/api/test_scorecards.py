@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import Team, problem_of, utcnow
+from conftest import Team, iso, problem_of, utcnow
 from grading import REQUIRED_SD, SD, complete, loop_status, past_round, save_draft, submit
 from helpers import H
 
@@ -332,6 +332,26 @@ def test_lead_submission_of_a_running_round_does_not_complete_it(team):
     rnd = team.round(loop["id"], start=start, minutes=60, interviewers=[(team.iv[4], "lead")])
     r = submit(team, team.iv[4], rnd["id"], complete())
     assert r.status_code == 200 and r.json()["round"]["status"] == "scheduled"
+    assert loop_status(team, loop["id"]) == "in_progress"
+
+
+def test_a_graded_round_keeps_its_time(team):
+    """A running round with a submitted scorecard cannot be moved (into the
+    future or anywhere): the scorecard graded that interview."""
+    loop = team.loop()
+    start = utcnow().replace(microsecond=0) - dt.timedelta(minutes=10)
+    rnd = team.round(loop["id"], start=start, minutes=60, interviewers=[(team.iv[5], "lead")])
+    api = team.api()
+    later = start + dt.timedelta(days=2)
+    move = {"starts_at": iso(later), "ends_at": iso(later + H)}
+    before = api.get(f"/v1/rounds/{rnd['id']}").json()
+    assert submit(team, team.iv[5], rnd["id"], complete()).status_code == 200
+    now = api.get(f"/v1/rounds/{rnd['id']}").json()
+    body = problem_of(api.patch(f"/v1/rounds/{rnd['id']}", json=move,
+                                headers={"If-Match": f'"{now["version"]}"'}), 409, "invalid_state")
+    assert "submitted scorecard" in body["detail"]
+    after = api.get(f"/v1/rounds/{rnd['id']}").json()
+    assert (after["starts_at"], after["version"]) == (before["starts_at"], now["version"])
     assert loop_status(team, loop["id"]) == "in_progress"
 
 
