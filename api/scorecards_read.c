@@ -96,16 +96,15 @@ reads_org_notes(struct api_request *rq)
 	       (rq->who->roles & (AUTH_ROLE_ADMIN | AUTH_ROLE_RECRUITER));
 }
 
-/* A list of at most one page: ?limit is accepted, ?cursor refused. */
+/* A list that is always one whole page (a loop holds a bounded number of
+ * scorecards): ?limit and ?cursor are refused rather than ignored. */
 static bool
 one_page_or_reply(struct api_request *rq)
 {
-	int limit;
-	if (!api_limit_or_reply(rq, &limit))
-		return false;
-	if (!api_query(rq, "cursor"))
+	const char *which = api_query(rq, "limit") ? "limit" : api_query(rq, "cursor") ? "cursor" : NULL;
+	if (!which)
 		return true;
-	api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
+	api_reply_error(rq, E_INVALID_QUERY, "this list is one whole page: drop %s", which);
 	return false;
 }
 

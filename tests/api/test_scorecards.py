@@ -338,14 +338,15 @@ def test_lead_submission_of_a_running_round_does_not_complete_it(team):
 def test_a_graded_round_keeps_its_time(team):
     """A running round with a submitted scorecard cannot be moved (into the
     future or anywhere): the scorecard graded that interview."""
+    lead = team.admin.make_user(roles=("interviewer",))   # a calendar of their own
     loop = team.loop()
     start = utcnow().replace(microsecond=0) - dt.timedelta(minutes=10)
-    rnd = team.round(loop["id"], start=start, minutes=60, interviewers=[(team.iv[5], "lead")])
+    rnd = team.round(loop["id"], start=start, minutes=60, interviewers=[(lead, "lead")])
     api = team.api()
     later = start + dt.timedelta(days=2)
     move = {"starts_at": iso(later), "ends_at": iso(later + H)}
     before = api.get(f"/v1/rounds/{rnd['id']}").json()
-    assert submit(team, team.iv[5], rnd["id"], complete()).status_code == 200
+    assert submit(team, lead, rnd["id"], complete()).status_code == 200
     now = api.get(f"/v1/rounds/{rnd['id']}").json()
     body = problem_of(api.patch(f"/v1/rounds/{rnd['id']}", json=move,
                                 headers={"If-Match": f'"{now["version"]}"'}), 409, "invalid_state")
@@ -353,6 +354,18 @@ def test_a_graded_round_keeps_its_time(team):
     after = api.get(f"/v1/rounds/{rnd['id']}").json()
     assert (after["starts_at"], after["version"]) == (before["starts_at"], now["version"])
     assert loop_status(team, loop["id"]) == "in_progress"
+
+
+def test_whole_page_lists_refuse_limit_and_cursor(team):
+    """A loop's scorecards and a scorecard's versions are one whole page:
+    a limit or cursor that would be ignored is refused instead."""
+    loop = team.loop()
+    rnd = past_round(team, loop, [(team.iv[1], "lead")])
+    api = team.api()
+    for path in (f"/v1/loops/{loop['id']}/scorecards", f"/v1/rounds/{rnd['id']}/scorecard/versions"):
+        for q in ({"limit": 1}, {"cursor": "x"}):
+            problem_of(api.get(path, params=q), 400, "invalid_query")
+        assert api.get(path).status_code == 200
 
 
 # -- overdue ------------------------------------------------------------------
