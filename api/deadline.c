@@ -25,6 +25,7 @@ static struct slot *slots;
 static bool running;
 static pthread_t sweeper;
 
+/* LOOP_HEADER_TIMEOUT in microseconds. */
 static int64_t
 header_timeout_us(void)
 {
