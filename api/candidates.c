@@ -7,7 +7,7 @@
 #include "db/scheduling.h"
 
 static const struct spec_field candidate_spec[] = {
-	{"name", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"name", SPEC_STRING, SPEC_REQUIRED | SPEC_NONBLANK, 1, 200},
 	{"email", SPEC_STRING, SPEC_REQUIRED, 3, 254, SPEC_EMAIL},
 	{"phone", SPEC_STRING, SPEC_NULLABLE, 3, 40},
 	{"source", SPEC_STRING, SPEC_NULLABLE, 1, 100},
@@ -16,7 +16,7 @@ static const struct spec_field candidate_spec[] = {
 };
 
 static const struct spec_field candidate_patch_spec[] = {
-	{"name", SPEC_STRING, 0, 1, 200},
+	{"name", SPEC_STRING, SPEC_NONBLANK, 1, 200},
 	{"email", SPEC_STRING, 0, 3, 254, SPEC_EMAIL},
 	{"phone", SPEC_STRING, SPEC_NULLABLE, 3, 40},
 	{"source", SPEC_STRING, SPEC_NULLABLE, 1, 100},

@@ -146,12 +146,15 @@ api_cursor_read(struct api_request *rq, const char *cursor)
 	return crypto_equal(want, mac, 16) ? (char *)text : NULL;
 }
 
+/* Plain decimal only: no sign, space or leading zero ("05", "+5", " 1"). */
 static bool
 parse_limit(const char *s, int *out)
 {
 	char *end;
+	if (s[0] < '1' || s[0] > '9' || strspn(s, "0123456789") != strlen(s))
+		return false;
 	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < 1 || v > 200)
+	if (*end || v < 1 || v > 200)
 		return false;
 	*out = (int)v;
 	return true;

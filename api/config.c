@@ -23,10 +23,12 @@ static const struct setting {
 	{"data-dir", TEXT, "./var", 0, 0, "embedded cluster's directory", &config.data_dir},
 	{"threads", NUMBER, "0", 0, 256, "HTTP worker threads, each with a database connection (0 = four per core)", &config.threads},
 	{"max-body", NUMBER, "1048576", 1024, 64L << 20, "largest request body, bytes", &config.max_body},
+	{"metrics-listen", TEXT, "127.0.0.1:9464", 0, 0, "address:port serving /metrics; empty = off; the same as listen serves it there", &config.metrics_listen},
 	{"log-level", TEXT, "info", 0, 0, "debug, info, warn or error", &config.log_level},
 	{"conn-timeout", NUMBER, "30", 1, 3600, "seconds before an idle or slow client is dropped", &config.conn_timeout},
-	{"max-conns", NUMBER, "1024", 1, 100000, "open connections at most", &config.max_conns},
-	{"max-conns-per-ip", NUMBER, "64", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
+	{"header-timeout", NUMBER, "10", 1, 3600, "seconds a client has to send a request's headers, however slowly it trickles them", &config.header_timeout},
+	{"max-conns", NUMBER, "2048", 1, 100000, "open connections at most", &config.max_conns},
+	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
 	{"conn-memory", NUMBER, "65536", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
 	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
 	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
@@ -78,6 +80,18 @@ store(const struct setting *s, const char *text, const char *origin)
 	return true;
 }
 
+/* host:port with a port from 0 to 65535 (empty too when may_be_empty). */
+static bool
+listen_ok(const char *text, bool may_be_empty)
+{
+	if (may_be_empty && !*text)
+		return true;
+	const char *colon = strrchr(text, ':');
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : -1;
+	return colon && colon[1] && !*end && port >= 0 && port <= 65535;
+}
+
 static bool
 check(void)
 {
@@ -88,10 +102,13 @@ check(void)
 		return false;
 	}
 	log_set_level(lvl);
-	const char *colon = strrchr(config.listen, ':');
-	long port = colon ? strtol(colon + 1, NULL, 10) : -1;
-	if (!colon || port < 0 || port > 65535) {
+	if (!listen_ok(config.listen, false)) {
 		fprintf(stderr, "loopd: invalid LOOP_LISTEN=%s: use host:port\n", config.listen);
+		return false;
+	}
+	if (!listen_ok(config.metrics_listen, true)) {
+		fprintf(stderr, "loopd: invalid LOOP_METRICS_LISTEN=%s: use host:port, or empty for"
+			" no metrics listener\n", config.metrics_listen);
 		return false;
 	}
 	return true;

@@ -12,8 +12,10 @@ struct config {
 	char *data_dir;
 	long threads;
 	long max_body;
+	char *metrics_listen;	/* host:port of the metrics listener; "" = none */
 	char *log_level;
 	long conn_timeout;	/* seconds */
+	long header_timeout;	/* seconds to send a request's headers */
 	long max_conns;
 	long max_conns_per_ip;
 	long conn_memory;	/* bytes per connection */

@@ -13,7 +13,7 @@ static const char *const statuses[] = {"draft", "scheduled", "in_progress", "awa
 
 static const struct spec_field loop_spec[] = {
 	{"candidate_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
-	{"position", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"position", SPEC_STRING, SPEC_REQUIRED | SPEC_NONBLANK, 1, 200},
 	{"recruiter_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
 	{"hiring_manager_id", SPEC_STRING, SPEC_REQUIRED, .format = SPEC_UUID},
 	{"template", SPEC_STRING, 0, 2, 64, SPEC_KEY},
@@ -23,7 +23,7 @@ static const struct spec_field loop_spec[] = {
 };
 
 static const struct spec_field loop_patch_spec[] = {
-	{"position", SPEC_STRING, 0, 1, 200},
+	{"position", SPEC_STRING, SPEC_NONBLANK, 1, 200},
 	{"recruiter_id", SPEC_STRING, 0, .format = SPEC_UUID},
 	{"hiring_manager_id", SPEC_STRING, 0, .format = SPEC_UUID},
 	{NULL},

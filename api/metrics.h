@@ -8,7 +8,8 @@
 	M(AUTH_FAILURES, "loopd_auth_failures_total", "Requests refused for a missing or invalid credential.") \
 	M(LOGINS, "loopd_logins_total", "Successful password logins.") \
 	M(TOKENS_ISSUED, "loopd_tokens_issued_total", "Access tokens issued.") \
-	M(SCORECARD_DRAFT_SAVES, "loopd_scorecard_draft_saves_total", "Scorecard drafts saved.")
+	M(SCORECARD_DRAFT_SAVES, "loopd_scorecard_draft_saves_total", "Scorecard drafts saved.") \
+	M(HEADER_TIMEOUTS, "loopd_http_header_timeouts_total", "Connections dropped for not completing request headers within LOOP_HEADER_TIMEOUT.")
 
 enum metric_counter {
 #define M(e, name, help) METRIC_##e,

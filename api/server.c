@@ -3,7 +3,6 @@
 #include <assert.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +11,12 @@
 #include <unistd.h>
 #include "api/authn.h"
 #include "api/config.h"
+#include "api/deadline.h"
+#include "api/framing.h"
 #include "api/http.h"
 #include "api/idempotency.h"
 #include "api/metrics.h"
+#include "api/listen.h"
 #include "api/server.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
@@ -25,14 +27,20 @@
 #define MAX_JSON_DEPTH 32
 
 static struct MHD_Daemon *daemon_handle;
+static struct MHD_Daemon *metrics_handle;
 static atomic_int in_flight;
 static int bound_port;
+static int metrics_role;	/* its address marks the metrics listener's callbacks */
+static bool metrics_on_api_port;	/* LOOP_METRICS_LISTEN == LOOP_LISTEN */
 
 struct request_state {
 	struct api_request rq;
 	struct abuf body;
 	size_t seen;		/* body bytes received, kept or not */
 	bool replied;		/* a response was queued before the body */
+	bool begun;		/* headers complete: the access handler has seen it */
+	bool metrics_port;	/* arrived on the metrics listener */
+	const char *raw_uri;	/* the request target as sent (before decoding) */
 };
 
 const char *
@@ -125,6 +133,18 @@ url_is_utf8(struct api_request *rq)
 	return ok;
 }
 
+/* /metrics is served on the metrics listener only (unless it shares the
+ * API's address), and the metrics listener serves nothing else. */
+static bool
+route_served_here(struct api_request *rq)
+{
+	struct request_state *st = (struct request_state *)rq;
+	bool metrics = rq->route->handler == api_metrics;
+	if (st->metrics_port)
+		return metrics;
+	return !metrics || metrics_on_api_port;
+}
+
 /* Checks that need only the headers: route, path ids, credentials, body
  * size and media type. False when a reply was set. */
 static bool
@@ -148,6 +168,10 @@ check_headers(struct api_request *rq)
 		return false;
 	}
 	rq->route = &api_routes[rq->route_index];
+	if (!route_served_here(rq)) {
+		api_reply_error(rq, E_NOT_FOUND, "no resource at %s", rq->path);
+		return false;
+	}
 	for (int i = 0; i < rq->nparams; i++)
 		if (param_is_id(rq->route->pattern, i) && !text_is_uuid(rq->params[i])) {
 			api_reply_error(rq, E_INVALID_PATH_ID, "'%s' is not a UUID", rq->params[i]);
@@ -156,11 +180,6 @@ check_headers(struct api_request *rq)
 	if (!(rq->route->flags & ROUTE_PUBLIC) && !api_authenticate_or_reply(rq))
 		return false;
 	const char *cl = api_header(rq, "Content-Length");
-	if (cl && api_header(rq, "Transfer-Encoding")) {
-		/* RFC 9112 6.3: ambiguous framing, a request-smuggling vector */
-		api_reply_error(rq, E_BAD_REQUEST, "send Content-Length or Transfer-Encoding, not both");
-		return false;
-	}
 	if (cl && strtoull(cl, NULL, 10) > (unsigned long long)config.max_body) {
 		api_reply_error(rq, E_BODY_TOO_LARGE, "the body may be at most %ld bytes",
 				config.max_body);
@@ -169,8 +188,13 @@ check_headers(struct api_request *rq)
 	if ((rq->route->flags & (ROUTE_JSON | ROUTE_FORM)) && has_body(rq)) {
 		bool json = rq->route->flags & ROUTE_JSON;
 		const char *want = json ? "application/json" : "application/x-www-form-urlencoded";
-		if (!media_type_is(api_header(rq, "Content-Type"), want)) {
+		const char *ct = api_header(rq, "Content-Type");
+		if (!media_type_is(ct, want)) {
 			api_reply_error(rq, E_UNSUPPORTED_MEDIA, "send the body as %s", want);
+			return false;
+		}
+		if (!framing_charset_is_utf8(ct)) {
+			api_reply_error(rq, E_UNSUPPORTED_MEDIA, "send the body in UTF-8 (charset=utf-8)");
 			return false;
 		}
 	}
@@ -260,8 +284,11 @@ queue(struct request_state *st)
 	return ok;
 }
 
-static struct request_state *
-new_request(struct MHD_Connection *c, const char *url, const char *method)
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line arrived. Makes the
+ * request's state (owned by its arena, freed in on_completed) and starts
+ * its header deadline. */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct arena *a = arena_create();
 	struct request_state *st = arena_alloc(a, sizeof *st);
@@ -269,15 +296,29 @@ new_request(struct MHD_Connection *c, const char *url, const char *method)
 	rq->arena = a;
 	rq->conn = c;
 	rq->started_us = text_now_monotonic_us();
-	rq->method = arena_strdup(a, method);
-	rq->path = arena_strdup(a, url);
+	rq->method = "";
+	rq->path = "";
 	rq->route_index = -1;
 	rq->resp.error = E__COUNT;
 	abuf_init(&st->body, a);
+	st->raw_uri = arena_strdup(a, uri ? uri : "");
+	st->metrics_port = cls == &metrics_role;
+	atomic_fetch_add(&in_flight, 1);
+	deadline_request_line(c);
+	return st;
+}
+
+/* The headers are complete: fills in what needs them. */
+static void
+begin_request(struct request_state *st, const char *url, const char *method)
+{
+	struct api_request *rq = &st->rq;
+	st->begun = true;
+	rq->method = arena_strdup(rq->arena, method);
+	rq->path = arena_strdup(rq->arena, url);
 	set_request_id(rq);
 	set_remote_addr(rq);
-	atomic_fetch_add(&in_flight, 1);
-	return st;
+	deadline_headers_done(rq->conn);
 }
 
 /* Keeps the body while it fits the cap. Past it, the rest is counted and
@@ -302,10 +343,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct request_state *st = *con_cls;
-	if (!st) {
-		st = new_request(c, url, method);
-		*con_cls = st;
-		if (!check_headers(&st->rq))
+	if (!st)
+		*con_cls = st = on_request_line(cls, NULL, c);
+	if (!st->begun) {
+		begin_request(st, url, method);
+		if (!framing_check_or_reply(&st->rq, st->raw_uri, method, version) ||
+		    !check_headers(&st->rq))
 			return queue(st);
 		return MHD_YES;
 	}
@@ -354,6 +397,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!st)
 		return;
 	struct api_request *rq = &st->rq;
+	deadline_request_done(c);
+	if (!st->begun) {	/* refused by libmicrohttpd, or cut off in the headers */
+		arena_destroy(rq->arena);
+		*con_cls = NULL;
+		atomic_fetch_sub(&in_flight, 1);
+		return;
+	}
 	int64_t us = text_now_monotonic_us() - rq->started_us;
 	metrics_observe(rq->route_index, rq->method, rq->resp.status, us);
 	if (log_enabled(LOG_INFO))
@@ -374,29 +424,39 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_kv(LOG_WARN, "http", "detail", msg, NULL);
 }
 
-/* Resolves config.listen ("host:port", "[v6]:port") into addr. */
+/* Starts the metrics listener (config.metrics_listen): one thread, a few
+ * connections, the same request path as the API. */
 static bool
-resolve_listen(struct sockaddr_storage *addr, bool *v6)
+start_metrics(void)
 {
-	char host[256];
-	const char *colon = strrchr(config.listen, ':');
-	size_t n = (size_t)(colon - config.listen);
-	if (n >= sizeof host)
+	metrics_on_api_port = !strcmp(config.metrics_listen, config.listen);
+	if (!*config.metrics_listen || metrics_on_api_port)
+		return true;
+	struct sockaddr_storage addr;
+	bool v6 = false;
+	if (!listen_resolve(config.metrics_listen, &addr, &v6)) {
+		log_kv(LOG_ERROR, "cannot resolve the metrics address", "metrics_listen",
+		       config.metrics_listen, NULL);
 		return false;
-	memcpy(host, config.listen, n);
-	host[n] = '\0';
-	char *h = host;
-	if (h[0] == '[' && n > 1 && h[n - 1] == ']') {
-		h[n - 1] = '\0';
-		h++;
 	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
-	if (getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res) != 0)
+	metrics_handle = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0), 0,
+		NULL, NULL, on_request, &metrics_role,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config.header_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &metrics_role,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (!metrics_handle) {
+		log_kv(LOG_ERROR, "cannot listen", "metrics_listen", config.metrics_listen, NULL);
 		return false;
-	memcpy(addr, res->ai_addr, res->ai_addrlen);
-	*v6 = res->ai_family == AF_INET6;
-	freeaddrinfo(res);
+	}
+	log_kv(LOG_INFO, "metrics listening", "metrics_listen", config.metrics_listen, NULL);
 	return true;
 }
 
@@ -405,7 +465,7 @@ server_start(void)
 {
 	struct sockaddr_storage addr;
 	bool v6 = false;
-	if (!resolve_listen(&addr, &v6)) {
+	if (!listen_resolve(config.listen, &addr, &v6)) {
 		log_kv(LOG_ERROR, "cannot resolve the listen address", "listen", config.listen, NULL);
 		return false;
 	}
@@ -414,6 +474,7 @@ server_start(void)
 	 * keep the cores busy however the connections happen to spread
 	 * (measured: 2 workers on 2 cores gave 3-15k req/s run to run, 8 gave
 	 * 9-14k; see scripts/bench). */
+	listen_raise_fd_limit(config.max_conns + 2 * 4 * sysconf(_SC_NPROCESSORS_ONLN) + 256);
 	long threads = config.threads > 0 ? config.threads : 4 * sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			 (v6 ? MHD_USE_IPv6 : 0);
@@ -426,6 +487,9 @@ server_start(void)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config.max_conns_per_ip,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config.conn_memory,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, deadline_on_connection, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!daemon_handle) {
@@ -437,7 +501,7 @@ server_start(void)
 	char port[16];
 	snprintf(port, sizeof port, "%d", bound_port);
 	log_kv(LOG_INFO, "listening", "listen", config.listen, "port", port, NULL);
-	return true;
+	return deadline_start() && start_metrics();
 }
 
 int
@@ -459,4 +523,8 @@ server_stop(void)
 		usleep(10000);
 	MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
+	if (metrics_handle)
+		MHD_stop_daemon(metrics_handle);
+	metrics_handle = NULL;
+	deadline_stop();
 }

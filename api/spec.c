@@ -52,6 +52,23 @@ clean_text(const char *s)
 	return true;
 }
 
+/* Only whitespace (ASCII, NBSP, or the ideographic space), or empty. */
+static bool
+is_blank(const char *s)
+{
+	while (*s) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		else if (!strncmp(s, "\xc2\xa0", 2))
+			s += 2;
+		else if (!strncmp(s, "\xe3\x80\x80", 3))
+			s += 3;
+		else
+			return false;
+	}
+	return true;
+}
+
 static void
 check_string(const char *path, const char *s, long min, long max, enum spec_format f,
 	     const char *const *enums, json_t *errors)
@@ -130,7 +147,11 @@ check_field(const struct spec_field *f, json_t *v, const char *path, json_t *err
 		return;
 	}
 	if (f->type == SPEC_STRING) {
+		size_t before = json_array_size(errors);
 		check_string(path, json_string_value(v), f->min, f->max, f->format, f->enums, errors);
+		if ((f->flags & SPEC_NONBLANK) && json_array_size(errors) == before &&
+		    is_blank(json_string_value(v)))
+			spec_error(errors, path, "blank", "must not be blank");
 	} else if (f->type == SPEC_INTEGER && (f->min || f->max)) {
 		json_int_t i = json_integer_value(v);
 		if (i < f->min || i > f->max) {

@@ -14,6 +14,7 @@ enum spec_format { SPEC_TEXT = 0, SPEC_UUID, SPEC_DATETIME, SPEC_EMAIL, SPEC_KEY
 
 #define SPEC_REQUIRED 0x1
 #define SPEC_NULLABLE 0x2	/* JSON null is accepted (PATCH: clears the field) */
+#define SPEC_NONBLANK 0x4	/* a string must hold more than whitespace */
 
 struct spec_field {
 	const char *name;

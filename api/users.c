@@ -15,14 +15,14 @@ static const char *const role_names[] = {"admin", "recruiter", "interviewer", "h
 
 static const struct spec_field user_create_spec[] = {
 	{"email", SPEC_STRING, SPEC_REQUIRED, 3, 254, SPEC_EMAIL},
-	{"name", SPEC_STRING, SPEC_REQUIRED, 1, 200},
+	{"name", SPEC_STRING, SPEC_REQUIRED | SPEC_NONBLANK, 1, 200},
 	{"roles", SPEC_ARRAY, SPEC_REQUIRED, 1, 4, .item_type = SPEC_STRING, .item_enums = role_names},
 	{"password", SPEC_STRING, SPEC_REQUIRED, 12, 1024},
 	{NULL},
 };
 
 static const struct spec_field user_patch_spec[] = {
-	{"name", SPEC_STRING, 0, 1, 200},
+	{"name", SPEC_STRING, SPEC_NONBLANK, 1, 200},
 	{"roles", SPEC_ARRAY, 0, 1, 4, .item_type = SPEC_STRING, .item_enums = role_names},
 	{"disabled", SPEC_BOOLEAN, 0},
 	{NULL},

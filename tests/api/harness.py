@@ -8,6 +8,7 @@ Tests rarely import from here; they get these objects from fixtures
 process-level tests (test_service.py) use the low-level pieces directly.
 
   Loopd            one loopd process: .start() .stop() .kill() .api(token)
+                   .metrics() (GET /metrics on its own metrics listener)
                    .db() (owner connection) .raw(bytes) .run(*args) (other
                    `loopd` commands on the same data dir) .bootstrap() -> Admin
                    .admin() (first admin, made once) .stderr() .log_lines()
@@ -290,6 +291,7 @@ class Loopd:
 
     def __init__(self, env=None, data_dir=None, port=None):
         self.port = port or free_port()
+        self.metrics_port = free_port()
         self.own_dir = data_dir is None
         self.data_dir = data_dir or short_tmpdir()
         self.pgdata = Path(self.data_dir, "pg")
@@ -301,6 +303,7 @@ class Loopd:
         self.env = dict(os.environ)
         self.env.update({
             "LOOP_LISTEN": f"127.0.0.1:{self.port}",
+            "LOOP_METRICS_LISTEN": f"127.0.0.1:{self.metrics_port}",
             "LOOP_DATA_DIR": self.data_dir,
             "LOOP_EMBEDDED_NOSYNC": "1",
             "LOOP_LOG_LEVEL": "info",
@@ -317,6 +320,15 @@ class Loopd:
 
     def api(self, token=None):
         return Api(self.url, token=token)
+
+    @property
+    def metrics_url(self):
+        """Base URL of the metrics listener (LOOP_METRICS_LISTEN)."""
+        return f"http://127.0.0.1:{self.metrics_port}"
+
+    def metrics(self):
+        """GET /metrics from the metrics listener, contract-checked."""
+        return Api(self.metrics_url).get("/metrics")
 
     # -- process -------------------------------------------------------------
 

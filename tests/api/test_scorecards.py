@@ -395,7 +395,7 @@ def test_overdue_listing(team):
     assert team.api(team.iv[1]).get("/v1/scorecards/overdue").json()["data"] == [] or all(
         x["round_id"] != fresh["id"] for x in team.api(team.iv[1]).get(
             "/v1/scorecards/overdue").json()["data"])
-    metrics = team.server.api().get("/metrics").text
+    metrics = team.server.metrics().text
     assert "loopd_scorecards_overdue " in metrics
     assert "loopd_scorecard_draft_saves_total" in metrics
     # a late submission stays listed as late

@@ -51,19 +51,20 @@ def test_openapi_document_is_served(api):
 # -- metrics -----------------------------------------------------------------
 
 
-def metrics_text(api):
-    r = api.get("/metrics")
+def metrics_text(loopd):
+    """/metrics as served on the metrics listener (LOOP_METRICS_LISTEN)."""
+    r = loopd.metrics()
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     return r.text
 
 
-def test_metrics_series(api):
+def test_metrics_series(api, loopd):
     marker = "/no-such-route-" + uuid.uuid4().hex
     api.get(marker)
     api.get("/healthz")
     api.post("/healthz")
-    text = metrics_text(api)
+    text = metrics_text(loopd)
     for name in ("loopd_http_requests_total", "loopd_http_request_duration_seconds_bucket",
                  "loopd_http_request_duration_seconds_sum",
                  "loopd_http_request_duration_seconds_count", "loopd_db_connections_open",
@@ -77,7 +78,7 @@ def test_metrics_series(api):
     assert marker not in text, "an unmatched path became a label value (unbounded cardinality)"
 
 
-def test_promtool_accepts_metrics(api):
+def test_promtool_accepts_metrics(api, loopd):
     promtool = shutil.which("promtool")
     if not promtool:
         if os.environ.get("CI"):
@@ -85,7 +86,7 @@ def test_promtool_accepts_metrics(api):
         pytest.skip("promtool not installed (Debian package prometheus)")
     api.get("/healthz")
     api.get("/nope")
-    text = metrics_text(api)
+    text = metrics_text(loopd)
     out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
                          text=True, timeout=30)
     assert out.returncode == 0 and not out.stdout.strip() and not out.stderr.strip(), (

@@ -1,0 +1,27 @@
+#ifndef API_DEADLINE_H
+#define API_DEADLINE_H
+#include <microhttpd.h>
+#include <stdbool.h>
+
+/* A deadline for request headers (LOOP_HEADER_TIMEOUT), which libmicrohttpd
+ * 0.9.75 lacks: its connection timeout is an idle timeout that every
+ * trickled byte resets. Each connection gets a slot (its socket context);
+ * a sweeper thread shuts down the socket of a connection whose headers are
+ * overdue, and libmicrohttpd then closes it in its own thread. */
+
+/* Starts the sweeper; false (logged) when the thread cannot start. */
+bool deadline_start(void);
+/* Stops the sweeper (before the daemons stop). */
+void deadline_stop(void);
+/* MHD_OPTION_NOTIFY_CONNECTION: makes and frees a connection's slot. */
+void deadline_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			    enum MHD_ConnectionNotificationCode code);
+/* A request line arrived: its headers are due within the timeout. */
+void deadline_request_line(struct MHD_Connection *c);
+/* The headers are complete: no deadline while the request runs. */
+void deadline_headers_done(struct MHD_Connection *c);
+/* A request finished: the next one may idle for the connection timeout,
+ * then must send its headers within the header timeout. */
+void deadline_request_done(struct MHD_Connection *c);
+
+#endif
