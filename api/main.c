@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/caches.h"
 #include "api/cli.h"
 #include "api/config.h"
 #include "api/server.h"
@@ -18,12 +19,16 @@ static sigset_t stop_signals;
 static int
 serve(void)
 {
-	if (!server_start())
+	api_caches_start();
+	if (!server_start()) {
+		api_caches_stop();
 		return 1;
+	}
 	int sig = 0;
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
+	api_caches_stop();
 	return 0;
 }
 
