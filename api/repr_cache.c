@@ -165,3 +165,12 @@ api_repr_reset(bool now_usable)
 	usable = now_usable;
 	pthread_mutex_unlock(&lock);
 }
+
+void
+api_repr_flush(void)
+{
+	pthread_mutex_lock(&lock);
+	epoch++;
+	clear_all();
+	pthread_mutex_unlock(&lock);
+}

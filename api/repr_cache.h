@@ -30,6 +30,10 @@ const struct api_repr *api_repr_put(struct api_request *rq, uint64_t seen, const
 enum api_result api_reply_repr(struct api_request *rq, const struct api_repr *r,
 			       const char *cache_control);
 
+/* Empties the cache (after a local publication; the NOTIFY of its
+ * transaction tells the other instances). */
+void api_repr_flush(void);
+
 /* Empties the cache and (usable false) bypasses it until called with true. */
 void api_repr_reset(bool usable);
 
