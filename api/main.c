@@ -1,4 +1,5 @@
 /* loopd: the server and its command-line tools. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,12 @@ int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* A fixed mmap threshold: glibc would otherwise raise it past the
+	 * 19 MiB argon2 buffers after the first login, and keep every later
+	 * hash resident on the heap; few malloc arenas bound per-thread slack.
+	 * Measured by scripts/bench rss (README, Performance). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	int argi = 1;
 	int rc = config_load(argc, argv, &argi);
 	if (rc)
