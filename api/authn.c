@@ -8,6 +8,7 @@
 #include "auth/keyring.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
+#include "auth/standing.h"
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
@@ -63,14 +64,15 @@ api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail
 
 /* Narrows a verified principal to its standing now: a disabled user or a
  * revoked client is refused at once (not when its token expires), and a
- * user's scopes shrink with roles taken away since the token was issued. */
+ * user's scopes shrink with roles taken away since the token was issued.
+ * Read through the standing cache, which every committed change empties. */
 static enum auth_token_status
 narrow_to_standing(struct api_request *rq, struct auth_principal *who)
 {
 	bool active = false;
 	char *grants, *bad;
-	enum db_status st = db_principal_state(db_thread(), rq->arena, who->org_id,
-					       who->kind == AUTH_USER, who->sub, &active, &grants);
+	enum db_status st = auth_standing_get(db_thread(), rq->arena, who->org_id,
+					      who->kind == AUTH_USER, who->sub, &active, &grants);
 	if (st != DB_OK && st != DB_NONE) {
 		api_reply_db(rq, st, "account");
 		return AUTH_TOKEN__UNAVAILABLE;

@@ -4,6 +4,7 @@
 #include "api/authn.h"
 #include "api/handlers.h"
 #include "api/spec.h"
+#include "auth/standing.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
 #include "base/crypto.h"
@@ -114,5 +115,6 @@ api_clients_delete(struct api_request *rq)
 	enum db_status st = db_client_revoke(rq->db, &ctx, api_param(rq, 0));
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "client");
+	auth_standing_drop(false, rq->who->org_id, api_param(rq, 0));	/* here at once */
 	return api_reply_empty(rq, 204);
 }

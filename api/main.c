@@ -1,8 +1,10 @@
 /* loopd: the server and its command-line tools. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/caches.h"
 #include "api/cli.h"
 #include "api/config.h"
 #include "api/server.h"
@@ -18,12 +20,16 @@ static sigset_t stop_signals;
 static int
 serve(void)
 {
-	if (!server_start())
+	api_caches_start();
+	if (!server_start()) {
+		api_caches_stop();
 		return 1;
+	}
 	int sig = 0;
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
+	api_caches_stop();
 	return 0;
 }
 
@@ -31,6 +37,12 @@ int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* A fixed mmap threshold: glibc would otherwise raise it past the
+	 * 19 MiB argon2 buffers after the first login, and keep every later
+	 * hash resident on the heap; few malloc arenas bound per-thread slack.
+	 * Measured by scripts/bench rss (README, Performance). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	int argi = 1;
 	int rc = config_load(argc, argv, &argi);
 	if (rc)

@@ -5,6 +5,7 @@
 #include "api/common.h"
 #include "base/text.h"
 #include "api/handlers.h"
+#include "api/repr_cache.h"
 #include "api/spec.h"
 #include "auth/principal.h"
 #include "base/canon.h"
@@ -125,6 +126,36 @@ api_rubrics_list(struct api_request *rq)
 	return api_reply_json(rq, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
 }
 
+/* Cache-Control of a rubric: a pinned version never changes; the latest
+ * version of a key may, so caches revalidate it (a 304 when unchanged). */
+#define CACHE_PINNED "private, max-age=86400"
+#define CACHE_LATEST "private, no-cache"
+
+/* Replies with rubric key at version (0: the latest) as org sees it,
+ * rendered once per process and then served from memory. */
+static enum api_result
+serve_rubric(struct api_request *rq, const char *key, int version)
+{
+	const char *ck = arena_printf(rq->arena, "rubric/%s/%s/%d", rq->who->org_id, key, version);
+	const char *cc = version ? CACHE_PINNED : CACHE_LATEST;
+	uint64_t seen;
+	const struct api_repr *hit = api_repr_get(rq, ck, &seen);
+	if (hit)
+		return api_reply_repr(rq, hit, cc);
+	struct db_rubric r;
+	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, key, version, &r);
+	if (st != DB_OK)
+		return api_reply_db(rq, st, version ? "rubric version" : "rubric");
+	json_t *body = rubric_json(rq, &r);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text) {
+		log_kv(LOG_ERROR, "stored rubric does not validate", "rubric_id", r.id, NULL);
+		return api_reply_db(rq, DB_HARD, "rubric");
+	}
+	return api_reply_repr(rq, api_repr_put(rq, seen, ck, text), cc);
+}
+
 /* GET /v1/rubrics/{key}: the latest version the org sees. */
 enum api_result
 api_rubrics_get(struct api_request *rq)
@@ -132,11 +163,7 @@ api_rubrics_get(struct api_request *rq)
 	const char *key = key_or_reply(rq);
 	if (!key)
 		return API_REPLIED;
-	struct db_rubric r;
-	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, key, 0, &r);
-	if (st != DB_OK)
-		return api_reply_db(rq, st, "rubric");
-	return reply_rubric(rq, 200, &r);
+	return serve_rubric(rq, key, 0);
 }
 
 /* GET /v1/rubrics/{key}/versions/{n} */
@@ -147,11 +174,7 @@ api_rubrics_version(struct api_request *rq)
 	int version = key ? version_or_reply(rq) : 0;
 	if (!version)
 		return API_REPLIED;
-	struct db_rubric r;
-	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, key, version, &r);
-	if (st != DB_OK)
-		return api_reply_db(rq, st, "rubric version");
-	return reply_rubric(rq, 200, &r);
+	return serve_rubric(rq, key, version);
 }
 
 /* Validates the body as a rubric document for key into *r; false with 400
@@ -216,13 +239,18 @@ api_rubrics_publish(struct api_request *rq)
 	enum db_status st = db_rubric_publish(rq->db, rq->arena, &ctx, &in, &out, &latest);
 	if (st != DB_OK)
 		return reply_refused(rq, st, &in, &latest);
+	api_repr_flush();
 	return reply_rubric(rq, 201, &out);
 }
 
-/* GET /v1/loop-templates */
+/* GET /v1/loop-templates: rendered once per process, served from memory. */
 enum api_result
 api_loop_templates_list(struct api_request *rq)
 {
+	uint64_t seen;
+	const struct api_repr *hit = api_repr_get(rq, "templates", &seen);
+	if (hit)
+		return api_reply_repr(rq, hit, CACHE_LATEST);
 	struct db_template *t;
 	int n;
 	enum db_status st = db_template_list(rq->db, rq->arena, &t, &n);
@@ -234,7 +262,12 @@ api_loop_templates_list(struct api_request *rq)
 		if (doc)
 			json_array_append_new(data, doc);
 	}
-	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", data, "next_cursor"));
+	json_t *body = json_pack("{s:o, s:n}", "data", data, "next_cursor");
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text)
+		return api_reply_db(rq, DB_HARD, "loop template");
+	return api_reply_repr(rq, api_repr_put(rq, seen, "templates", text), CACHE_LATEST);
 }
 
 /* --- start-up --- */

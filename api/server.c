@@ -260,8 +260,10 @@ queue(struct request_state *st)
 {
 	struct api_request *rq = &st->rq;
 	struct api_response *r = &rq->resp;
+	/* The body lives in the request's arena (or is static), which
+	 * on_completed releases only after the response is sent: no copy. */
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->len, (void *)r->body, MHD_RESPMEM_MUST_COPY);
+		MHD_create_response_from_buffer(r->len, (void *)r->body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	if (r->content_type)

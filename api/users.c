@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "api/login.h"
 #include "api/spec.h"
+#include "auth/standing.h"
 #include "auth/password.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
@@ -185,6 +186,9 @@ api_users_patch(struct api_request *rq)
 		return api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
+	/* Committed: this instance drops the cached standing at once; the
+	 * NOTIFY from the same transaction tells the other instances. */
+	auth_standing_drop(true, rq->who->org_id, out.id);
 	return reply_user(rq, 200, &out);
 }
 

@@ -38,6 +38,13 @@ db_configure(const struct db_config *cfg)
 	config.statement_timeout_ms = cfg->statement_timeout_ms;
 }
 
+/* The owner connection string (the listener's too). */
+const char *
+db_conninfo(void)
+{
+	return config.conninfo ? config.conninfo : "";
+}
+
 static void
 set_error(struct db *db, const char *state, const char *constraint, const char *message)
 {

@@ -27,6 +27,9 @@ struct db {
 	struct db *next_all;
 };
 
+/* The connection string of db_configure (for connections of db/'s own). */
+const char *db_conninfo(void);
+
 /* Runs st with n text parameters (NULL = SQL NULL). Returns the result
  * (the caller PQclear()s it) or NULL after setting db->status from the
  * error. A result with no rows is returned as is. */

@@ -1,0 +1,40 @@
+/* The bench's HTTP baseline: libmicrohttpd in loopd's mode (epoll thread
+ * pool) answering every request with a small fixed body. */
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char body[] = "{\"status\":\"ok\"}";
+
+/* Answers every request at once with the fixed body. */
+static enum MHD_Result
+answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+       const char *version, const char *data, size_t *size, void **state)
+{
+	(void)cls, (void)url, (void)method, (void)version, (void)data, (void)size, (void)state;
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
+								  MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ok = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* hello PORT THREADS: serves until killed. */
+int
+main(int argc, char **argv)
+{
+	if (argc < 3)
+		return 2;
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+		(unsigned short)atoi(argv[1]), NULL, NULL, answer, NULL,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)atoi(argv[2]),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
+	if (!d)
+		return 1;
+	for (;;)
+		pause();
+}
