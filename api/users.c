@@ -224,7 +224,8 @@ api_me_password(struct api_request *rq)
 		st = db_user_by_email(rq->db, rq->arena, rq->who->org_id, u.email, &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email))
+	struct api_login_attempt at;
+	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email, &at))
 		return API_REPLIED;
 	if (!auth_password_slot_acquire(2000))
 		return api_reply_error(rq, E_BUSY, "too many password operations at once");
@@ -232,12 +233,13 @@ api_me_password(struct api_request *rq)
 	auth_password_slot_release();
 	if (!ok) {
 		/* A stolen token must not become a way to guess the password. */
-		api_login_failed(rq, u.org_id, &u, u.email, "user.password_change_refused",
+		api_login_failed(rq, u.org_id, &u, "user.password_change_refused",
 				 "wrong_current_password");
 		json_t *errors = json_array();
 		spec_error(errors, "current_password", "mismatch", "is not your current password");
 		return api_reply_invalid(rq, errors);
 	}
+	api_login_succeeded(rq, u.org_id, &at);
 	char *hash = hash_or_reply(rq, spec_str(rq->json, "new_password"));
 	if (!hash)
 		return API_REPLIED;
