@@ -170,7 +170,8 @@ check_headers(struct api_request *rq)
 		bool json = rq->route->flags & ROUTE_JSON;
 		const char *want = json ? "application/json" : "application/x-www-form-urlencoded";
 		if (!media_type_is(api_header(rq, "Content-Type"), want)) {
-			api_reply_error(rq, E_UNSUPPORTED_MEDIA, "send the body as %s", want);
+			api_reply_error(rq, json ? E_UNSUPPORTED_MEDIA : E_UNSUPPORTED_FORM,
+					"send the body as %s", want);
 			return false;
 		}
 	}
