@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "db/audit.h"
+#include "db/clients.h"
 #include "db/db.h"
 #include "db/embedded.h"
 #include "db/identity.h"
@@ -174,6 +175,29 @@ admin_rotate_keys(int argc, char **argv)
 	return st == DB_OK ? 0 : 1;
 }
 
+/* loopd admin create-client --org ID: recovery when an org has no
+ * first-party client left; prints {"client_id"}. */
+static int
+admin_create_client(int argc, char **argv)
+{
+	const char *org = flag(argc, argv, "--org");
+	if (!org || !text_is_uuid(org)) {
+		fprintf(stderr, "loopd: usage: loopd admin create-client --org ID\n");
+		return 2;
+	}
+	struct arena *a = arena_create();
+	struct db_client c;
+	enum db_status st = db_client_recover(db_thread(), a, org, auth_scope_format(a, AUTH_SCOPE_ALL),
+					      &c);
+	if (st == DB_OK)
+		printf("{\"client_id\":\"%s\"}\n", c.id);
+	else
+		fprintf(stderr, "loopd: create-client failed (%s)\n",
+			st == DB_FK ? "no such organisation" : "database error");
+	arena_destroy(a);
+	return st == DB_OK ? 0 : 1;
+}
+
 static int
 cmd_admin(int argc, char **argv)
 {
@@ -181,7 +205,9 @@ cmd_admin(int argc, char **argv)
 		return admin_bootstrap(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rotate-keys"))
 		return admin_rotate_keys(argc - 1, argv + 1);
-	fprintf(stderr, "loopd: usage: loopd admin bootstrap|rotate-keys ...\n");
+	if (argc > 1 && !strcmp(argv[1], "create-client"))
+		return admin_create_client(argc - 1, argv + 1);
+	fprintf(stderr, "loopd: usage: loopd admin bootstrap|rotate-keys|create-client ...\n");
 	return 2;
 }
 

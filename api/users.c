@@ -49,6 +49,18 @@ grantable_or_reply(struct api_request *rq, json_t *roles)
 	return false;
 }
 
+/* The roles the caller may take away (as "a b c"): those whose scopes its
+ * token holds, the same power that granting them needs. */
+static char *
+touchable_roles(struct api_request *rq)
+{
+	unsigned mask = 0;
+	for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)
+		if (!(auth_scopes_for_roles(bit) & ~rq->who->scopes))
+			mask |= bit;
+	return auth_roles_format(rq->arena, mask);
+}
+
 /* roles JSON array -> "a b c" (deduplicated, canonical order). */
 static char *
 roles_text(struct api_request *rq, json_t *roles)
@@ -177,10 +189,14 @@ api_users_patch(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_user out;
+	bool forbidden;
 	enum db_status st = db_user_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version,
 					   spec_str(rq->json, "name"),
 					   roles ? roles_text(rq, roles) : NULL, disabled != NULL,
-					   json_is_true(disabled), &out);
+					   json_is_true(disabled), touchable_roles(rq), &forbidden, &out);
+	if (st == DB_STATE && forbidden)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "removing a role, or disabling a user, "
+					   "needs every scope of the roles it takes away");
 	if (st == DB_STATE)
 		return api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
 	if (st != DB_OK)
