@@ -142,7 +142,9 @@ admin_bootstrap(int argc, char **argv)
 	struct arena *a = arena_create();
 	const char *why = "no password given (set LOOP_ADMIN_PASSWORD or pass one line on stdin)";
 	char *pw = admin_password(a);
-	if (!pw || !auth_password_acceptable(pw, &why)) {
+	if (pw && auth_password_acceptable(pw, &why) && auth_password_weakness(pw))
+		why = auth_password_weakness(pw);
+	if (!pw || !auth_password_acceptable(pw, &why) || auth_password_weakness(pw)) {
 		fprintf(stderr, "loopd: admin password: %s\n", why);
 		arena_destroy(a);
 		return 2;

@@ -94,11 +94,14 @@ reply_user(struct api_request *rq, int status, const struct db_user *u)
 static bool
 password_ok_or_reply(struct api_request *rq, const char *field, const char *pw)
 {
-	const char *why;
-	if (auth_password_acceptable(pw, &why))
+	const char *why, *weak = NULL;
+	if (auth_password_acceptable(pw, &why) && !(weak = auth_password_weakness(pw)))
 		return true;
 	json_t *errors = json_array();
-	spec_error(errors, field, "length", why);
+	if (weak)
+		spec_error(errors, field, "weak", arena_printf(rq->arena, "is too weak: %s", weak));
+	else
+		spec_error(errors, field, "length", why);
 	api_reply_invalid(rq, errors);
 	return false;
 }
@@ -229,11 +232,12 @@ api_me(struct api_request *rq)
 enum api_result
 api_me_password(struct api_request *rq)
 {
-	if (!api_parse_or_reply(rq, password_spec) ||
-	    !password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
+	if (!api_parse_or_reply(rq, password_spec))
 		return API_REPLIED;
 	if (rq->who->kind != AUTH_USER)
 		return api_reply_forbidden(rq, E_FORBIDDEN, "clients have no password");
+	if (!password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
+		return API_REPLIED;
 	struct db_user u;
 	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, rq->who->sub, &u);
 	if (st == DB_OK)

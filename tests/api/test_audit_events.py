@@ -288,7 +288,7 @@ def test_duplicate_rolls_back_without_an_event(loopd, org_admin, audited, db):
     p = org_admin.make_user()
     with audited.none(org_admin, allow=()):
         r = org_admin.api.post("/v1/users", json={"email": p.email.upper(), "name": "Dup",
-                                                  "roles": ["recruiter"], "password": "p" * 12})
+                                                  "roles": ["recruiter"], "password": "Plenty-0f-entropy"})
         problem_of(r, 409, "duplicate")
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM users WHERE org_id = %s AND lower(email) = lower(%s)",
@@ -313,7 +313,7 @@ def test_change_fails_when_its_event_cannot_be_written(loopd, new_org, db):
                     f" EXECUTE FUNCTION {name}()")
     try:
         r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
-                                        "password": "p" * 12}, check=False)
+                                        "password": "Plenty-0f-entropy"}, check=False)
         assert r.status_code >= 500, (r.status_code, r.text)
     finally:
         with db.cursor() as cur:
@@ -325,7 +325,7 @@ def test_change_fails_when_its_event_cannot_be_written(loopd, new_org, db):
         assert cur.fetchone()[0] == 0, "the user was created although its event was not"
     assert audit_head(db, admin) == before
     r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
-                                    "password": "p" * 12})
+                                    "password": "Plenty-0f-entropy"})
     assert r.status_code == 201
     assert verdict(admin)["ok"] is True
 

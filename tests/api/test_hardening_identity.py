@@ -103,3 +103,26 @@ def test_disable_and_enable_end_the_calendar_feed(loopd, new_org):
     assert patch_user(org.api, p.user_id, {"disabled": True}).status_code == 200
     assert patch_user(org.api, p.user_id, {"disabled": False}).status_code == 200
     assert requests.get(url).status_code in (401, 404)
+
+
+# -- weak passwords ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaaaa", " " * 12, "\u3000" * 12, "abcdefghijklmnop",
+                                  "ab" * 15])
+def test_weak_passwords_are_refused_saying_why(loopd, org_admin, weak):
+    r = org_admin.api.post("/v1/users", json={
+        "email": f"w{uuid.uuid4().hex[:10]}@example.test", "name": "Weak", "roles": ["interviewer"],
+        "password": weak})
+    body = problem_of(r, 422, "validation_failed")
+    err = [e for e in body["errors"] if e["field"] == "password"]
+    assert err and err[0]["code"] == "weak" and "weak" in err[0]["message"], body
+
+
+def test_weak_new_password_is_refused(loopd, new_org):
+    org = new_org()
+    p = org.make_user(roles=["interviewer"])
+    r = p.api.post("/v1/me/password", json={"current_password": p.password,
+                                            "new_password": "bbbbbbbbbbbbbbbb"})
+    body = problem_of(r, 422, "validation_failed")
+    assert body["errors"][0]["field"] == "new_password" and body["errors"][0]["code"] == "weak"
