@@ -392,6 +392,8 @@ api_oauth_introspect(struct api_request *rq)
 		rq->resp = probe.resp;	/* the 503: an outage is not "inactive" */
 		return API_REPLIED;
 	}
+	if (p && p->exp <= text_now_us() / 1000000)
+		return inactive(rq);	/* expired: no leeway for introspection */
 	if (p && !strcmp(p->org_id, org)) {
 		json_t *roles = json_array();
 		for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)

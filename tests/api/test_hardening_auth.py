@@ -179,3 +179,23 @@ def test_revoke_415_names_the_form_media_type(loopd, org_admin):
     r = loopd.api().post(REVOKE, data='{"token": "x"}', headers={"Content-Type": "application/json"})
     p = problem_of(r, 415, "unsupported_media_type")
     assert "application/x-www-form-urlencoded" in p["title"]
+
+
+def test_introspection_reports_an_expired_token_inactive_without_leeway(loopd, org_admin, forge,
+                                                                        cc_client):
+    import time
+    now = int(time.time())
+    token = forge.sign(iat=now - 900, nbf=now - 900, exp=now - 5)  # within the 60 s leeway
+    r = post_form(loopd, INTROSPECT, {"token": token},
+                  auth=(cc_client["id"], cc_client["client_secret"]))
+    assert r.status_code == 200 and r.json() == {"active": False}, r.text
+
+
+def test_access_tokens_beyond_lifetime_or_from_the_future_are_refused(loopd, forge):
+    import time
+    now = int(time.time())
+    for claims in ({"iat": now + 300, "nbf": now, "exp": now + 900},
+                   {"iat": now, "nbf": now, "exp": now + 86400},
+                   {"aud": ["loopd-api", "other"]}):
+        r = loopd.api(token=forge.sign(**claims)).get("/v1/me", check=False)
+        assert r.status_code == 401, (claims, r.text)
