@@ -77,6 +77,8 @@ event_json(const struct db_audit_event *e)
 	json_object_set_new(j, "changes", changes ? changes : json_object());
 	json_object_set_new(j, "prev_hash", json_string(e->prev_hash));
 	json_object_set_new(j, "hash", json_string(e->hash));
+	if (e->count)
+		json_object_set_new(j, "count", json_integer(e->count));
 	return j;
 }
 

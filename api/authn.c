@@ -55,10 +55,7 @@ api_reply_forbidden(struct api_request *rq, enum api_error e, const char *detail
 		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	json_t *ch = json_pack("{s:s, s:s}", "method", rq->method, "route",
-			       rq->route ? rq->route->pattern : rq->path);
-	db_audit_record(db_thread(), &ctx, "access.denied", "route", NULL, ch);
-	json_decref(ch);
+	db_audit_denied(db_thread(), &ctx, rq->method, rq->route ? rq->route->pattern : rq->path);
 	return API_REPLIED;
 }
 

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "db/audit.h"
+#include "db/clients.h"
 #include "db/db.h"
 #include "db/embedded.h"
 #include "db/identity.h"
@@ -141,7 +142,9 @@ admin_bootstrap(int argc, char **argv)
 	struct arena *a = arena_create();
 	const char *why = "no password given (set LOOP_ADMIN_PASSWORD or pass one line on stdin)";
 	char *pw = admin_password(a);
-	if (!pw || !auth_password_acceptable(pw, &why)) {
+	if (pw && auth_password_acceptable(pw, &why) && auth_password_weakness(pw))
+		why = auth_password_weakness(pw);
+	if (!pw || !auth_password_acceptable(pw, &why) || auth_password_weakness(pw)) {
 		fprintf(stderr, "loopd: admin password: %s\n", why);
 		arena_destroy(a);
 		return 2;
@@ -174,6 +177,29 @@ admin_rotate_keys(int argc, char **argv)
 	return st == DB_OK ? 0 : 1;
 }
 
+/* loopd admin create-client --org ID: recovery when an org has no
+ * first-party client left; prints {"client_id"}. */
+static int
+admin_create_client(int argc, char **argv)
+{
+	const char *org = flag(argc, argv, "--org");
+	if (!org || !text_is_uuid(org)) {
+		fprintf(stderr, "loopd: usage: loopd admin create-client --org ID\n");
+		return 2;
+	}
+	struct arena *a = arena_create();
+	struct db_client c;
+	enum db_status st = db_client_recover(db_thread(), a, org, auth_scope_format(a, AUTH_SCOPE_ALL),
+					      &c);
+	if (st == DB_OK)
+		printf("{\"client_id\":\"%s\"}\n", c.id);
+	else
+		fprintf(stderr, "loopd: create-client failed (%s)\n",
+			st == DB_FK ? "no such organisation" : "database error");
+	arena_destroy(a);
+	return st == DB_OK ? 0 : 1;
+}
+
 static int
 cmd_admin(int argc, char **argv)
 {
@@ -181,7 +207,9 @@ cmd_admin(int argc, char **argv)
 		return admin_bootstrap(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rotate-keys"))
 		return admin_rotate_keys(argc - 1, argv + 1);
-	fprintf(stderr, "loopd: usage: loopd admin bootstrap|rotate-keys ...\n");
+	if (argc > 1 && !strcmp(argv[1], "create-client"))
+		return admin_create_client(argc - 1, argv + 1);
+	fprintf(stderr, "loopd: usage: loopd admin bootstrap|rotate-keys|create-client ...\n");
 	return 2;
 }
 

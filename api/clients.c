@@ -106,13 +106,29 @@ api_clients_list(struct api_request *rq)
 					      last ? last->id : NULL));
 }
 
-/* DELETE /v1/clients/{id}: revokes the client and its refresh tokens. */
+/* DELETE /v1/clients/{id}: revokes the client and its refresh tokens. The
+ * caller needs every scope the client holds (as for creating it), and the
+ * org's last first-party sign-in client stays (409). */
 enum api_result
 api_clients_delete(struct api_request *rq)
 {
+	struct db_client c;
+	enum db_status st = db_client_get(rq->db, rq->arena, api_param(rq, 0), &c);
+	if (st == DB_OK && (c.revoked || strcmp(c.org_id, rq->who->org_id) != 0))
+		st = DB_NONE;
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "client");
+	unsigned scopes = 0;
+	char *bad;
+	auth_scope_parse(rq->arena, c.scopes, &scopes, &bad);
+	if (scopes & ~rq->who->scopes)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "deleting a client needs every scope it holds");
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	enum db_status st = db_client_revoke(rq->db, &ctx, api_param(rq, 0));
+	st = db_client_revoke(rq->db, &ctx, c.id);
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_INVALID_STATE, "this is the organisation's last first-party "
+				       "client: nobody could sign in without it (create another first)");
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "client");
 	auth_standing_drop(false, rq->who->org_id, api_param(rq, 0));	/* here at once */

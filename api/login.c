@@ -1,77 +1,117 @@
 /* Login throttling, shared by the token endpoint and password changes:
- * failures counted in PostgreSQL per account and per source address. */
+ * attempts counted in PostgreSQL per account and per source address before
+ * the password is hashed, and sign-ins counted too (each costs a hash, an
+ * event and a refresh family). Credentials of clients are throttled here
+ * as well. */
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include "api/common.h"
 #include "api/login.h"
 #include "api/metrics.h"
+#include "base/crypto.h"
+#include "db/keys.h"
 #include "db/throttles.h"
 #include "db/users.h"
 
 #define ACCOUNT_FAILURES 5
 #define ADDRESS_FAILURES 20
 #define THROTTLE_WINDOW 900
+#define ACCOUNT_SIGNINS 20	/* successful logins per account per minute */
+#define ADDRESS_SIGNINS 600	/* ... per address per minute */
+#define SIGNIN_WINDOW 60
+#define CLIENT_FAILURES 10	/* wrong secrets or refresh tokens per client */
 
-static char *
-lower(struct arena *a, const char *s)
+static const struct db_throttle_limits limits = {THROTTLE_WINDOW, ACCOUNT_FAILURES,
+	ADDRESS_FAILURES, SIGNIN_WINDOW, ACCOUNT_SIGNINS, ADDRESS_SIGNINS};
+
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char name_key[32];
+static bool have_name_key;
+
+/* The server secret that hashes unknown names (loaded once); false when
+ * the database cannot give it. */
+static bool
+name_key_get(struct api_request *rq, unsigned char out[32])
 {
-	char *l = arena_strdup(a, s);
-	for (char *p = l; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return l;
+	pthread_mutex_lock(&key_lock);
+	if (!have_name_key) {
+		unsigned char *k;
+		size_t n;
+		if (db_server_secret(rq->db, rq->arena, "throttle", &k, &n) == DB_OK && n >= 32) {
+			memcpy(name_key, k, 32);
+			have_name_key = true;
+		}
+	}
+	bool ok = have_name_key;
+	if (ok)
+		memcpy(out, name_key, 32);
+	pthread_mutex_unlock(&key_lock);
+	return ok;
 }
 
 /* The throttle key of an account: the user's id when the name matches one
  * (so spelling variants that reach the same user share one counter), else
- * the name as given, lowercased. */
+ * an HMAC of the lowercased name under a server secret, so mistyped names
+ * (often passwords typed into the wrong field) are never stored. */
 static char *
 account_key(struct api_request *rq, const char *org, const struct db_user *u, const char *name)
 {
 	if (u)
 		return arena_printf(rq->arena, "acct:%s:%s", org, u->id);
-	return arena_printf(rq->arena, "acct:%s:%s", org, lower(rq->arena, name));
+	char *l = arena_strdup(rq->arena, name);
+	for (char *p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	unsigned char key[32], mac[32];
+	if (!name_key_get(rq, key))
+		return NULL;
+	crypto_hmac_sha256(key, sizeof key, l, strlen(l), mac);
+	return arena_printf(rq->arena, "acct:%s:h:%s", org, crypto_hex(rq->arena, mac, 16));
 }
 
+/* The throttle key of the caller's address. */
 static char *
 address_key(struct api_request *rq)
 {
 	return arena_printf(rq->arena, "addr:%s", rq->remote_addr);
 }
 
-/* 429 when the account or the address has failed too often lately. */
-static bool
-throttle_or_reply(struct api_request *rq, const char *acct_key, const char *addr_key)
+/* Queues 429 with Retry-After. */
+static void
+too_many(struct api_request *rq, const char *what, int wait)
 {
-	int n, retry, n2, retry2;
-	enum db_status st = db_throttle_count(rq->db, acct_key, THROTTLE_WINDOW, &n, &retry);
-	if (st == DB_OK)
-		st = db_throttle_count(rq->db, addr_key, THROTTLE_WINDOW, &n2, &retry2);
-	if (st != DB_OK) {
-		api_reply_db(rq, st, "throttle");
-		return false;
-	}
-	if (n < ACCOUNT_FAILURES && n2 < ADDRESS_FAILURES)
-		return true;
-	int wait = n >= ACCOUNT_FAILURES ? retry : retry2;
-	api_reply_error(rq, E_TOO_MANY_REQUESTS, "too many failed logins: try again in %d s", wait);
+	api_reply_error(rq, E_TOO_MANY_REQUESTS, "too many %s: try again in %d s", what, wait);
 	api_add_header(rq, "Retry-After", arena_printf(rq->arena, "%d", wait));
-	return false;
 }
 
 bool
 api_login_throttle_or_reply(struct api_request *rq, const char *org, const struct db_user *u,
-			    const char *name)
+			    const char *name, struct api_login_attempt *at)
 {
-	return throttle_or_reply(rq, account_key(rq, org, u, name), address_key(rq));
+	at->acct = account_key(rq, org, u, name);
+	at->addr = address_key(rq);
+	at->addr_row = NULL;
+	int wait = 0;
+	enum db_status st = at->acct ? db_throttle_attempt(rq->db, rq->arena, &limits, org, at->acct,
+							  at->addr, &at->addr_row, &wait)
+				     : DB_UNAVAILABLE;
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "throttle");
+		return false;
+	}
+	if (wait > 0) {
+		too_many(rq, "logins", wait);
+		return false;
+	}
+	return true;
 }
 
 void
 api_login_failed(struct api_request *rq, const char *org, const struct db_user *u,
-		 const char *name, const char *action, const char *reason)
+		 const char *action, const char *reason)
 {
 	metrics_count(METRIC_AUTH_FAILURES, 1);
-	db_throttle_fail(rq->db, account_key(rq, org, u, name), org);
-	db_throttle_fail(rq->db, address_key(rq), NULL);
 	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
 				rq->remote_addr};
 	json_t *ch = json_pack("{s:s}", "reason", reason);
@@ -80,7 +120,49 @@ api_login_failed(struct api_request *rq, const char *org, const struct db_user *
 }
 
 void
-api_login_succeeded(struct api_request *rq, const char *org, const struct db_user *u)
+api_login_succeeded(struct api_request *rq, const char *org, const struct api_login_attempt *at)
 {
-	db_throttle_clear(rq->db, account_key(rq, org, u, u->email));
+	db_throttle_success(rq->db, org, at->acct, at->addr, at->addr_row);
+}
+
+/* The throttle key of a client. */
+static char *
+client_key(struct api_request *rq, const char *client_id)
+{
+	return arena_printf(rq->arena, "client:%s", client_id);
+}
+
+bool
+api_client_throttle_or_reply(struct api_request *rq, const char *client_id)
+{
+	int n = 0, retry = 1, n2, retry2;
+	enum db_status st = client_id ? db_throttle_count(rq->db, client_key(rq, client_id),
+							  THROTTLE_WINDOW, &n, &retry)
+				      : DB_OK;
+	if (st == DB_OK)
+		st = db_throttle_count(rq->db, address_key(rq), THROTTLE_WINDOW, &n2, &retry2);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "throttle");
+		return false;
+	}
+	if (n < CLIENT_FAILURES && n2 < ADDRESS_FAILURES)
+		return true;
+	too_many(rq, "failed client authentications", n >= CLIENT_FAILURES ? retry : retry2);
+	return false;
+}
+
+void
+api_client_failed(struct api_request *rq, const char *org, const char *client_id,
+		  const char *action, const char *reason)
+{
+	metrics_count(METRIC_AUTH_FAILURES, 1);
+	if (client_id)
+		db_throttle_fail(rq->db, client_key(rq, client_id), org);
+	db_throttle_fail(rq->db, address_key(rq), NULL);
+	if (!org)
+		return;		/* an unknown client: no org's log to write to */
+	struct audit_ctx ctx = {org, "client", client_id, rq->request_id, rq->remote_addr};
+	json_t *ch = json_pack("{s:s}", "reason", reason);
+	db_audit_record(rq->db, &ctx, action, "client", client_id, ch);
+	json_decref(ch);
 }

@@ -5,16 +5,33 @@
 #include "db/users.h"
 
 /* Password attempts, by login or by password change, are throttled per
- * account (the user when the name matches one, else the name) and per
- * source address, across every instance. */
+ * account (the user when the name matches one, else a keyed hash of the
+ * name) and per source address, across every instance. Each attempt is
+ * counted before the password is checked; a success takes it back. */
 
-/* 429 with Retry-After when the account or the address failed too often. */
+struct api_login_attempt {
+	char *acct, *addr;	/* throttle keys */
+	char *addr_row;		/* this attempt's address row */
+};
+
+/* Counts the attempt; 429 with Retry-After when the account or the address
+ * failed too often, or signed in too often lately. *at lives in rq's arena. */
 bool api_login_throttle_or_reply(struct api_request *rq, const char *org,
-				 const struct db_user *u, const char *name);
-/* Counts a failure and audits it as action (u may be NULL: unknown name). */
+				 const struct db_user *u, const char *name,
+				 struct api_login_attempt *at);
+/* Audits a failure as action (u may be NULL: unknown name); it was counted. */
 void api_login_failed(struct api_request *rq, const char *org, const struct db_user *u,
-		      const char *name, const char *action, const char *reason);
-/* A success clears the account's counter. */
-void api_login_succeeded(struct api_request *rq, const char *org, const struct db_user *u);
+		      const char *action, const char *reason);
+/* A success forgives the account and counts a sign-in. */
+void api_login_succeeded(struct api_request *rq, const char *org,
+			 const struct api_login_attempt *at);
+
+/* Client credentials (secrets, refresh tokens): 429 when the client (NULL:
+ * unknown) or the address failed too often. */
+bool api_client_throttle_or_reply(struct api_request *rq, const char *client_id);
+/* Counts a client's failure and audits it in org (NULL: unknown client,
+ * counted per address only). */
+void api_client_failed(struct api_request *rq, const char *org, const char *client_id,
+		       const char *action, const char *reason);
 
 #endif

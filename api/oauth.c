@@ -18,110 +18,10 @@
 #include "db/clients.h"
 #include "db/refresh.h"
 #include "db/users.h"
+#include "api/oauth.h"
 
 #define REFRESH_FAMILY_DAYS 30
 #define HASH_WAIT_MS 2000
-
-struct client_auth {
-	const char *id, *secret;
-	bool basic;		/* credentials came in the Authorization header */
-	struct db_client client;
-};
-
-static enum api_result
-oauth_error(struct api_request *rq, int status, const char *error, const char *description)
-{
-	api_add_header(rq, "Pragma", "no-cache");
-	return api_reply_json(rq, status, json_pack("{s:s, s:s}", "error", error, "error_description",
-					     text_utf8_clean(rq->arena, description)));
-}
-
-static void
-invalid_client(struct api_request *rq, const struct client_auth *c)
-{
-	metrics_count(METRIC_AUTH_FAILURES, 1);
-	if (c->basic)
-		api_add_header(rq, "WWW-Authenticate", "Basic realm=\"loopd\"");
-	oauth_error(rq, 401, "invalid_client", "client authentication failed");
-}
-
-/* A form field; false (with invalid_request queued) when the body repeats it. */
-static bool
-field(struct api_request *rq, const char *name, const char **out)
-{
-	bool bad = false;
-	*out = api_form(rq, name, &bad);
-	if (bad)
-		oauth_error(rq, 400, "invalid_request",
-			    arena_printf(rq->arena, "the parameter %s is repeated or malformed", name));
-	return !bad;
-}
-
-/* Reads HTTP Basic credentials (RFC 6749 2.3.1: form-encoded, then base64). */
-static bool
-basic_credentials(struct api_request *rq, struct client_auth *c)
-{
-	const char *h = api_header(rq, "Authorization");
-	if (!h || strncasecmp(h, "Basic ", 6) != 0)
-		return true;
-	size_t n;
-	unsigned char *raw = crypto_b64_decode(rq->arena, h + 6, &n);
-	char *colon = raw && !memchr(raw, 0, n) ? strchr((char *)raw, ':') : NULL;
-	if (!colon)
-		return false;
-	*colon = '\0';
-	struct api_request tmp = *rq;
-	tmp.body = arena_printf(rq->arena, "id=%s&secret=%s", (char *)raw, colon + 1);
-	tmp.body_len = strlen(tmp.body);
-	bool bad = false;
-	c->id = api_form(&tmp, "id", &bad);
-	c->secret = api_form(&tmp, "secret", &bad);
-	c->basic = true;
-	return !bad && c->id && c->secret;
-}
-
-/* Authenticates the calling client (Basic or body credentials); queues
- * the OAuth error and returns false on failure. */
-static bool
-client_or_reply(struct api_request *rq, struct client_auth *c)
-{
-	memset(c, 0, sizeof *c);
-	const char *body_id, *body_secret;
-	if (!field(rq, "client_id", &body_id) || !field(rq, "client_secret", &body_secret))
-		return false;
-	if (!basic_credentials(rq, c)) {
-		invalid_client(rq, c);
-		return false;
-	}
-	if (c->basic && (body_secret || (body_id && strcmp(body_id, c->id) != 0))) {
-		oauth_error(rq, 400, "invalid_request", "use one client authentication method");
-		return false;
-	}
-	if (!c->basic) {
-		c->id = body_id;
-		c->secret = body_secret;
-	}
-	if (!c->id) {
-		oauth_error(rq, 400, "invalid_request", "client_id is required");
-		return false;
-	}
-	enum db_status st = text_is_uuid(c->id) ? db_client_get(rq->db, rq->arena, c->id, &c->client)
-						: DB_NONE;
-	if (st != DB_OK && st != DB_NONE) {
-		api_reply_db(rq, st, "client");
-		return false;
-	}
-	bool ok = st == DB_OK && !c->client.revoked;
-	if (ok && c->client.secret_hash) {
-		char *got = c->secret ? crypto_sha256_hex(rq->arena, c->secret, strlen(c->secret)) : NULL;
-		ok = got && crypto_equal(got, c->client.secret_hash, 64);
-	} else if (ok && c->secret) {
-		ok = false;	/* a public client has no secret to present */
-	}
-	if (!ok)
-		invalid_client(rq, c);
-	return ok;
-}
 
 static bool
 has_word(const char *list, const char *word)
@@ -249,7 +149,8 @@ static enum api_result
 grant_password(struct api_request *rq, struct client_auth *c)
 {
 	const char *user, *pw, *scope;
-	if (!field(rq, "username", &user) || !field(rq, "password", &pw) || !field(rq, "scope", &scope))
+	if (!oauth_field(rq, "username", &user) || !oauth_field(rq, "password", &pw) ||
+	    !oauth_field(rq, "scope", &scope))
 		return API_REPLIED;
 	if (!c->client.first_party || !has_word(c->client.grants, "password"))
 		return oauth_error(rq, 400, "unauthorized_client", "this client may not use the password grant");
@@ -261,7 +162,8 @@ grant_password(struct api_request *rq, struct client_auth *c)
 	if (st != DB_OK && st != DB_NONE)
 		return api_reply_db(rq, st, "user");
 	const struct db_user *known = st == DB_OK ? &u : NULL;
-	if (!api_login_throttle_or_reply(rq, org, known, user))
+	struct api_login_attempt at;
+	if (!api_login_throttle_or_reply(rq, org, known, user, &at))
 		return API_REPLIED;
 	int ok = check_password(rq, &u, st == DB_OK, pw);
 	if (ok < 0) {
@@ -270,7 +172,7 @@ grant_password(struct api_request *rq, struct client_auth *c)
 		return API_REPLIED;
 	}
 	if (!ok || u.disabled) {
-		api_login_failed(rq, org, known, user, "login.failed",
+		api_login_failed(rq, org, known, "login.failed",
 				 !known ? "unknown_user" : !ok ? "wrong_password" : "disabled");
 		return oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
 	}
@@ -280,7 +182,7 @@ grant_password(struct api_request *rq, struct client_auth *c)
 	auth_scope_parse(rq->arena, c->client.scopes, &client_scopes, &bad);
 	if (!grant_scopes_or_reply(rq, scope, auth_scopes_for_roles(roles) & client_scopes, &granted))
 		return API_REPLIED;
-	api_login_succeeded(rq, org, &u);
+	api_login_succeeded(rq, org, &at);
 	struct issued t = {org, u.id, c->client.id, u.id, NULL, roles, granted,
 			   has_word(c->client.grants, "refresh_token")};
 	return complete_login(rq, &t);
@@ -290,9 +192,13 @@ static void
 grant_client_credentials(struct api_request *rq, struct client_auth *c)
 {
 	const char *scope;
-	if (!field(rq, "scope", &scope))
+	if (!oauth_field(rq, "scope", &scope))
 		return;
-	if (!c->client.secret_hash || !has_word(c->client.grants, "client_credentials")) {
+	if (!c->client.secret_hash) {
+		oauth_invalid_client(rq, c);	/* a public client looks like an unknown one */
+		return;
+	}
+	if (!has_word(c->client.grants, "client_credentials")) {
 		oauth_error(rq, 400, "unauthorized_client",
 			    "this client may not use the client_credentials grant");
 		return;
@@ -340,7 +246,7 @@ static enum api_result
 grant_refresh(struct api_request *rq, struct client_auth *c)
 {
 	const char *token, *scope;
-	if (!field(rq, "refresh_token", &token) || !field(rq, "scope", &scope))
+	if (!oauth_field(rq, "refresh_token", &token) || !oauth_field(rq, "scope", &scope))
 		return API_REPLIED;
 	if (!token || !*token || strlen(token) > 256)
 		return oauth_error(rq, 400, "invalid_request", "refresh_token is required");
@@ -356,8 +262,15 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 	enum db_status st = db_refresh_exchange(rq->db, rq->arena, &ctx,
 		crypto_sha256_hex(rq->arena, token, strlen(token)), c->client.id,
 		crypto_sha256_hex(rq->arena, next, strlen(next)), &fam, &u);
+	if (st == DB_CONFLICT)	/* RFC 9700 4.14.2 allows refusing without revoking */
+		return oauth_error(rq, 400, "invalid_grant", "this refresh token was rotated moments "
+				   "ago by a concurrent request: use the token that request received");
 	if (st == DB_NONE || st == DB_STATE) {
-		metrics_count(METRIC_AUTH_FAILURES, 1);
+		if (st == DB_NONE)	/* guessing refresh tokens counts like guessing secrets */
+			api_client_failed(rq, c->client.org_id, c->client.id, "token.refresh_failed",
+					  "invalid_refresh_token");
+		else
+			metrics_count(METRIC_AUTH_FAILURES, 1);
 		return oauth_error(rq, 400, "invalid_grant", st == DB_STATE
 			? "this refresh token was used already: its family is now revoked"
 			: "the refresh token is invalid, expired or revoked");
@@ -383,7 +296,7 @@ api_oauth_token(struct api_request *rq)
 {
 	struct client_auth c;
 	const char *grant;
-	if (!field(rq, "grant_type", &grant))
+	if (!oauth_field(rq, "grant_type", &grant))
 		return API_REPLIED;
 	if (!grant)
 		return oauth_error(rq, 400, "invalid_request", "grant_type is required");
@@ -392,7 +305,7 @@ api_oauth_token(struct api_request *rq)
 	if (!known)
 		return oauth_error(rq, 400, "unsupported_grant_type",
 			    "use password, client_credentials or refresh_token");
-	if (!client_or_reply(rq, &c))
+	if (!oauth_client_or_reply(rq, &c))
 		return API_REPLIED;
 	if (!strcmp(grant, "password"))
 		grant_password(rq, &c);
@@ -411,8 +324,8 @@ api_oauth_revoke(struct api_request *rq)
 {
 	struct client_auth c;
 	const char *token, *hint;
-	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint) ||
-	    !client_or_reply(rq, &c))
+	if (!oauth_field(rq, "token", &token) || !oauth_field(rq, "token_type_hint", &hint) ||
+	    !oauth_client_or_reply(rq, &c))
 		return API_REPLIED;
 	if (!token)
 		return oauth_error(rq, 400, "invalid_request", "token is required");
@@ -449,10 +362,10 @@ introspector_org(struct api_request *rq)
 		return NULL;
 	}
 	struct client_auth c;
-	if (!client_or_reply(rq, &c))
+	if (!oauth_client_or_reply(rq, &c))
 		return NULL;
 	if (!c.client.secret_hash) {
-		invalid_client(rq, &c);
+		oauth_invalid_client(rq, &c);
 		return NULL;
 	}
 	return c.client.org_id;
@@ -463,12 +376,14 @@ enum api_result
 api_oauth_introspect(struct api_request *rq)
 {
 	const char *token, *hint;
-	if (!field(rq, "token", &token) || !field(rq, "token_type_hint", &hint))
+	if (!oauth_field(rq, "token", &token) || !oauth_field(rq, "token_type_hint", &hint))
 		return API_REPLIED;
 	const char *org = introspector_org(rq);
 	if (!org)
 		return API_REPLIED;
-	if (!token || strlen(token) >= AUTH_TOKEN_MAX_LEN)
+	if (!token)
+		return oauth_error(rq, 400, "invalid_request", "token is required");
+	if (strlen(token) >= AUTH_TOKEN_MAX_LEN)
 		return inactive(rq);
 	enum auth_token_status st;
 	struct api_request probe = *rq;
@@ -477,6 +392,8 @@ api_oauth_introspect(struct api_request *rq)
 		rq->resp = probe.resp;	/* the 503: an outage is not "inactive" */
 		return API_REPLIED;
 	}
+	if (p && p->exp <= text_now_us() / 1000000)
+		return inactive(rq);	/* expired: no leeway for introspection */
 	if (p && !strcmp(p->org_id, org)) {
 		json_t *roles = json_array();
 		for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)

@@ -190,7 +190,8 @@ check_headers(struct api_request *rq)
 		const char *want = json ? "application/json" : "application/x-www-form-urlencoded";
 		const char *ct = api_header(rq, "Content-Type");
 		if (!media_type_is(ct, want)) {
-			api_reply_error(rq, E_UNSUPPORTED_MEDIA, "send the body as %s", want);
+			api_reply_error(rq, json ? E_UNSUPPORTED_MEDIA : E_UNSUPPORTED_FORM,
+					"send the body as %s", want);
 			return false;
 		}
 		if (!framing_charset_is_utf8(ct)) {

@@ -50,6 +50,18 @@ grantable_or_reply(struct api_request *rq, json_t *roles)
 	return false;
 }
 
+/* The roles the caller may take away (as "a b c"): those whose scopes its
+ * token holds, the same power that granting them needs. */
+static char *
+touchable_roles(struct api_request *rq)
+{
+	unsigned mask = 0;
+	for (unsigned bit = 1; bit <= AUTH_ROLE_ALL; bit <<= 1)
+		if (!(auth_scopes_for_roles(bit) & ~rq->who->scopes))
+			mask |= bit;
+	return auth_roles_format(rq->arena, mask);
+}
+
 /* roles JSON array -> "a b c" (deduplicated, canonical order). */
 static char *
 roles_text(struct api_request *rq, json_t *roles)
@@ -83,11 +95,14 @@ reply_user(struct api_request *rq, int status, const struct db_user *u)
 static bool
 password_ok_or_reply(struct api_request *rq, const char *field, const char *pw)
 {
-	const char *why;
-	if (auth_password_acceptable(pw, &why))
+	const char *why, *weak = NULL;
+	if (auth_password_acceptable(pw, &why) && !(weak = auth_password_weakness(pw)))
 		return true;
 	json_t *errors = json_array();
-	spec_error(errors, field, "length", why);
+	if (weak)
+		spec_error(errors, field, "weak", arena_printf(rq->arena, "is too weak: %s", weak));
+	else
+		spec_error(errors, field, "length", why);
 	api_reply_invalid(rq, errors);
 	return false;
 }
@@ -178,10 +193,14 @@ api_users_patch(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_user out;
+	bool forbidden;
 	enum db_status st = db_user_update(rq->db, rq->arena, &ctx, api_param(rq, 0), version,
 					   spec_str(rq->json, "name"),
 					   roles ? roles_text(rq, roles) : NULL, disabled != NULL,
-					   json_is_true(disabled), &out);
+					   json_is_true(disabled), touchable_roles(rq), &forbidden, &out);
+	if (st == DB_STATE && forbidden)
+		return api_reply_forbidden(rq, E_FORBIDDEN, "removing a role, or disabling a user, "
+					   "needs every scope of the roles it takes away");
 	if (st == DB_STATE)
 		return api_reply_error(rq, E_INVALID_STATE, "an organisation keeps at least one active admin");
 	if (st != DB_OK)
@@ -217,18 +236,20 @@ api_me(struct api_request *rq)
 enum api_result
 api_me_password(struct api_request *rq)
 {
-	if (!api_parse_or_reply(rq, password_spec) ||
-	    !password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
+	if (!api_parse_or_reply(rq, password_spec))
 		return API_REPLIED;
 	if (rq->who->kind != AUTH_USER)
 		return api_reply_forbidden(rq, E_FORBIDDEN, "clients have no password");
+	if (!password_ok_or_reply(rq, "new_password", spec_str(rq->json, "new_password")))
+		return API_REPLIED;
 	struct db_user u;
 	enum db_status st = db_user_get(rq->db, rq->arena, rq->who->org_id, rq->who->sub, &u);
 	if (st == DB_OK)
 		st = db_user_by_email(rq->db, rq->arena, rq->who->org_id, u.email, &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email))
+	struct api_login_attempt at;
+	if (!api_login_throttle_or_reply(rq, u.org_id, &u, u.email, &at))
 		return API_REPLIED;
 	if (!auth_password_slot_acquire(2000))
 		return api_reply_error(rq, E_BUSY, "too many password operations at once");
@@ -236,12 +257,13 @@ api_me_password(struct api_request *rq)
 	auth_password_slot_release();
 	if (!ok) {
 		/* A stolen token must not become a way to guess the password. */
-		api_login_failed(rq, u.org_id, &u, u.email, "user.password_change_refused",
+		api_login_failed(rq, u.org_id, &u, "user.password_change_refused",
 				 "wrong_current_password");
 		json_t *errors = json_array();
 		spec_error(errors, "current_password", "mismatch", "is not your current password");
 		return api_reply_invalid(rq, errors);
 	}
+	api_login_succeeded(rq, u.org_id, &at);
 	char *hash = hash_or_reply(rq, spec_str(rq->json, "new_password"));
 	if (!hash)
 		return API_REPLIED;

@@ -71,5 +71,9 @@ void auth_password_dummy_verify(const char *password);
  * Otherwise *why (if why is not NULL) gets a static English reason. A C
  * string cannot hold NUL: the form/JSON decoder must reject an embedded one. */
 bool auth_password_acceptable(const char *pw, const char **why);
+/* NULL when an acceptable pw is also strong enough, else why not (a static
+ * English phrase: only white space, or cracklib's FascistCheck verdict,
+ * e.g. "it does not contain enough DIFFERENT characters"). */
+const char *auth_password_weakness(const char *pw);
 
 #endif

@@ -210,20 +210,11 @@ int_claim(const json_t *o, const char *k, int64_t *v)
 	return true;
 }
 
-/* True when aud (a string or an array of them) names ours. */
+/* True when aud is exactly our audience string (we issue no other form). */
 static bool
 audience_matches(const json_t *v, const char *ours)
 {
-	size_t i;
-	const json_t *e;
-
-	if (json_is_string(v))
-		return string_is(v, ours);
-	if (json_is_array(v))
-		json_array_foreach(v, i, e)
-			if (string_is(e, ours))
-				return true;
-	return false;
+	return json_is_string(v) && string_is(v, ours);
 }
 
 /* Copies the string claim k into a when it is a non-empty string; else NULL. */
@@ -268,6 +259,14 @@ check_claims(struct arena *a, const json_t *p, const char *iss, const char *aud,
 		return AUTH_TOKEN_EXPIRED;
 	if (now <= INT64_MAX - AUTH_TOKEN_LEEWAY && out->nbf > now + AUTH_TOKEN_LEEWAY)
 		return AUTH_TOKEN_NOT_YET_VALID;
+	/* Issued in the future, or living longer than we ever issue: forged. */
+	if (now <= INT64_MAX - AUTH_TOKEN_LEEWAY && out->iat > now + AUTH_TOKEN_LEEWAY)
+		return AUTH_TOKEN_NOT_YET_VALID;
+	if ((out->iat <= INT64_MAX - AUTH_TOKEN_MAX_LIFETIME &&
+	     out->exp > out->iat + AUTH_TOKEN_MAX_LIFETIME) ||
+	    (now <= INT64_MAX - AUTH_TOKEN_MAX_LIFETIME - AUTH_TOKEN_LEEWAY &&
+	     out->exp > now + AUTH_TOKEN_MAX_LIFETIME + AUTH_TOKEN_LEEWAY))
+		return AUTH_TOKEN_BAD_CLAIMS;
 	if (!iss || !iss[0] || !string_is(json_object_get(p, "iss"), iss))
 		return AUTH_TOKEN_BAD_ISSUER;
 	if (!aud || !aud[0] || !audience_matches(json_object_get(p, "aud"), aud))

@@ -15,7 +15,8 @@
  */
 
 #define AUTH_TOKEN_MAX_LEN 8192		/* a token must be shorter than this */
-#define AUTH_TOKEN_LEEWAY 60		/* seconds of clock skew allowed on exp and nbf */
+#define AUTH_TOKEN_LEEWAY 60		/* seconds of clock skew allowed on exp, nbf and iat */
+#define AUTH_TOKEN_MAX_LIFETIME 900	/* exp - iat at most: the access token lifetime */
 #define AUTH_KEY_MIN_SECRET 32		/* bytes; shorter keys neither sign nor verify */
 #define AUTH_KEY_MAX_SECRET 1024	/* bytes; longer keys neither sign nor verify */
 #define AUTH_TOKEN_TYPE_ACCESS "access"	/* value of the "tt" claim */

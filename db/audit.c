@@ -9,22 +9,26 @@
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* The application role may only read audit_heads: the owner's functions
+ * (db/functions.sql) lock the head and move it to an appended event. */
 static struct db_stmt lock_head = {"audit_lock_head",
-	"INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '" GENESIS "') "
-	"ON CONFLICT (org_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash"};
+	"SELECT seq, hash FROM audit_lock_head($1)"};
 
 static struct db_stmt insert_event = {"audit_insert",
-	"WITH e AS (INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,"
+	"INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,"
 	" entity_type, entity_id, request_id, source, changes, prev_hash, hash)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))"
-	" UPDATE audit_heads SET seq = $2, hash = $13 WHERE org_id = $1"};
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
+static struct db_stmt advance_head = {"audit_advance",
+	"SELECT 1 WHERE audit_advance($1, $2, $3)"};
 
+/* A JSON string, or null for NULL (a new reference). */
 static json_t *
 str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
+/* The canonical text of an event (in a). */
 char *
 audit_canonical(struct arena *a, json_t *event)
 {
@@ -60,6 +64,7 @@ time_text(struct arena *a, int64_t us)
 	return arena_printf(a, "%s.%06lldZ", t, (long long)(us % 1000000));
 }
 
+/* SHA-256 hex of the predecessor's hash followed by the canonical content. */
 static char *
 chain_hash(struct arena *a, const char *prev, const char *canonical)
 {
@@ -91,8 +96,12 @@ db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
 	const char *p[] = {ctx->org_id, seq, at, ctx->actor_type, ctx->actor_id, action,
 			   entity_type, entity_id, ctx->request_id, ctx->source, changes_text, prev, hash};
 	st = db_run_status(db, &insert_event, 13, p, NULL);
+	if (st == DB_OK) {
+		const char *pa[] = {ctx->org_id, seq, hash};
+		st = db_run_status(db, &advance_head, 3, pa, NULL);
+	}
 	if (st == DB_NONE)
-		st = DB_HARD;	/* the head row vanished under its own lock */
+		st = DB_HARD;	/* the head row vanished or moved under its own lock */
 out:
 	arena_destroy(a);
 	return st;
@@ -125,7 +134,10 @@ db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
 	"prev_hash, hash "
 
 static struct db_stmt list_events = {"audit_list",
-	"SELECT " EVENT_COLUMNS "FROM audit_events WHERE org_id = $1 AND seq > $2"
+	"SELECT " EVENT_COLUMNS ", CASE WHEN action = 'access.denied' THEN"
+	" (SELECT d.count FROM access_denials d WHERE d.org_id = audit_events.org_id"
+	"  AND d.event_seq = audit_events.seq) END"
+	" FROM audit_events WHERE org_id = $1 AND seq > $2"
 	" AND ($3::text IS NULL OR entity_type = $3) AND ($4::text IS NULL OR entity_id = $4)"
 	" AND ($5::uuid IS NULL OR actor_id = $5) AND ($6::text IS NULL OR action = $6)"
 	" AND ($7::timestamptz IS NULL OR occurred_at >= $7)"
@@ -140,7 +152,8 @@ copy_event(struct arena *a, const PGresult *r, int i, void *item)
 	*e = (struct db_audit_event){db_int(r, i, 0), db_str(a, r, i, 1), db_str(a, r, i, 2),
 		db_str(a, r, i, 3), db_str(a, r, i, 4), db_str(a, r, i, 5), db_str(a, r, i, 6),
 		db_str(a, r, i, 7), db_str(a, r, i, 8), db_str(a, r, i, 9), db_str(a, r, i, 10),
-		db_str(a, r, i, 11)};
+		db_str(a, r, i, 11),
+		PQnfields(r) > 12 && !PQgetisnull(r, i, 12) ? db_int(r, i, 12) : 0};
 	return i + 1;
 }
 

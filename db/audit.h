@@ -29,6 +29,12 @@ enum db_status db_audit_record(struct db *db, const struct audit_ctx *ctx, const
 /* The placeholder recorded instead of a PII value. */
 #define AUDIT_REDACTED "[redacted]"
 
+/* A refusal (403) of the subject ctx->actor_id on route: counted per
+ * subject, route and minute; only the first of a minute appends an
+ * access.denied event (the count shows beside it in db_audit_list). */
+enum db_status db_audit_denied(struct db *db, const struct audit_ctx *ctx, const char *method,
+			       const char *route);
+
 struct audit_filter {
 	const char *entity_type, *entity_id, *actor_id, *action;
 	const char *since, *until;	/* RFC 3339, or NULL */
@@ -42,6 +48,8 @@ struct db_audit_event {
 	int64_t seq;
 	char *occurred_at, *actor_type, *actor_id, *action, *entity_type, *entity_id;
 	char *request_id, *source, *changes, *prev_hash, *hash;
+	int64_t count;		/* access.denied: refusals the event stands for (not
+				 * hashed); 0 for every other event */
 };
 
 /* One page of events in sequence order: *out (in a), *n of them. */

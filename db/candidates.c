@@ -8,14 +8,15 @@
 	"($3::int & 1 = 1 OR EXISTS (SELECT 1 FROM loops l WHERE l.org_id = c.org_id" \
 	" AND l.candidate_id = c.id AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)))"
 
-/* Audit changes for a candidate: PII fields by name only. */
+/* Audit changes for a candidate: every field that erasure clears by name
+ * only (the chain cannot be edited afterwards, so it never holds them). */
 static json_t *
 candidate_changes(const struct db_candidate_in *in, unsigned set)
 {
 	json_t *ch = json_object();
 	static const struct { unsigned bit; const char *name; bool pii; } fields[] = {
 		{CAND_NAME, "name", true}, {CAND_EMAIL, "email", true}, {CAND_PHONE, "phone", true},
-		{CAND_SOURCE, "source", false}, {CAND_NOTES, "notes", true},
+		{CAND_SOURCE, "source", true}, {CAND_NOTES, "notes", true},
 	};
 	const char *values[] = {in->name, in->email, in->phone, in->source, in->notes};
 	for (size_t i = 0; i < 5; i++) {

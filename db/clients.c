@@ -1,4 +1,5 @@
 /* OAuth clients of an org. */
+#include <string.h>
 #include "db/clients.h"
 #include "db/internal.h"
 
@@ -114,12 +115,25 @@ static struct db_stmt client_revoke = {"client_revoke",
 	"UPDATE clients SET revoked_at = now()"
 	" WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL"};
 
+/* The org's active clients people sign in with (first-party, password
+ * grant), locked: the last of them cannot go. */
+static struct db_stmt sign_in_clients = {"client_sign_in_left",
+	"SELECT id FROM clients WHERE org_id = $1 AND revoked_at IS NULL AND first_party"
+	" AND 'password' = ANY(grants) ORDER BY id FOR UPDATE"};
+
 /* Transaction body of db_client_revoke. */
 static enum db_status
 client_revoke_tx(struct db *db, void *p)
 {
 	struct client_args *c = p;
 	const char *params[] = {c->ctx->org_id, c->id};
+	PGresult *r = db_run(db, &sign_in_clients, 1, params);
+	if (!r)
+		return db->status;
+	bool last = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), c->id);
+	PQclear(r);
+	if (last)
+		return DB_STATE;	/* no human could sign in any more */
 	enum db_status st = db_run_status(db, &client_revoke, 2, params, NULL);
 	if (st != DB_OK)
 		return st;
@@ -133,4 +147,32 @@ db_client_revoke(struct db *db, const struct audit_ctx *ctx, const char *id)
 {
 	struct client_args c = {.ctx = ctx, .id = id};
 	return db_tx(db, client_revoke_tx, &c);
+}
+
+/* Transaction body of db_client_recover. */
+static enum db_status
+client_recover_tx(struct db *db, void *p)
+{
+	struct client_args *c = p;
+	enum db_status st = db_client_insert(db, c->a, c->ctx->org_id, c->in, c->out);
+	if (st != DB_OK)
+		return st;
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", c->out->name, "grants",
+			       c->out->grants, "scopes", c->out->scopes, "first_party", 1,
+			       "by", "loopd admin create-client");
+	st = db_audit_append(db, c->ctx, "client.created", "client", c->out->id, ch);
+	json_decref(ch);
+	return st;
+}
+
+enum db_status
+db_client_recover(struct db *db, struct arena *a, const char *org_id, const char *scopes,
+		  struct db_client *out)
+{
+	struct audit_ctx ctx = {org_id, "system", NULL, NULL, NULL};
+	struct db_client in = {.name = "loopd first-party tools (recovered)",
+			       .grants = "password refresh_token", .scopes = (char *)scopes,
+			       .first_party = true};
+	struct client_args c = {a, &ctx, &in, out, NULL};
+	return db_tx(db, client_recover_tx, &c);
 }

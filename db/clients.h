@@ -24,6 +24,13 @@ enum db_status db_client_get(struct db *db, struct arena *a, const char *client_
 enum db_status db_client_list(struct db *db, struct arena *a, const char *org_id,
 			      const struct db_page *page, struct db_client **out, int *n);
 /* Revokes the client and every refresh token it holds. */
+/* Revokes a client and its refresh tokens; DB_STATE when it is the org's
+ * last active first-party client with the password grant (people could no
+ * longer sign in). */
 enum db_status db_client_revoke(struct db *db, const struct audit_ctx *ctx, const char *id);
+/* Recovery (loopd admin create-client): a new public first-party client
+ * (password and refresh_token grants) for org_id, audited as the system. */
+enum db_status db_client_recover(struct db *db, struct arena *a, const char *org_id,
+				 const char *scopes, struct db_client *out);
 
 #endif

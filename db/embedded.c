@@ -151,6 +151,31 @@ take_lock(struct embedded *e, bool serve, char **why)
 	return false;
 }
 
+/* What the cluster may write to postgres.log: no statement, parameter or
+ * error detail (a unique violation's DETAIL quotes the key, e.g. a
+ * candidate's email), and no ERROR line at all (its primary message can
+ * quote a value too; loopd logs the SQLSTATE). Written into new clusters'
+ * postgresql.conf and passed on every start, so old clusters get it too. */
+#define LOG_SETTINGS \
+	"log_error_verbosity = terse\n" \
+	"log_min_messages = log\n" \
+	"log_min_error_statement = panic\n" \
+	"log_statement = none\n" \
+	"log_min_duration_statement = -1\n" \
+	"log_min_duration_sample = -1\n" \
+	"log_transaction_sample_rate = 0\n" \
+	"log_duration = off\n" \
+	"log_parameter_max_length = 0\n" \
+	"log_parameter_max_length_on_error = 0\n" \
+	"log_lock_waits = off\n"
+#define LOG_OPTIONS "-c log_error_verbosity=terse -c log_min_messages=log " \
+	"-c log_min_error_statement=panic -c log_statement=none " \
+	"-c log_min_duration_statement=-1 -c log_min_duration_sample=-1 " \
+	"-c log_transaction_sample_rate=0 -c log_duration=off " \
+	"-c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0 " \
+	"-c log_lock_waits=off"
+
+/* Appends loopd's settings to a new cluster's postgresql.conf. */
 static bool
 write_config(const char *pgdata, struct embedded *e, bool nosync)
 {
@@ -163,7 +188,8 @@ write_config(const char *pgdata, struct embedded *e, bool nosync)
 		   "listen_addresses = ''\n"
 		   "unix_socket_directories = '%s'\n"
 		   "unix_socket_permissions = 0700\n"
-		   "max_connections = 200\n",
+		   "max_connections = 200\n"
+		   "# no values in the log (see db/embedded.c, LOG_SETTINGS)\n" LOG_SETTINGS,
 		e->sockdir);
 	if (nosync)
 		fputs("# throw-away test cluster (LOOP_EMBEDDED_NOSYNC)\n"
@@ -218,7 +244,8 @@ start_cluster(struct embedded *e, char **why)
 	}
 	if (!e->owner)
 		return failf(why, "the embedded PostgreSQL under %s is not running", e->dir), false;
-	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-w", "-t", "60", "start", NULL};
+	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-o", LOG_OPTIONS, "-w", "-t", "60",
+			       "start", NULL};
 	if (run_pg(e, "pg_ctl", start) != 0)
 		return failf(why, "PostgreSQL did not start (see %s)", e->logfile), false;
 	return true;

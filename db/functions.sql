@@ -63,3 +63,78 @@ LANGUAGE sql STABLE AS $$
 	    OR (reach & 4 = 4 AND EXISTS (SELECT 1 FROM round_interviewers ri
 		WHERE ri.org_id = p_org AND ri.loop_id = p_loop AND ri.user_id = viewer))
 $$;
+
+-- One login attempt, counted before the password is hashed: under a lock
+-- per key (account first, then address: one order, no deadlock), refuses
+-- when the account or the address failed too often in the window, or
+-- signed in too often in the last minute ('ok:' rows); else records the
+-- attempt as a failure, to be taken back by login_success. Returns
+-- (account row, address row, 0), or (0, 0, seconds to wait) when refused.
+-- Purges up to 100 expired rows on the way (no row matters after a day,
+-- and none after an hour except for the windows' worst case).
+CREATE OR REPLACE FUNCTION login_attempt(p_org uuid, p_acct text, p_addr text, p_window int,
+	p_acct_max int, p_addr_max int, p_ok_window int, p_ok_acct_max int, p_ok_addr_max int,
+	OUT acct_row bigint, OUT addr_row bigint, OUT wait int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k text;
+	lim int;
+	win int;
+BEGIN
+	acct_row := 0; addr_row := 0; wait := 0;
+	PERFORM pg_advisory_xact_lock(hashtextextended(p_acct, 0));
+	PERFORM pg_advisory_xact_lock(hashtextextended(p_addr, 0));
+	FOREACH k IN ARRAY ARRAY[p_acct, p_addr, 'ok:' || p_acct, 'ok:' || p_addr] LOOP
+		lim := CASE k WHEN p_acct THEN p_acct_max WHEN p_addr THEN p_addr_max
+			 WHEN 'ok:' || p_acct THEN p_ok_acct_max ELSE p_ok_addr_max END;
+		win := CASE WHEN k LIKE 'ok:%' THEN p_ok_window ELSE p_window END;
+		SELECT coalesce(ceil(extract(epoch FROM min(f.failed_at) + make_interval(secs => win)
+					       - now())), 0)::int
+		  INTO wait
+		  FROM (SELECT failed_at FROM login_failures
+			 WHERE key = k AND failed_at > now() - make_interval(secs => win)
+			 ORDER BY failed_at DESC LIMIT lim) f
+		HAVING count(*) >= lim;
+		IF FOUND THEN
+			wait := greatest(wait, 1);
+			RETURN;
+		END IF;
+	END LOOP;
+	wait := 0;
+	DELETE FROM login_failures WHERE ctid IN (SELECT ctid FROM login_failures
+		WHERE failed_at < now() - interval '1 day' LIMIT 100);
+	INSERT INTO login_failures (key, org_id) VALUES (p_acct, p_org) RETURNING id INTO acct_row;
+	INSERT INTO login_failures (key, org_id) VALUES (p_addr, NULL) RETURNING id INTO addr_row;
+END $$;
+
+-- A login attempt that succeeded: the account's failures are forgiven, the
+-- address's row of this attempt taken back, and the sign-in counted.
+CREATE OR REPLACE FUNCTION login_success(p_org uuid, p_acct text, p_addr text, p_addr_row bigint)
+RETURNS void
+LANGUAGE sql AS $$
+	DELETE FROM login_failures WHERE key = p_acct OR (key = p_addr AND id = p_addr_row);
+	INSERT INTO login_failures (key, org_id) VALUES ('ok:' || p_acct, p_org), ('ok:' || p_addr, NULL);
+$$;
+
+-- The org's audit chain head, locked for the caller's transaction (created
+-- at genesis on first use). SECURITY DEFINER: the application role may
+-- only read audit_heads.
+CREATE OR REPLACE FUNCTION audit_lock_head(p_org uuid, OUT seq bigint, OUT hash text)
+LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+	INSERT INTO audit_heads (org_id, seq, hash)
+	VALUES (p_org, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+	ON CONFLICT (org_id) DO UPDATE SET seq = audit_heads.seq
+	RETURNING seq, hash;
+$$;
+
+-- Moves the head to event p_seq, only when that event exists and continues
+-- the current head (so the head can neither skip nor rewind). True when moved.
+CREATE OR REPLACE FUNCTION audit_advance(p_org uuid, p_seq bigint, p_hash text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+	UPDATE audit_heads h SET seq = p_seq, hash = p_hash
+	 WHERE h.org_id = p_org AND h.seq = p_seq - 1
+	   AND EXISTS (SELECT 1 FROM audit_events e WHERE e.org_id = p_org AND e.seq = p_seq
+			 AND e.hash = p_hash AND e.prev_hash = h.hash);
+	RETURN FOUND;
+END $$;

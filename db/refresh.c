@@ -20,7 +20,8 @@ static struct db_stmt refresh_use = {"refresh_use",
 /* A refresh token is bound to its client: another client presenting it
  * (even a used one) learns nothing and changes nothing. */
 static struct db_stmt refresh_find = {"refresh_find",
-	"SELECT " REFRESH_COLUMNS ", rotated_at IS NOT NULL, revoked_at IS NOT NULL"
+	"SELECT " REFRESH_COLUMNS ", rotated_at IS NOT NULL, revoked_at IS NOT NULL,"
+	" rotated_at > now() - make_interval(secs => " DB_REFRESH_GRACE_S ")"
 	" FROM refresh_tokens WHERE token_hash = $1 AND ($2::uuid IS NULL OR client_id = $2)"};
 static struct db_stmt refresh_revoke_family = {"refresh_revoke_family",
 	"UPDATE refresh_tokens SET revoked_at = now()"
@@ -66,7 +67,7 @@ struct refresh_args {
 	const char *hash, *client_id, *new_hash;
 	struct db_refresh *out;
 	struct db_user *user;
-	bool reused;
+	bool reused, raced;
 };
 
 /* Revokes the family of f->out and audits it as action. */
@@ -116,7 +117,7 @@ refresh_exchange_tx(struct db *db, void *p)
 	const char *params[] = {f->hash, f->client_id};
 	PGresult *r;
 	enum db_status st = db_run_status(db, &refresh_use, 2, params, &r);
-	f->reused = false;
+	f->reused = f->raced = false;
 	if (st == DB_OK) {
 		read_refresh(f->a, r, f->out);
 		PQclear(r);
@@ -132,10 +133,14 @@ refresh_exchange_tx(struct db *db, void *p)
 	if ((st = db_run_status(db, &refresh_find, 2, params, &r)) != DB_OK)
 		return st;
 	read_refresh(f->a, r, f->out);
-	bool rotated = db_bool(r, 0, 5);
+	bool rotated = db_bool(r, 0, 5), revoked = db_bool(r, 0, 6), recent = db_bool(r, 0, 7);
 	PQclear(r);
 	if (!rotated)
 		return DB_NONE;		/* revoked, expired or another client's */
+	if (recent && !revoked) {
+		f->raced = true;	/* a concurrent refresh won moments ago: no revocation */
+		return DB_OK;
+	}
 	f->reused = true;
 	return revoke_family(db, f, "token.refresh_reuse_detected");
 }
@@ -149,7 +154,7 @@ db_refresh_exchange(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				 .new_hash = new_hash, .out = out, .user = user};
 	memset(user, 0, sizeof *user);
 	enum db_status st = db_tx(db, refresh_exchange_tx, &f);
-	return st == DB_OK && f.reused ? DB_STATE : st;
+	return st == DB_OK && f.reused ? DB_STATE : st == DB_OK && f.raced ? DB_CONFLICT : st;
 }
 
 struct login_args {

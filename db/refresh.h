@@ -8,6 +8,10 @@
  * revocation and introspection. Every change writes its audit event in the
  * same transaction. Strings returned live in the caller's arena. */
 
+/* Seconds after a rotation in which presenting the old token again is taken
+ * for a race between concurrent refreshes, not for theft. */
+#define DB_REFRESH_GRACE_S "10"
+
 struct db_refresh {
 	char *org_id, *family_id, *user_id, *client_id, *scopes;
 };
@@ -20,7 +24,10 @@ enum db_status db_login_record(struct db *db, struct arena *a, const struct audi
  * new_hash in its family, returning the family (and, for a user's token,
  * the user as now stored). DB_NONE when the token is unknown, revoked,
  * expired, another client's, or its user is disabled; DB_STATE when it was
- * used already: the whole family is then revoked and audited (reuse). */
+ * used already: the whole family is then revoked and audited (reuse);
+ * DB_CONFLICT when it was rotated less than DB_REFRESH_GRACE_S seconds ago
+ * (a concurrent refresh of the same token won the race): refused, but the
+ * family lives on. */
 enum db_status db_refresh_exchange(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				   const char *old_hash, const char *client_id,
 				   const char *new_hash, struct db_refresh *out,

@@ -1,4 +1,5 @@
 /* Users of an org, and the standing of a token's subject. */
+#include <string.h>
 #include "db/internal.h"
 #include "db/users.h"
 
@@ -58,6 +59,8 @@ struct user_args {
 	bool set_disabled, disabled;
 	const char *hash;
 	bool audited;
+	const char *touchable;	/* roles the actor may remove or disable */
+	bool *forbidden;
 };
 
 /* Transaction body of db_user_create. */
@@ -159,28 +162,61 @@ db_user_list(struct db *db, struct arena *a, const char *org_id, const struct db
 }
 
 static struct db_stmt user_version = {"user_version",
-	"SELECT version FROM users WHERE org_id = $1 AND id = $2 FOR UPDATE"};
+	"SELECT version, array_to_string(roles, ' ') FROM users WHERE org_id = $1 AND id = $2"
+	" FOR UPDATE"};
 static struct db_stmt user_update = {"user_update",
 	"UPDATE users SET name = coalesce($3, name),"
 	" roles = coalesce(string_to_array($4, ' '), roles),"
 	" disabled = CASE WHEN $5::boolean THEN $6::boolean ELSE disabled END,"
+	/* disabling or re-enabling ends the calendar feed URL too */
+	" calendar_token_hash = CASE WHEN $5::boolean AND $6::boolean <> disabled THEN NULL"
+	"  ELSE calendar_token_hash END,"
 	" version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 RETURNING " USER_COLUMNS};
 static struct db_stmt admins_left = {"user_admins_left",
 	"SELECT 1 FROM users WHERE org_id = $1 AND NOT disabled AND 'admin' = ANY(roles) LIMIT 1"};
 
-/* Locks the row and compares versions: DB_OK, DB_NONE or DB_STALE. */
+/* Locks the row and compares versions: DB_OK, DB_NONE or DB_STALE; *roles
+ * gets the roles as stored (in a). */
 static enum db_status
-lock_version(struct db *db, struct db_stmt *st, const char *org_id, const char *id, int want)
+lock_version(struct db *db, struct arena *a, const char *org_id, const char *id, int want,
+	     char **roles)
 {
 	const char *p[] = {org_id, id};
 	PGresult *r;
-	enum db_status s = db_run_status(db, st, 2, p, &r);
+	enum db_status s = db_run_status(db, &user_version, 2, p, &r);
 	if (s != DB_OK)
 		return s;
 	int have = (int)db_int(r, 0, 0);
+	*roles = db_str(a, r, 0, 1);
 	PQclear(r);
 	return want && want != have ? DB_STALE : DB_OK;
+}
+
+/* Whether the space-separated word w is in list. */
+static bool
+has_role(const char *list, const char *w, size_t n)
+{
+	for (const char *p = list; p && *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strcspn(p, " ") == n && !strncmp(p, w, n))
+			return true;
+	return false;
+}
+
+/* Whether every role of old that the update takes away (all of them when
+ * it changes disabled) is one the actor may touch. */
+static bool
+may_take(const struct user_args *u, const char *old)
+{
+	if (!u->touchable)
+		return true;
+	for (const char *p = old; *p; p += strcspn(p, " "), p += *p == ' ') {
+		size_t n = strcspn(p, " ");
+		bool taken = u->set_disabled || (u->roles && !has_role(u->roles, p, n));
+		if (taken && !has_role(u->touchable, p, n))
+			return false;
+	}
+	return true;
 }
 
 /* The audit changes of an update: only the fields it set; the caller owns them. */
@@ -202,11 +238,17 @@ static enum db_status
 user_update_tx(struct db *db, void *p)
 {
 	struct user_args *u = p;
-	enum db_status st = lock_version(db, &user_version, u->ctx->org_id, u->id, u->if_version);
+	char *old;
+	enum db_status st = lock_version(db, u->a, u->ctx->org_id, u->id, u->if_version, &old);
 	if (st != DB_OK)
 		return st;
+	if (!may_take(u, old)) {
+		*u->forbidden = true;
+		return DB_STATE;
+	}
 	const char *params[] = {u->ctx->org_id, u->id, u->name, u->roles,
 				u->set_disabled ? "true" : "false", u->disabled ? "true" : "false"};
+	*u->forbidden = false;
 	PGresult *r;
 	if ((st = db_run_status(db, &user_update, 6, params, &r)) != DB_OK)
 		return st;
@@ -228,16 +270,18 @@ user_update_tx(struct db *db, void *p)
 enum db_status
 db_user_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, const char *id,
 	       int if_version, const char *name, const char *roles, bool set_disabled,
-	       bool disabled, struct db_user *out)
+	       bool disabled, const char *touchable, bool *forbidden, struct db_user *out)
 {
 	struct user_args u = {.a = a, .ctx = ctx, .id = id, .if_version = if_version, .name = name,
 			      .roles = roles, .set_disabled = set_disabled, .disabled = disabled,
-			      .out = out};
+			      .out = out, .touchable = touchable, .forbidden = forbidden};
+	*forbidden = false;
 	return db_tx(db, user_update_tx, &u);
 }
 
 static struct db_stmt user_password = {"user_password",
-	"UPDATE users SET password_hash = $3, updated_at = now()"
+	"UPDATE users SET password_hash = $3, updated_at = now(),"
+	" calendar_token_hash = CASE WHEN $4::boolean THEN NULL ELSE calendar_token_hash END"
 	" WHERE org_id = $1 AND id = $2"};
 
 /* Transaction body of db_user_set_password. */
@@ -245,8 +289,9 @@ static enum db_status
 user_password_tx(struct db *db, void *p)
 {
 	struct user_args *u = p;
-	const char *params[] = {u->ctx->org_id, u->id, u->hash};
-	enum db_status st = db_run_status(db, &user_password, 3, params, NULL);
+	/* a new password (not a rehash) ends the calendar feed URL too */
+	const char *params[] = {u->ctx->org_id, u->id, u->hash, u->audited ? "true" : "false"};
+	enum db_status st = db_run_status(db, &user_password, 4, params, NULL);
 	if (st != DB_OK || !u->audited)
 		return st;
 	/* A password change ends every session: refresh tokens die now. */

@@ -29,10 +29,15 @@ enum db_status db_user_list(struct db *db, struct arena *a, const char *org_id,
 			    const struct db_page *page, struct db_user **out, int *n);
 /* Applies the non-NULL fields of patch (name, roles; disabled when
  * set_disabled) if the stored version equals if_version (0 = any).
- * Disabling revokes the user's refresh tokens in the same transaction. */
+ * Disabling revokes the user's refresh tokens in the same transaction;
+ * disabling or re-enabling ends the calendar feed URL. touchable (NULL:
+ * any) lists the roles the actor may take away: a role removed, or any
+ * role of a user disabled or re-enabled, outside it is DB_STATE with
+ * *forbidden set (else DB_STATE is the last active admin). */
 enum db_status db_user_update(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			      const char *id, int if_version, const char *name, const char *roles,
-			      bool set_disabled, bool disabled, struct db_user *out);
+			      bool set_disabled, bool disabled, const char *touchable,
+			      bool *forbidden, struct db_user *out);
 enum db_status db_user_set_password(struct db *db, const struct audit_ctx *ctx, const char *id,
 				    const char *password_hash, bool audited);
 

@@ -50,4 +50,5 @@ need_npm_tools() {
 # Packages that building and running loopd needs (used by the scripts).
 # shellcheck disable=SC2034
 LOOP_BUILD_DEBS=(build-essential cmake pkg-config libmicrohttpd-dev libpq-dev libjansson-dev
-	libjwt-dev libargon2-dev libssl-dev postgresql postgresql-contrib curl)
+	libjwt-dev libargon2-dev libssl-dev postgresql postgresql-contrib curl
+	libcrack2-dev cracklib-runtime libicu-dev)

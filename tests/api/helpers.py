@@ -336,18 +336,35 @@ def _org_id(org):
 def audit_rows(conn, org, after_seq=0):
     """The organisation's audit events with seq > after_seq, read as the
     owner, in seq order: dicts with the API's field names (changes parsed,
-    occurred_at as the API formats it)."""
+    occurred_at as the API formats it; an access.denied event has the count
+    of its denial bucket, as the API shows it)."""
     with conn.cursor() as cur:
         cur.execute(
             "SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC',"
             " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_type, actor_id::text, action,"
-            " entity_type, entity_id, request_id, source, changes, prev_hash, hash"
-            " FROM audit_events WHERE org_id = %s AND seq > %s ORDER BY seq",
+            " entity_type, entity_id, request_id, source, changes, prev_hash, hash,"
+            " (SELECT d.count FROM access_denials d WHERE d.org_id = e.org_id"
+            "  AND d.event_seq = e.seq AND e.action = 'access.denied')"
+            " FROM audit_events e WHERE org_id = %s AND seq > %s ORDER BY seq",
             (_org_id(org), after_seq))
-        rows = [dict(zip(AUDIT_COLUMNS, r)) for r in cur.fetchall()]
-    for r in rows:
+        fetched = cur.fetchall()
+    rows = []
+    for f in fetched:
+        r = dict(zip(AUDIT_COLUMNS, f[:len(AUDIT_COLUMNS)]))
         r["changes"] = json.loads(r["changes"])
+        if f[len(AUDIT_COLUMNS)] is not None:
+            r["count"] = f[len(AUDIT_COLUMNS)]
+        rows.append(r)
     return rows
+
+
+def past_refresh_grace(conn, refresh_token):
+    """Ages a rotated refresh token past the grace window in which its reuse
+    is taken for a concurrent refresh (not revoking its family), as the owner."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE refresh_tokens SET rotated_at = rotated_at - interval '11 seconds'"
+                    " WHERE token_hash = %s",
+                    (hashlib.sha256(refresh_token.encode()).hexdigest(),))
 
 
 def audit_head(conn, org):

@@ -418,7 +418,7 @@ MATRIX = {
     "POST /v1/users": ("users:admin", 201, "user.created", lambda m, p: (
         "POST", "/v1/users", {"json": {"email": f"m{uuid.uuid4().hex[:10]}@example.test",
                                        "name": "M", "roles": ["interviewer"],
-                                       "password": "p" * 12}})),
+                                       "password": "Plenty-0f-entropy"}})),
     "GET /v1/users/{id}": ("users:admin", 200, None, lambda m, p: (
         "GET", f"/v1/users/{m['target'].user_id}", {})),
     "PATCH /v1/users/{id}": ("users:admin", 200, "user.updated", lambda m, p: (

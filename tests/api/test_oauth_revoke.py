@@ -53,7 +53,8 @@ def test_revoke_by_another_client_leaves_the_token(loopd, people, cc_client):
 def test_revoke_errors(loopd, org_admin, cc_client):
     oauth_error(post_form(loopd, REVOKE, {"client_id": org_admin.client_id}), 400,
                 "invalid_request")
-    oauth_error(post_form(loopd, REVOKE, {"token": "x"}), 400, "invalid_request")
+    # no client authentication at all is invalid_client (RFC 6749 5.2)
+    oauth_error(post_form(loopd, REVOKE, {"token": "x"}), 401, "invalid_client")
     r = post_form(loopd, REVOKE, {"token": "x"}, auth=(cc_client["id"], "wrong"))
     oauth_error(r, 401, "invalid_client")
     assert r.headers["WWW-Authenticate"].startswith("Basic")

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 import contract
-from helpers import (ROLE_SCOPES, TOKEN, b64u, canonical_scopes, me, oauth_error, post_form,
+from helpers import (ROLE_SCOPES, TOKEN, b64u, canonical_scopes, me, oauth_error,
+                     past_refresh_grace, post_form,
                      refresh_form, user_with_token)
 
 pytestmark = pytest.mark.usefixtures("no_throttle_spill")
@@ -39,10 +40,11 @@ def test_refresh_rotation(loopd, people):
     assert len({first["refresh_token"], second["refresh_token"], third["refresh_token"]}) == 3
 
 
-def test_refresh_reuse_revokes_the_family(loopd, people, audited):
+def test_refresh_reuse_revokes_the_family(loopd, people, audited, db):
     p = people["hiring_manager"]
     first = p.login()
     second = post_form(loopd, TOKEN, refresh_form(p, first["refresh_token"])).json()
+    past_refresh_grace(db, first["refresh_token"])  # a reuse, not a concurrent refresh
     with audited(p, "token.refresh_reuse_detected", entity_type="refresh_family") as w:
         w.response = r = post_form(loopd, TOKEN, refresh_form(p, first["refresh_token"]))
         oauth_error(r, 400, "invalid_grant")

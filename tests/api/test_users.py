@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("no_throttle_spill")
 def test_users_api(loopd, org_admin):
     api = org_admin.api
     email = f"Mixed.{uuid.uuid4().hex[:8]}@Example.test"
-    r = api.post("/v1/users", json={"email": email, "name": "Grace", "password": "p" * 12,
+    r = api.post("/v1/users", json={"email": email, "name": "Grace", "password": "Plenty-0f-entropy",
                                     "roles": ["recruiter", "interviewer", "recruiter"]})
     assert r.status_code == 201, r.text
     u = r.json()
@@ -31,14 +31,14 @@ def test_users_api(loopd, org_admin):
     assert r.headers["ETag"] == '"1"' and u["version"] == 1
     assert sorted(u["roles"]) == ["interviewer", "recruiter"] and u["disabled"] is False
     # email is unique per org, case-insensitively
-    r = api.post("/v1/users", json={"email": email.lower(), "name": "G2", "password": "p" * 12,
+    r = api.post("/v1/users", json={"email": email.lower(), "name": "G2", "password": "Plenty-0f-entropy",
                                     "roles": ["recruiter"]})
     problem_of(r, 409, "duplicate")
     r = api.get(f"/v1/users/{u['id']}")
     assert r.status_code == 200 and r.json() == u and r.headers["ETag"] == '"1"'
     # the user logs in with any case of the email
     r = post_form(loopd, TOKEN, {"grant_type": "password", "username": email.upper(),
-                                 "password": "p" * 12, "client_id": org_admin.client_id})
+                                 "password": "Plenty-0f-entropy", "client_id": org_admin.client_id})
     assert r.status_code == 200, r.text
 
 

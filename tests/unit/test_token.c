@@ -337,8 +337,18 @@ test_times(void **state)
 	c.exp = INT64_MAX;
 	c.nbf = INT64_MIN;
 	char *t = auth_token_issue(a, &key_old, &c);
-	assert_int_equal(auth_token_verify(a, t, &ring, ISS, AUD, INT64_MIN, &out), AUTH_TOKEN_OK);
-	assert_int_equal(auth_token_verify(a, t, &ring, ISS, AUD, INT64_MAX, &out), AUTH_TOKEN_OK);
+	/* an exp beyond the access token lifetime is refused, at any clock
+	 * (at the earliest one, iat lies in the future first) */
+	assert_int_equal(auth_token_verify(a, t, &ring, ISS, AUD, INT64_MIN, &out),
+			 AUTH_TOKEN_NOT_YET_VALID);
+	assert_int_equal(auth_token_verify(a, t, &ring, ISS, AUD, INT64_MAX, &out),
+			 AUTH_TOKEN_BAD_CLAIMS);
+	c = sample_claims();
+	c.iat = INT64_MIN;
+	c.exp = INT64_MAX;
+	assert_int_equal(check(a, auth_token_issue(a, &key_old, &c)), AUTH_TOKEN_BAD_CLAIMS);
+	c.iat = INT64_MAX;
+	assert_int_equal(check(a, auth_token_issue(a, &key_old, &c)), AUTH_TOKEN_NOT_YET_VALID);
 }
 
 static void
@@ -359,9 +369,21 @@ test_issuer_audience(void **state)
 	assert_int_equal(auth_token_verify(a, t, &ring, ISS "/x", AUD, NOW, &out),
 			 AUTH_TOKEN_BAD_ISSUER);
 
-	/* aud may be an array containing ours. */
+	/* aud is exactly our string: not an array, even one containing it. */
 	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("aud", json_pack("[ss]", "x", AUD)),
+				       secret_old, 32)), AUTH_TOKEN_BAD_AUDIENCE);
+	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("aud", json_pack("[s]", AUD)),
+				       secret_old, 32)), AUTH_TOKEN_BAD_AUDIENCE);
+	/* iat in the future beyond the leeway; exp beyond the lifetime */
+	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("iat", json_integer(NOW + 61)),
+				       secret_old, 32)), AUTH_TOKEN_NOT_YET_VALID);
+	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("iat", json_integer(NOW + 30)),
 				       secret_old, 32)), AUTH_TOKEN_OK);
+	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("exp", json_integer(NOW + 901)),
+				       secret_old, 32)), AUTH_TOKEN_BAD_CLAIMS);
+	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("exp",
+				       json_integer(NOW + 86400 * 365)), secret_old, 32)),
+			 AUTH_TOKEN_BAD_CLAIMS);
 	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("aud", json_pack("[ss]", "x", "y")),
 				       secret_old, 32)), AUTH_TOKEN_BAD_AUDIENCE);
 	assert_int_equal(check(a, make(a, HDR_OLD, payload_with("aud", NULL), secret_old, 32)),

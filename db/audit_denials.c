@@ -1,0 +1,51 @@
+/* Refusals (403) in the audit log, aggregated: one access.denied event per
+ * subject, route and minute, the bucket's count kept beside it. */
+#include "db/audit.h"
+#include "db/internal.h"
+
+static struct db_stmt denial_count = {"denial_count",
+	"INSERT INTO access_denials (org_id, subject_id, method, route, minute)"
+	" VALUES ($1, $2, $3, $4, date_trunc('minute', now()))"
+	" ON CONFLICT (org_id, subject_id, method, route, minute)"
+	" DO UPDATE SET count = access_denials.count + 1"
+	" RETURNING xmax = 0"};
+static struct db_stmt denial_link = {"denial_link",
+	"WITH gone AS (DELETE FROM access_denials WHERE ctid IN (SELECT ctid FROM access_denials"
+	"  WHERE minute < now() - interval '90 days' LIMIT 100))"
+	" UPDATE access_denials SET event_seq = (SELECT seq FROM audit_heads WHERE org_id = $1)"
+	" WHERE org_id = $1 AND subject_id = $2 AND method = $3 AND route = $4"
+	" AND minute = date_trunc('minute', now())"};
+
+struct denial_args {
+	const struct audit_ctx *ctx;
+	const char *method, *route;
+};
+
+/* Transaction body of db_audit_denied. */
+static enum db_status
+denied_tx(struct db *db, void *p)
+{
+	struct denial_args *d = p;
+	const char *params[] = {d->ctx->org_id, d->ctx->actor_id, d->method, d->route};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &denial_count, 4, params, &r);
+	if (st != DB_OK)
+		return st;
+	bool first = db_bool(r, 0, 0);
+	PQclear(r);
+	if (!first)
+		return DB_OK;	/* counted: the bucket's event exists already */
+	json_t *ch = json_pack("{s:s, s:s}", "method", d->method, "route", d->route);
+	st = db_audit_append(db, d->ctx, "access.denied", "route", NULL, ch);
+	json_decref(ch);
+	if (st == DB_OK)
+		st = db_run_status(db, &denial_link, 4, params, NULL);
+	return st;
+}
+
+enum db_status
+db_audit_denied(struct db *db, const struct audit_ctx *ctx, const char *method, const char *route)
+{
+	struct denial_args d = {ctx, method, route};
+	return db_tx(db, denied_tx, &d);
+}
