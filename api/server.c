@@ -432,7 +432,6 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 static bool
 start_metrics(void)
 {
-	metrics_on_api_port = !strcmp(config.metrics_listen, config.listen);
 	if (!*config.metrics_listen || metrics_on_api_port)
 		return true;
 	struct sockaddr_storage addr;
@@ -472,6 +471,8 @@ server_start(void)
 		log_kv(LOG_ERROR, "cannot resolve the listen address", "listen", config.listen, NULL);
 		return false;
 	}
+	/* Read by every worker: set before the first one starts. */
+	metrics_on_api_port = !strcmp(config.metrics_listen, config.listen);
 	/* A worker waits on its own database connection for most of a request,
 	 * and a connection stays on the worker that accepted it: four per core
 	 * keep the cores busy however the connections happen to spread
