@@ -83,6 +83,25 @@ rubric_or_reply(struct api_request *rq, const struct db_scorecard_seat *seat, st
 	return ok;
 }
 
+/* Checks item i's key of a rated or raised list: a key of the rubric
+ * (known), not one an earlier item used (keys[0..i-1]). Errors appended
+ * at path ("ratings[2].criterion"); what names the items, done what is
+ * done to them ("criterion", "rated"). */
+static void
+check_key(struct api_request *rq, json_t *errors, const char *path, const char *const *keys,
+	  size_t i, bool known, const char *what, const char *done)
+{
+	if (!known)
+		spec_error(errors, path, "unknown",
+			   arena_printf(rq->arena, "not a %s of the round's rubric version", what));
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(keys[j], keys[i])) {
+			spec_error(errors, path, "duplicate",
+				   arena_printf(rq->arena, "this %s is %s twice", what, done));
+			return;
+		}
+}
+
 /* The ratings of the body, checked against the rubric (errors appended). */
 static void
 read_ratings(struct api_request *rq, const struct rubric *rb, struct db_scorecard_in *in,
@@ -91,19 +110,15 @@ read_ratings(struct api_request *rq, const struct rubric *rb, struct db_scorecar
 	json_t *list = json_object_get(rq->json, "ratings");
 	size_t n = json_array_size(list);
 	struct db_scorecard_rating *x = arena_alloc(rq->arena, sizeof *x * (n + 1));
+	const char **keys = arena_alloc(rq->arena, sizeof *keys * (n + 1));
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_array_get(list, i);
 		x[i] = (struct db_scorecard_rating){(char *)spec_str(item, "criterion"),
 						    (int)spec_int(item, "rating", 0),
 						    (char *)spec_str(item, "evidence")};
-		const char *path = arena_printf(rq->arena, "ratings[%zu].criterion", i);
-		if (!rubric_criterion(rb, x[i].criterion))
-			spec_error(errors, path, "unknown", "not a criterion of the round's rubric version");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(x[j].criterion, x[i].criterion)) {
-				spec_error(errors, path, "duplicate", "this criterion is rated twice");
-				break;
-			}
+		keys[i] = x[i].criterion;
+		check_key(rq, errors, arena_printf(rq->arena, "ratings[%zu].criterion", i), keys, i,
+			  rubric_criterion(rb, keys[i]) != NULL, "criterion", "rated");
 	}
 	in->ratings = x;
 	in->n_ratings = (int)n;
@@ -117,18 +132,14 @@ read_red_flags(struct api_request *rq, const struct rubric *rb, struct db_scorec
 	json_t *list = json_object_get(rq->json, "red_flags");
 	size_t n = json_array_size(list);
 	struct db_scorecard_red_flag *x = arena_alloc(rq->arena, sizeof *x * (n + 1));
+	const char **keys = arena_alloc(rq->arena, sizeof *keys * (n + 1));
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_array_get(list, i);
 		x[i] = (struct db_scorecard_red_flag){(char *)spec_str(item, "key"),
 						      (char *)spec_str(item, "evidence")};
-		const char *path = arena_printf(rq->arena, "red_flags[%zu].key", i);
-		if (!rubric_red_flag(rb, x[i].key))
-			spec_error(errors, path, "unknown", "not a red flag of the round's rubric version");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(x[j].key, x[i].key)) {
-				spec_error(errors, path, "duplicate", "this red flag is raised twice");
-				break;
-			}
+		keys[i] = x[i].key;
+		check_key(rq, errors, arena_printf(rq->arena, "red_flags[%zu].key", i), keys, i,
+			  rubric_red_flag(rb, keys[i]) != NULL, "red flag", "raised");
 	}
 	in->red_flags = x;
 	in->n_red_flags = (int)n;
