@@ -70,6 +70,7 @@ is_blank(const char *s)
 	return true;
 }
 
+/* The words for an email refusal (static strings): message, and *code. */
 const char *
 spec_email_refusal(enum email_verdict v, const char **code)
 {

@@ -165,6 +165,7 @@ check_parts(const char *local, size_t local_len, const char *domain)
 	return v;
 }
 
+/* The normalised address in a, or the reason it is refused (base/email.h). */
 enum email_verdict
 email_normalize(struct arena *a, const char *in, char **out)
 {
