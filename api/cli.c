@@ -7,8 +7,10 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/handlers.h"
+#include "api/spec.h"
 #include "auth/password.h"
 #include "auth/scope.h"
+#include "base/email.h"
 #include "base/log.h"
 #include "base/text.h"
 #include "db/audit.h"
@@ -135,11 +137,20 @@ admin_bootstrap(int argc, char **argv)
 {
 	const char *org = flag(argc, argv, "--org"), *email = flag(argc, argv, "--email");
 	const char *name = flag(argc, argv, "--name");
-	if (!org || !email || !*org || strlen(org) > 200 || !text_is_email(email)) {
+	if (!org || !email || !*org || strlen(org) > 200) {
 		fprintf(stderr, "loopd: usage: loopd admin bootstrap --org NAME --email EMAIL [--name NAME]\n");
 		return 2;
 	}
 	struct arena *a = arena_create();
+	char *norm;
+	enum email_verdict v = email_normalize(a, email, &norm);
+	if (v != EMAIL_OK) {
+		const char *code;
+		fprintf(stderr, "loopd: --email %s\n", spec_email_refusal(v, &code));
+		arena_destroy(a);
+		return 2;
+	}
+	email = norm;
 	const char *why = "no password given (set LOOP_ADMIN_PASSWORD or pass one line on stdin)";
 	char *pw = admin_password(a);
 	if (pw && auth_password_acceptable(pw, &why) && auth_password_weakness(pw))

@@ -14,6 +14,7 @@
 #include "auth/password.h"
 #include "auth/scope.h"
 #include "base/crypto.h"
+#include "base/email.h"
 #include "base/text.h"
 #include "db/clients.h"
 #include "db/refresh.h"
@@ -157,13 +158,18 @@ grant_password(struct api_request *rq, struct client_auth *c)
 	if (!user || !pw || !*user || strlen(user) > 254 || strlen(pw) > 4096)
 		return oauth_error(rq, 400, "invalid_request", "username and password are required");
 	const char *org = c->client.org_id;
+	/* Emails are stored normalised; a refused (look-alike) form is an
+	 * unknown user: the same lookup ("" matches no row), throttle and hash. */
+	char *name;
+	if (email_normalize(rq->arena, user, &name) != EMAIL_OK)
+		name = NULL;
 	struct db_user u;
-	enum db_status st = db_user_by_email(rq->db, rq->arena, org, user, &u);
+	enum db_status st = db_user_by_email(rq->db, rq->arena, org, name ? name : "", &u);
 	if (st != DB_OK && st != DB_NONE)
 		return api_reply_db(rq, st, "user");
 	const struct db_user *known = st == DB_OK ? &u : NULL;
 	struct api_login_attempt at;
-	if (!api_login_throttle_or_reply(rq, org, known, user, &at))
+	if (!api_login_throttle_or_reply(rq, org, known, name ? name : user, &at))
 		return API_REPLIED;
 	int ok = check_password(rq, &u, st == DB_OK, pw);
 	if (ok < 0) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "api/spec.h"
+#include "base/email.h"
 #include "base/text.h"
 
 void
@@ -69,6 +70,48 @@ is_blank(const char *s)
 	return true;
 }
 
+/* The words for an email refusal (static strings): message, and *code. */
+const char *
+spec_email_refusal(enum email_verdict v, const char **code)
+{
+	switch (v) {
+	case EMAIL_OK:
+		break;
+	case EMAIL_INVISIBLE:
+		*code = "invisible_characters";
+		return "must not contain invisible characters (zero-width or format characters, "
+		       "bidi controls, spaces)";
+	case EMAIL_UNASSIGNED:
+		*code = "unassigned_characters";
+		return "must not contain unassigned or private-use characters";
+	case EMAIL_MIXED_SCRIPT:
+		*code = "mixed_script";
+		return "must not mix scripts (such as a Cyrillic letter among Latin ones) or digit "
+		       "systems in the part before the @ or in a domain label";
+	case EMAIL_DOMAIN:
+		*code = "invalid_domain";
+		return "must have a valid domain name";
+	case EMAIL_FORMAT:
+		break;
+	}
+	*code = "format";
+	return "must be an email address";
+}
+
+/* Appends the refusal when s is not an acceptable email. */
+static void
+email_check(const char *path, const char *s, json_t *errors)
+{
+	struct arena *a = arena_create();
+	char *norm;
+	enum email_verdict v = email_normalize(a, s, &norm);
+	arena_destroy(a);
+	if (v == EMAIL_OK)
+		return;
+	const char *code, *why = spec_email_refusal(v, &code);
+	spec_error(errors, path, code, why);
+}
+
 static void
 check_string(const char *path, const char *s, long min, long max, enum spec_format f,
 	     const char *const *enums, json_t *errors)
@@ -96,8 +139,8 @@ check_string(const char *path, const char *s, long min, long max, enum spec_form
 		spec_error(errors, path, "format", "must be a UUID");
 	else if (f == SPEC_DATETIME && !text_parse_rfc3339(s, &us))
 		spec_error(errors, path, "format", "must be an RFC 3339 date-time with an offset");
-	else if (f == SPEC_EMAIL && !text_is_email(s))
-		spec_error(errors, path, "format", "must be an email address");
+	else if (f == SPEC_EMAIL)
+		email_check(path, s, errors);
 	else if (f == SPEC_KEY && !text_is_key(s, strlen(s)))
 		spec_error(errors, path, "format", "must be a key: a-z, 0-9 and _, starting with a letter");
 	else if (!clean_text(s))
@@ -163,6 +206,20 @@ check_field(const struct spec_field *f, json_t *v, const char *path, json_t *err
 	}
 }
 
+/* A valid email field is rewritten in its normalised form (base/email.h),
+ * so the database stores and compares what look-alikes fold to. */
+static void
+normalize_email(const struct spec_field *f, json_t *obj, json_t *v)
+{
+	if (f->format != SPEC_EMAIL || !json_is_string(v))
+		return;
+	struct arena *a = arena_create();
+	char *norm;
+	if (email_normalize(a, json_string_value(v), &norm) == EMAIL_OK)
+		json_object_set_new(obj, f->name, json_string(norm));
+	arena_destroy(a);
+}
+
 /* A valid date-time field is rewritten in UTC with microseconds, so the
  * database receives exactly the instant validated here (no offset or
  * rounding rules of its own). */
@@ -193,6 +250,7 @@ spec_check(const struct spec_field *spec, json_t *obj, const char *prefix, json_
 		}
 		check_field(f, v, path, errors);
 		normalize_time(f, obj, v);
+		normalize_email(f, obj, v);
 	}
 	const char *key;
 	json_t *v;

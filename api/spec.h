@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "api/http.h"
+#include "base/email.h"
 
 /*
  * Declarative request-body validation: a spec is an array of fields ended
@@ -45,6 +46,10 @@ bool api_parse_or_reply(struct api_request *rq, const struct spec_field *spec);
 
 /* The same for a PATCH body, which must also name at least one field. */
 bool api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec);
+
+/* The words for an email refusal: the message, and *code for the field
+ * error ("invisible_characters", "mixed_script", ...). */
+const char *spec_email_refusal(enum email_verdict v, const char **code);
 
 /* Convenience getters over a validated object (NULL / fallback if absent). */
 const char *spec_str(json_t *obj, const char *name);

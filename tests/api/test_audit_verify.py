@@ -190,6 +190,58 @@ def test_app_role_cannot_change_the_log(loopd, org_admin, statement):
         conn.close()
 
 
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = %s",
+    "UPDATE audit_heads SET hash = repeat('0', 64) WHERE org_id = %s",
+    "DELETE FROM audit_heads WHERE org_id = %s",
+    "INSERT INTO audit_heads (org_id, seq, hash) SELECT %s, 0, repeat('0', 64)"
+    " ON CONFLICT (org_id) DO UPDATE SET seq = 0",
+    "TRUNCATE audit_heads",
+])
+def test_app_role_cannot_move_the_head(loopd, org_admin, statement):
+    """As loopd_app the chain's head is read-only: only audit_advance()
+    (SECURITY DEFINER, owned by the migrating role) moves it, so UPDATE,
+    DELETE, INSERT and TRUNCATE on audit_heads are permission errors."""
+    org_admin.token  # noqa: B018 (the org has a head)
+    conn = loopd.db()
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET ROLE loopd_app")
+            cur.execute("SELECT seq FROM audit_heads WHERE org_id = %s", (org_admin.org_id,))
+            assert cur.fetchone() is not None        # it may read the head
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege) as e:
+                cur.execute(statement, (org_admin.org_id,) if "%s" in statement else None)
+            assert "permission denied" in str(e.value)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_app_role_moves_the_head_only_to_a_continuing_event(loopd, org_admin, db):
+    """audit_advance() as loopd_app refuses a head that skips or rewinds (it
+    returns false and the head stays where it was)."""
+    org_admin.token  # noqa: B018 (the org has a head)
+
+    def stored_head():
+        with db.cursor() as cur:
+            cur.execute("SELECT seq, hash FROM audit_heads WHERE org_id = %s", (org_admin.org_id,))
+            return cur.fetchone()
+    seq, head = stored_head()
+    conn = loopd.db()
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET ROLE loopd_app")
+            for to_seq, to_hash in ((seq + 5, "f" * 64), (seq, head), (max(seq - 1, 0), "0" * 64)):
+                cur.execute("SELECT audit_advance(%s, %s, %s)", (org_admin.org_id, to_seq, to_hash))
+                assert cur.fetchone() == (False,), (to_seq, to_hash)
+    finally:
+        conn.rollback()
+        conn.close()
+    assert stored_head() == (seq, head)
+
+
 def test_app_role_can_read_and_append(loopd):
     conn = loopd.db()
     try:
