@@ -29,7 +29,7 @@ static const struct setting {
 	{"header-timeout", NUMBER, "10", 1, 3600, "seconds a client has to send a request's headers, however slowly it trickles them", &config.header_timeout},
 	{"max-conns", NUMBER, "2048", 1, 100000, "open connections at most", &config.max_conns},
 	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
-	{"conn-memory", NUMBER, "65536", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
+	{"conn-memory", NUMBER, "32768", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
 	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
 	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
 	{"audience", TEXT, "loopd-api", 0, 0, "the aud claim of access tokens", &config.audience},

@@ -221,7 +221,7 @@ api_me(struct api_request *rq)
 			who->sub, "org_id", who->org_id, "scope",
 			auth_scope_format(rq->arena, who->scopes)));
 	struct db_user u;
-	enum db_status st = db_user_get(rq->db, rq->arena, who->org_id, who->sub, &u);
+	enum db_status st = auth_standing_user(rq->db, rq->arena, who->org_id, who->sub, &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
 	json_t *body = user_json(&u);

@@ -17,6 +17,7 @@ struct entry {
 	int64_t at;
 	bool is_user, exists, active;
 	char *grants;		/* NULL when !exists */
+	struct db_user *user;	/* the user's row for /v1/me once read; one malloc */
 	char key[80];		/* "<org>/<id>" */
 };
 
@@ -53,6 +54,7 @@ remove_at(struct entry **slot)
 	struct entry *e = *slot;
 	*slot = e->next;
 	free(e->grants);
+	free(e->user);
 	free(e);
 	n_entries--;
 }
@@ -159,4 +161,75 @@ auth_standing_stats(long *entries, long *h, long *m)
 	*h = hits;
 	*m = misses;
 	pthread_mutex_unlock(&lock);
+}
+
+/* A copy of u in one malloc block (strings after the struct; no password
+ * hash), or NULL when out of memory. The caller frees it. */
+static struct db_user *
+user_dup(const struct db_user *u)
+{
+	const char *src[] = {u->id, u->org_id, u->email, u->name, u->roles, u->created_at,
+			     u->updated_at};
+	size_t len[7], total = sizeof(struct db_user);
+	for (int i = 0; i < 7; i++)
+		total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+	struct db_user *c = malloc(total);
+	if (!c)
+		return NULL;
+	*c = (struct db_user){.disabled = u->disabled, .version = u->version};
+	char **dst[] = {&c->id, &c->org_id, &c->email, &c->name, &c->roles, &c->created_at,
+			&c->updated_at};
+	char *p = (char *)(c + 1);
+	for (int i = 0; i < 7; i++) {
+		if (!src[i])
+			continue;
+		memcpy(p, src[i], len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+	return c;
+}
+
+/* Keeps u with the subject's entry, unless something was invalidated since
+ * it was read (seen) or the entry is gone. */
+static void
+store_user(uint64_t seen, const char *key, const struct db_user *u)
+{
+	pthread_mutex_lock(&lock);
+	struct entry **slot = usable && epoch == seen ? find(true, key) : NULL;
+	if (slot && *slot && !(*slot)->user)
+		(*slot)->user = user_dup(u);
+	pthread_mutex_unlock(&lock);
+}
+
+enum db_status
+auth_standing_user(struct db *db, struct arena *a, const char *org_id, const char *id,
+		   struct db_user *out)
+{
+	char key[80];
+	if ((size_t)snprintf(key, sizeof key, "%s/%s", org_id, id) >= sizeof key)
+		return db_user_get(db, a, org_id, id, out);
+	pthread_mutex_lock(&lock);
+	struct entry **slot = usable ? find(true, key) : NULL;
+	if (slot && *slot && (*slot)->user &&
+	    text_now_monotonic_us() - (*slot)->at <= TTL_US) {
+		const struct db_user *u = (*slot)->user;
+		*out = (struct db_user){
+			.id = arena_strdup(a, u->id), .org_id = arena_strdup(a, u->org_id),
+			.email = arena_strdup(a, u->email), .name = arena_strdup(a, u->name),
+			.roles = u->roles ? arena_strdup(a, u->roles) : NULL,
+			.disabled = u->disabled, .version = u->version,
+			.created_at = arena_strdup(a, u->created_at),
+			.updated_at = arena_strdup(a, u->updated_at)};
+		hits++;
+		pthread_mutex_unlock(&lock);
+		return DB_OK;
+	}
+	uint64_t seen = epoch;
+	misses++;
+	pthread_mutex_unlock(&lock);
+	enum db_status st = db_user_get(db, a, org_id, id, out);
+	if (st == DB_OK)
+		store_user(seen, key, out);
+	return st;
 }

@@ -16,6 +16,14 @@
 enum db_status auth_standing_get(struct db *db, struct arena *a, const char *org_id, bool is_user,
 				 const char *id, bool *active, char **grants);
 
+/* As db_user_get for /v1/me, answered from the subject's cached entry
+ * once read (strings copied into a). users_notify also fires on a change
+ * of name, email or version (0012_me_invalidation.sql), so it stays
+ * exact under the same bound as the standing. */
+struct db_user;
+enum db_status auth_standing_user(struct db *db, struct arena *a, const char *org_id,
+				  const char *id, struct db_user *out);
+
 /* Drops the entry of one subject (kind "user" or "client"). */
 void auth_standing_drop(bool is_user, const char *org_id, const char *id);
 

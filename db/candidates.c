@@ -6,7 +6,7 @@
 /* Rows reachable by a viewer ($2 user, $3 reach) of org $1, as c. */
 #define CANDIDATE_REACH \
 	"($3::int & 1 = 1 OR EXISTS (SELECT 1 FROM loops l WHERE l.org_id = c.org_id" \
-	" AND l.candidate_id = c.id AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)))"
+	" AND l.candidate_id = c.id AND " DB_LOOP_VISIBLE("$2", "$3") "))"
 
 /* Audit changes for a candidate: every field that erasure clears by name
  * only (the chain cannot be edited afterwards, so it never holds them). */

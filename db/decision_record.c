@@ -8,12 +8,12 @@
 static struct db_stmt loop_head = {"decision_loop_head",
 	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
 	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
-	" loop_visible(l.org_id, l.id, l.hiring_manager_id, $4, $3)"
+	" " DB_LOOP_VISIBLE("$4", "$3")
 	" FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
 static struct db_stmt loop_head_lock = {"decision_loop_head_lock",
 	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
 	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
-	" loop_visible(l.org_id, l.id, l.hiring_manager_id, $4, $3)"
+	" " DB_LOOP_VISIBLE("$4", "$3")
 	" FROM loops l WHERE l.org_id = $1 AND l.id = $2 FOR UPDATE OF l"};
 
 /* Reads the loop's status and manager into in: DB_NONE when v does not

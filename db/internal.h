@@ -115,6 +115,15 @@ enum db_status db_round_read(struct db *db, struct arena *a, const char *org_id,
 	" WHERE s.org_id = l.org_id AND s.loop_id = l.id AND s.status = 'scheduled'" \
 	" AND s.starts_at <= now()) THEN 'in_progress' ELSE l.status END"
 
+/* SQL of whether the viewer (user, reach: SQL of parameters) reaches loop
+ * l, as loop_visible() in db/functions.sql says; written out so that the
+ * planner inlines it (a SQL function with a sub-select is not inlined and
+ * is parsed and planned again at every execution). */
+#define DB_LOOP_VISIBLE(user, reach) \
+	"(" reach "::int & 1 = 1 OR (" reach "::int & 2 = 2 AND l.hiring_manager_id = " user "::uuid)" \
+	" OR (" reach "::int & 4 = 4 AND EXISTS (SELECT 1 FROM round_interviewers vis" \
+	" WHERE vis.org_id = l.org_id AND vis.loop_id = l.id AND vis.user_id = " user "::uuid)))"
+
 /* Locks a loop that may still change (db/loops.c): DB_NONE, DB_STALE,
  * DB_STATE (decided or cancelled; why->status names it) or DB_OK. */
 struct db_refusal;

@@ -217,7 +217,7 @@ static struct db_stmt loop_get = {"loop_get",
 	"   AND mine.round_id = r.id AND mine.user_id = $2))"
 	DB_ROUND_INTERVIEWERS
 	" WHERE l.org_id = $1 AND l.id = $4"
-	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+	" AND " DB_LOOP_VISIBLE("$2", "$3")
 	" ORDER BY " DB_ROUND_ORDER};
 
 enum db_status

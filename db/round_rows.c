@@ -62,7 +62,7 @@ db_round_read(struct db *db, struct arena *a, const char *org_id, const char *id
 	"($3::int & 3 > 0 AND ($3::int & 1 = 1 OR l.hiring_manager_id = $2)" \
 	"  OR EXISTS (SELECT 1 FROM round_interviewers mine WHERE mine.org_id = r.org_id" \
 	"  AND mine.round_id = r.id AND mine.user_id = $2))"
-#define LOOP_SEEN "loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+#define LOOP_SEEN DB_LOOP_VISIBLE("$2", "$3")
 
 /* The loop, and a row per (round it sees, interviewer): a loop the viewer
  * sees with no round they see is one row of NULL round columns. */

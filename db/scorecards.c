@@ -56,7 +56,7 @@ static struct db_stmt seat = {"scorecard_seat",
 	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"
 	"  AND ri.user_id = $2"
 	" WHERE r.org_id = $1 AND r.id = $4"
-	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $2, $3)"
+	" AND " DB_LOOP_VISIBLE("$2", "$3")
 	" AND ($3::int & 3 > 0 AND ($3::int & 1 = 1 OR l.hiring_manager_id = $2)"
 	"  OR ri.user_id IS NOT NULL)"};
 

@@ -244,7 +244,7 @@ static struct db_stmt loop_reach = {"scorecards_loop_reach",
 	" AND EXISTS (SELECT 1 FROM scorecards s WHERE s.org_id = l.org_id AND s.loop_id = l.id"
 	"  AND s.author_id = $3 AND s.status = 'submitted')"
 	" FROM loops l WHERE l.org_id = $1 AND l.id = $2"
-	" AND loop_visible(l.org_id, l.id, l.hiring_manager_id, $3, $4)"};
+	" AND " DB_LOOP_VISIBLE("$3", "$4")};
 
 enum db_status
 db_loop_scorecards(struct db *db, struct arena *a, const struct db_viewer *v, const char *loop_id,

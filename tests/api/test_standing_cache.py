@@ -98,6 +98,34 @@ def test_change_by_plain_sql_counts_too(fresh_loopd):
     assert wait_for(lambda: me_status(server, token) == 401)
 
 
+def test_me_name_and_email_change_by_plain_sql_counts(fresh_loopd):
+    """/v1/me is answered from the cache: a change of name or email, even
+    outside loopd, drops it (users_notify covers those columns too)."""
+    server = fresh_loopd()
+    admin = server.bootstrap()
+    user = admin.make_user()
+    api = server.api(user.token)
+    before = api.get("/v1/me").json()
+    assert api.get("/v1/me").json() == before	# cached now
+    conn = server.db()
+    conn.cursor().execute("UPDATE users SET name = 'Renamed', email = 'renamed@example.test'"
+                          " WHERE id = %s", (user.user_id,))
+    conn.close()
+    after = wait_for(lambda: (lambda m: m if m["name"] == "Renamed" else None)(
+        api.get("/v1/me").json()))
+    assert after and after["email"] == "renamed@example.test"
+
+
+def test_me_patch_through_one_instance_shows_on_the_other(pair):
+    a, b, admin = pair
+    user = admin.make_user()
+    for _ in range(2):
+        assert b.api(user.token).get("/v1/me").json()["name"] != "New name"
+    patch_user(admin, user.user_id, {"name": "New name"})
+    assert a.api(user.token).get("/v1/me").json()["name"] == "New name"
+    assert wait_for(lambda: b.api(user.token).get("/v1/me").json()["name"] == "New name")
+
+
 def listener_pids(conn):
     cur = conn.cursor()
     cur.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'loopd-listener'")
