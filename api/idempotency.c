@@ -1,7 +1,7 @@
 /* Idempotency-Key on POST: a replay returns the stored reply, the same
  * key with another body is 422, a replay while the first runs is 409.
  * Only successful replies are stored: a failed request leaves no key, so
- * a retry does the work. */
+ * a retry does the work. A reply erased with its candidate answers 410. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,6 +61,9 @@ api_idempotency_begin(struct api_request *rq, struct api_idempotency *idem)
 		api_reply_db(rq, st, "idempotency key");
 	else if (strcmp(stored.request_hash, hash) != 0)
 		api_reply_error(rq, E_IDEMPOTENCY_MISMATCH, "use a new key for a different request");
+	else if (stored.erased)
+		api_reply_error(rq, E_REPLY_ERASED, "the candidate this request concerned was erased;"
+				" the request is not done again");
 	else
 		replay(rq, &stored);
 	return false;

@@ -273,9 +273,11 @@ static struct db_stmt cand_erase_reasons = {"candidate_erase_reasons",
 	"  WHERE org_id = $1 AND candidate_id = $2 RETURNING id)"
 	" UPDATE rounds SET location = NULL, updated_at = now()"
 	" WHERE org_id = $1 AND loop_id IN (SELECT id FROM l) AND location IS NOT NULL"};
-/* Stored idempotent replies may quote the candidate: they go too. */
+/* Stored idempotent replies may quote the candidate: their bodies go, the
+ * keys stay as tombstones so a retry is not a fresh create. */
 static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
-	"DELETE FROM idempotency_keys WHERE org_id = $1 AND body LIKE '%' || $2 || '%'"};
+	"UPDATE idempotency_keys SET body = '', headers = '{}', erased_at = now()"
+	" WHERE org_id = $1 AND erased_at IS NULL AND body LIKE '%' || $2 || '%'"};
 
 static enum db_status
 erase_tx(struct db *db, void *p)

@@ -7,7 +7,8 @@
 static struct db_stmt claim = {"idem_claim",
 	"SELECT pg_try_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 7))"};
 static struct db_stmt stored = {"idem_stored",
-	"SELECT request_hash, status, content_type, headers, body FROM idempotency_keys"
+	"SELECT request_hash, status, content_type, headers, body, erased_at IS NOT NULL"
+	" FROM idempotency_keys"
 	" WHERE org_id = $1 AND caller_id = $2 AND key = $3"
 	" AND created_at > now() - interval '24 hours'"};
 static struct db_stmt store = {"idem_store",
@@ -15,7 +16,7 @@ static struct db_stmt store = {"idem_store",
 	" headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	" ON CONFLICT (org_id, caller_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
 	" status = EXCLUDED.status, content_type = EXCLUDED.content_type,"
-	" headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()"};
+	" headers = EXCLUDED.headers, body = EXCLUDED.body, erased_at = NULL, created_at = now()"};
 /* Expired keys (stored replies may quote candidates) go a few at a time
  * with every stored reply, whoever stores it. */
 static struct db_stmt expire = {"idem_expire",
@@ -56,6 +57,7 @@ db_idem_begin(struct db *db, struct arena *a, const char *org_id, const char *ca
 	out->content_type = db_str(a, r, 0, 2);
 	out->headers = db_str(a, r, 0, 3);
 	out->body = db_str(a, r, 0, 4);
+	out->erased = db_bool(r, 0, 5);
 	PQclear(r);
 	return close_tx(db, DB_OK);
 }

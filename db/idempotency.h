@@ -8,6 +8,7 @@ struct db_idem_reply {
 	char *request_hash;
 	int status;
 	char *content_type, *headers, *body;
+	bool erased;		/* the reply quoted an erased candidate: body is empty */
 };
 
 /* Opens the request's transaction and claims the key. DB_NONE: new key,

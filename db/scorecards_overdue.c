@@ -88,8 +88,10 @@ static struct db_stmt erase = {"scorecards_erase_candidate",
 	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
 	" v AS (UPDATE scorecard_revisions x SET summary = NULL, reason = NULL FROM c"
 	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
-	/* stored replies of submissions and amendments quote the evidence */
-	" k AS (DELETE FROM idempotency_keys i WHERE i.org_id = $1 AND EXISTS (SELECT 1 FROM loops l"
+	/* stored replies of submissions and amendments quote the evidence:
+	 * tombstones, so a retry is not a fresh submission */
+	" k AS (UPDATE idempotency_keys i SET body = '', headers = '{}', erased_at = now()"
+	"  WHERE i.org_id = $1 AND i.erased_at IS NULL AND EXISTS (SELECT 1 FROM loops l"
 	"  WHERE l.org_id = $1 AND l.candidate_id = $2 AND i.body LIKE '%' || l.id::text || '%'))"
 	" UPDATE scorecards s SET erased_at = now(), version = version + 1, updated_at = now()"
 	" FROM c WHERE s.org_id = c.org_id AND s.id = c.id"};
