@@ -266,19 +266,50 @@ static struct db_stmt cand_erase = {"candidate_erase",
 	" source = NULL, notes = NULL, erased_at = now(), version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2"};
 /* Free text about the candidate's loops may name them: cancel reasons and
- * round locations go. */
+ * round locations go. Every loop (its candidate's name) and round (its
+ * calendar SUMMARY) changes, so each gets a new version, and rounds a new
+ * iCalendar SEQUENCE; the rows whose text went are returned for the audit. */
 static struct db_stmt cand_erase_reasons = {"candidate_erase_reasons",
-	"WITH l AS (UPDATE loops SET cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL"
-	"  ELSE '(erased with the candidate)' END, updated_at = now()"
-	"  WHERE org_id = $1 AND candidate_id = $2 RETURNING id)"
-	" UPDATE rounds SET location = NULL, updated_at = now()"
-	" WHERE org_id = $1 AND loop_id IN (SELECT id FROM l) AND location IS NOT NULL"};
+	"WITH l AS (UPDATE loops x SET cancel_reason = CASE WHEN x.cancel_reason IS NULL THEN NULL"
+	"  ELSE '(erased with the candidate)' END, version = x.version + 1, updated_at = now()"
+	"  FROM loops o WHERE x.org_id = $1 AND x.candidate_id = $2 AND o.org_id = x.org_id"
+	"  AND o.id = x.id RETURNING x.id, o.cancel_reason IS NOT NULL AS wiped),"
+	" r AS (UPDATE rounds x SET location = NULL, sequence = x.sequence + 1,"
+	"  version = x.version + 1, updated_at = now() FROM rounds o"
+	"  WHERE x.org_id = $1 AND x.loop_id IN (SELECT id FROM l) AND o.org_id = x.org_id"
+	"  AND o.id = x.id RETURNING x.id, o.location IS NOT NULL AS wiped)"
+	" SELECT 'loop', id::text FROM l WHERE wiped"
+	" UNION ALL SELECT 'round', id::text FROM r WHERE wiped"};
 /* Stored idempotent replies may quote the candidate: their bodies go, the
  * keys stay as tombstones so a retry is not a fresh create. */
 static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
 	"UPDATE idempotency_keys SET body = '', headers = '{}', erased_at = now()"
 	" WHERE org_id = $1 AND erased_at IS NULL AND body LIKE '%' || $2 || '%'"};
 
+/* Wipes the loops' and rounds' free text and audits each wiped row by
+ * field name only ("[redacted]" for the value). */
+static enum db_status
+erase_free_text(struct db *db, struct cand_args *c)
+{
+	const char *params[] = {c->ctx->org_id, c->id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &cand_erase_reasons, 2, params, &r);
+	if (st == DB_NONE)
+		return DB_OK;
+	if (st != DB_OK)
+		return st;
+	for (int i = 0; i < PQntuples(r) && st == DB_OK; i++) {
+		bool loop = strcmp(PQgetvalue(r, i, 0), "loop") == 0;
+		json_t *ch = json_pack("{s:s}", loop ? "cancel_reason" : "location", AUDIT_REDACTED);
+		st = db_audit_append(db, c->ctx, loop ? "loop.redacted" : "round.redacted",
+				     loop ? "loop" : "round", PQgetvalue(r, i, 1), ch);
+		json_decref(ch);
+	}
+	PQclear(r);
+	return st;
+}
+
+/* Erases the candidate's PII and the text around it, in one transaction. */
 static enum db_status
 erase_tx(struct db *db, void *p)
 {
@@ -289,7 +320,7 @@ erase_tx(struct db *db, void *p)
 	const char *params[] = {c->ctx->org_id, c->id};
 	if ((st = db_run_status(db, &cand_erase, 2, params, NULL)) != DB_OK)
 		return st;
-	if ((st = db_run_any(db, &cand_erase_reasons, 2, params)) != DB_OK ||
+	if ((st = erase_free_text(db, c)) != DB_OK ||
 	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK ||
 	    (st = db_decision_erase_text(db, c->ctx->org_id, c->id)) != DB_OK ||
 	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)

@@ -192,8 +192,10 @@ def test_every_mutation_is_audited_once(team, audited):
                             action="user.calendar_token_rotated", entity_id=team.iv[0].id,
                             status=201, actor_id=team.iv[0].id)
     assert r.json()["token"] not in str(ev)
-    r, ev = audited.request(api, "DELETE", f"/v1/candidates/{cid}", org=admin,
-                            action="candidate.erased", entity_id=cid, status=204)
+    # the cancelled loop's reason is wiped too: an event of its own
+    with audited(admin, "candidate.erased", entity_id=cid, ignore=("loop.redacted",)) as w:
+        w.response = r = api.delete(f"/v1/candidates/{cid}")
+        assert r.status_code == 204, r.text
     # reads write nothing
     with audited.none(admin, allow=()):
         for path in ["/v1/candidates", f"/v1/candidates/{cid}", "/v1/loops",

@@ -305,7 +305,9 @@ def test_erasure_leaves_no_pii_and_the_chain_verifies(team, db, audited):
     c, loop, rnd, pii = busy_candidate(team)
     found = scan_database(db, list(pii.values()))
     assert found, "the scan does not see the candidate's data before erasure (broken scan?)"
-    with audited(team.admin, "candidate.erased", entity_type="candidate", entity_id=c["id"]) as w:
+    # the round's wiped location has an event of its own (test_erasure_integrity.py)
+    with audited(team.admin, "candidate.erased", entity_type="candidate", entity_id=c["id"],
+                 ignore=("round.redacted", "loop.redacted")) as w:
         w.response = r = api.delete(f"/v1/candidates/{c['id']}")
         assert r.status_code == 204, r.text
         assert r.content == b""

@@ -46,3 +46,51 @@ def test_a_retried_scorecard_submit_after_erasure_is_gone(team, db):
     problem_of(again, 410, "idempotent_reply_erased")
     assert "Zebulon" not in again.text
     assert not scan_database(db, ["Evidence naming Zebulon"])
+
+
+def test_erasure_gives_the_rows_it_changes_new_versions_and_events(team, audited):
+    """A round whose location erasure cleared and a loop whose cancel reason
+    it rewrote are changed rows: a new version (an If-Match from before
+    fails), an audit event naming the field (never the value), and a new
+    iCalendar SEQUENCE for the round (the feed's SUMMARY and LOCATION
+    change)."""
+    import icalendar
+    api = team.api()
+    c = team.candidate(name=f"Wilhelmina {uuid.uuid4().hex[:6]}")
+    loop = team.loop(candidate_id=c["id"])
+    rnd = team.round(loop["id"], interviewers=[(team.iv[1], "lead")],
+                     location=f"Call {c['name']}")
+    other = team.loop(candidate_id=c["id"])
+    r = api.post(f"/v1/loops/{other['id']}/cancel", json={"reason": f"{c['name']} withdrew"})
+    assert r.status_code == 200, r.text
+    cancelled = r.json()
+    before = {rnd["id"]: rnd["version"]}
+    loop_v = api.get(f"/v1/loops/{loop['id']}").json()["version"]
+    feed = icalendar.Calendar.from_ical(team.api(team.iv[1]).get("/v1/me/calendar.ics").content)
+    seq = {str(e["UID"]): int(e["SEQUENCE"]) for e in feed.walk("VEVENT")}[f"{rnd['id']}@loopd"]
+    with audited(team.admin, "candidate.erased", entity_type="candidate", entity_id=c["id"],
+                 ignore=("round.redacted", "loop.redacted")) as w:
+        w.response = r = api.delete(f"/v1/candidates/{c['id']}")
+        assert r.status_code == 204, r.text
+    events = team.api(team.admin).get("/v1/audit-events", params={"entity_id": rnd["id"]}).json()
+    wiped = [e for e in events["data"] if e["action"] == "round.redacted"]
+    assert len(wiped) == 1 and wiped[0]["changes"] == {"location": "[redacted]"}, events
+    events = team.api(team.admin).get("/v1/audit-events",
+                                      params={"entity_id": other["id"]}).json()
+    wiped = [e for e in events["data"] if e["action"] == "loop.redacted"]
+    assert len(wiped) == 1 and wiped[0]["changes"] == {"cancel_reason": "[redacted]"}, events
+    assert c["name"] not in str(events)
+    # new versions: the ETags taken before the erasure are stale
+    got = api.get(f"/v1/rounds/{rnd['id']}")
+    assert got.json()["version"] > before[rnd["id"]] and got.json()["location"] is None
+    assert got.headers["ETag"] != f'"{before[rnd["id"]]}"'
+    problem_of(api.patch(f"/v1/rounds/{rnd['id']}", json={"location": "Room 1"},
+                         headers={"If-Match": f'"{before[rnd["id"]]}"'}), 412,
+               "precondition_failed")
+    assert api.get(f"/v1/loops/{other['id']}").json()["version"] > cancelled["version"]
+    assert api.get(f"/v1/loops/{loop['id']}").json()["version"] > loop_v
+    # the calendar event is re-sent: a greater SEQUENCE, no name
+    raw = team.api(team.iv[1]).get("/v1/me/calendar.ics").content
+    ev = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")}
+    assert int(ev[f"{rnd['id']}@loopd"]["SEQUENCE"]) > seq
+    assert c["name"].encode() not in raw
