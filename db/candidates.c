@@ -1,5 +1,6 @@
 /* Candidates: create, read (by reach), search, update, erase. */
 #include <string.h>
+#include "db/idempotency.h"
 #include "db/internal.h"
 #include "db/scheduling.h"
 
@@ -283,7 +284,7 @@ static struct db_stmt cand_erase_reasons = {"candidate_erase_reasons",
 /* Stored idempotent replies may quote the candidate: their bodies go, the
  * keys stay as tombstones so a retry is not a fresh create. */
 static struct db_stmt cand_erase_replies = {"candidate_erase_replies",
-	"UPDATE idempotency_keys SET body = '', headers = '{}', erased_at = now()"
+	"UPDATE idempotency_keys SET " DB_IDEM_TOMBSTONE
 	" WHERE org_id = $1 AND erased_at IS NULL AND body LIKE '%' || $2 || '%'"};
 
 /* Wipes the loops' and rounds' free text and audits each wiped row by

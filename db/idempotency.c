@@ -9,7 +9,8 @@ static struct db_stmt claim = {"idem_claim",
 static struct db_stmt stored = {"idem_stored",
 	"SELECT request_hash, status, content_type, headers, body, erased_at IS NOT NULL"
 	" FROM idempotency_keys"
-	" WHERE org_id = $1 AND caller_id = $2 AND key = $3"
+	" WHERE org_id = $1 AND caller_id = $2"
+	" AND key IN ($3, 'erased:' || encode(sha256(convert_to($3, 'UTF8')), 'hex'))"
 	" AND created_at > now() - interval '24 hours'"};
 static struct db_stmt store = {"idem_store",
 	"INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,"

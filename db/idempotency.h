@@ -11,6 +11,13 @@ struct db_idem_reply {
 	bool erased;		/* the reply quoted an erased candidate: body is empty */
 };
 
+/* The SET list of UPDATE idempotency_keys that makes a row a tombstone:
+ * the body goes, and the key (the client's text, which may quote the
+ * candidate) is kept only as a hash that db_idem_begin still finds. */
+#define DB_IDEM_TOMBSTONE \
+	"body = '', headers = '{}', erased_at = now()," \
+	" key = 'erased:' || encode(sha256(convert_to(key, 'UTF8')), 'hex')"
+
 /* Opens the request's transaction and claims the key. DB_NONE: new key,
  * the transaction stays open for the work; DB_OK: a stored reply is in
  * *out (transaction closed); DB_CONFLICT: another request holds the key

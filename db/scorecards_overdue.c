@@ -2,6 +2,7 @@
  * time, or submitted after it) and the scorecard part of candidate erasure. */
 #include <stdio.h>
 #include <stdlib.h>
+#include "db/idempotency.h"
 #include "db/internal.h"
 #include "db/scorecards.h"
 
@@ -90,7 +91,7 @@ static struct db_stmt erase = {"scorecards_erase_candidate",
 	"  WHERE x.org_id = c.org_id AND x.scorecard_id = c.id),"
 	/* stored replies of submissions and amendments quote the evidence:
 	 * tombstones, so a retry is not a fresh submission */
-	" k AS (UPDATE idempotency_keys i SET body = '', headers = '{}', erased_at = now()"
+	" k AS (UPDATE idempotency_keys i SET " DB_IDEM_TOMBSTONE
 	"  WHERE i.org_id = $1 AND i.erased_at IS NULL AND EXISTS (SELECT 1 FROM loops l"
 	"  WHERE l.org_id = $1 AND l.candidate_id = $2 AND i.body LIKE '%' || l.id::text || '%'))"
 	" UPDATE scorecards s SET erased_at = now(), version = version + 1, updated_at = now()"
