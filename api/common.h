@@ -59,6 +59,9 @@ enum api_result api_reply_refusal(struct api_request *rq, enum db_status st,
 /* The reply for a refusal that names its reason (why->reason): the words
  * come from api/refusal.c. */
 enum api_result api_reply_refused(struct api_request *rq, const struct db_refusal *why);
+/* Appends the field errors of every validation refusal in why (the first
+ * and why->more) to errors, in the words of api/refusal.c. */
+void api_refusal_errors(struct api_request *rq, const struct db_refusal *why, json_t *errors);
 
 /* "a b c" (space-separated names, as roles, grants and scopes are stored)
  * as a JSON array of strings (a new reference). */

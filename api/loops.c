@@ -67,10 +67,12 @@ reply_loop(struct api_request *rq, int status, const struct db_loop *loop)
 enum api_result
 api_loops_create(struct api_request *rq)
 {
-	if (!api_parse_or_reply(rq, loop_spec))
+	json_t *errors;
+	if (!api_parse_collect_or_reply(rq, loop_spec, &errors))
 		return API_REPLIED;
+	bool plan_ok = !spec_failed(errors, "plan") && !spec_failed(errors, "template");
 	json_t *plan = json_object_get(rq->json, "plan");
-	size_t n = json_array_size(plan);
+	size_t n = plan_ok ? json_array_size(plan) : 0;
 	const char **kinds = arena_alloc(rq->arena, sizeof(char *) * (n + 1));
 	for (size_t i = 0; i < n; i++)
 		kinds[i] = json_string_value(json_array_get(plan, i));
@@ -79,10 +81,22 @@ api_loops_create(struct api_request *rq)
 		.position = spec_str(rq->json, "position"),
 		.recruiter_id = spec_str(rq->json, "recruiter_id"),
 		.hiring_manager_id = spec_str(rq->json, "hiring_manager_id"),
-		.template = spec_str(rq->json, "template"), .plan = kinds, .nplan = (int)n};
+		.template = plan_ok ? spec_str(rq->json, "template") : NULL, .plan = kinds,
+		.nplan = (int)n};
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
+	if (json_array_size(errors)) {
+		/* the lookups of the well-formed fields join the same 422 */
+		unsigned set = (spec_failed(errors, "candidate_id") ? 0 : LOOP_CHECK_CANDIDATE) |
+			       (spec_failed(errors, "recruiter_id") ? 0 : LOOP_RECRUITER) |
+			       (spec_failed(errors, "hiring_manager_id") ? 0 : LOOP_HIRING_MANAGER) |
+			       (plan_ok ? LOOP_CHECK_PLAN : 0);
+		if (db_loop_check(rq->db, rq->arena, &ctx, &in, set, &why) == DB_INVALID)
+			api_refusal_errors(rq, &why, errors);
+		return api_reply_invalid(rq, errors);
+	}
+	json_decref(errors);
 	struct db_loop out;
 	enum db_status st = db_loop_create(rq->db, rq->arena, &ctx, &in, &out, &why);
 	if (st != DB_OK)

@@ -157,6 +157,26 @@ reply_double_booked(struct api_request *rq, const struct db_refusal *why)
 	return API_REPLIED;
 }
 
+/* Appends one refused field, when reason is about a field, to errors. */
+static void
+refused_field(struct api_request *rq, enum db_refused reason, int index, const char *value,
+	      json_t *errors)
+{
+	struct refusal_words w = words_of(reason);
+	if (w.error == E_VALIDATION_FAILED)
+		spec_error(errors, field_path(rq->arena, w.field, index), w.code,
+			   sentence(rq->arena, w.message, value));
+}
+
+void
+api_refusal_errors(struct api_request *rq, const struct db_refusal *why, json_t *errors)
+{
+	if (why->reason != DB_REFUSED_NONE)
+		refused_field(rq, why->reason, why->index, why->value, errors);
+	for (int i = 0; i < why->nmore; i++)
+		refused_field(rq, why->more[i].reason, why->more[i].index, why->more[i].value, errors);
+}
+
 enum api_result
 api_reply_refused(struct api_request *rq, const struct db_refusal *why)
 {
@@ -166,7 +186,7 @@ api_reply_refused(struct api_request *rq, const struct db_refusal *why)
 	const char *message = sentence(rq->arena, w.message, why->value);
 	if (w.error == E_VALIDATION_FAILED) {
 		json_t *errors = json_array();
-		spec_error(errors, field_path(rq->arena, w.field, why->index), w.code, message);
+		api_refusal_errors(rq, why, errors);
 		return api_reply_invalid(rq, errors);
 	}
 	api_reply_error(rq, w.error, "%s", message);

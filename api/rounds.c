@@ -49,13 +49,12 @@ static const struct spec_field booking_spec[] = {
 	{NULL},
 };
 
-/* starts_at and ends_at come together, in order, at most 8 hours apart;
- * false with 422 queued otherwise. */
-static bool
-times_or_reply(struct api_request *rq, const char *starts, const char *ends)
+/* starts_at and ends_at come together, in order, at most 8 hours apart:
+ * appends what is wrong to errors. */
+static void
+times_check(const char *starts, const char *ends, json_t *errors)
 {
 	int64_t s, e;
-	json_t *errors = json_array();
 	if (!starts != !ends)
 		spec_error(errors, starts ? "ends_at" : "starts_at", "required",
 			   "starts_at and ends_at go together");
@@ -63,6 +62,14 @@ times_or_reply(struct api_request *rq, const char *starts, const char *ends)
 		 (e <= s || e - s > MAX_ROUND_US))
 		spec_error(errors, "ends_at", "range",
 			   "must be after starts_at and at most 8 hours later");
+}
+
+/* times_check; false with 422 queued when wrong. */
+static bool
+times_or_reply(struct api_request *rq, const char *starts, const char *ends)
+{
+	json_t *errors = json_array();
+	times_check(starts, ends, errors);
 	if (!json_array_size(errors)) {
 		json_decref(errors);
 		return true;
@@ -71,9 +78,10 @@ times_or_reply(struct api_request *rq, const char *starts, const char *ends)
 	return false;
 }
 
-/* Interviewers of the body; false with 422 queued on a repeated user. */
-static bool
-interviewers_or_reply(struct api_request *rq, struct db_round_in *in)
+/* Interviewers of the (well-formed) body into in; a repeated user is
+ * appended to errors. */
+static void
+interviewers_check(struct api_request *rq, struct db_round_in *in, json_t *errors)
 {
 	json_t *list = json_object_get(rq->json, "interviewers");
 	size_t n = json_array_size(list);
@@ -84,16 +92,35 @@ interviewers_or_reply(struct api_request *rq, struct db_round_in *in)
 		iv[i].role = spec_str(item, "role");
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(iv[j].user_id, iv[i].user_id)) {
-				json_t *errors = json_array();
 				spec_error(errors, arena_printf(rq->arena, "interviewers[%zu].user_id", i),
 					   "duplicate", "the same interviewer appears twice");
-				api_reply_invalid(rq, errors);
-				return false;
+				break;
 			}
 	}
 	in->interviewers = iv;
 	in->ninterviewers = (int)n;
-	return true;
+}
+
+/* The fields of a round create that passed spec; the rest NULL. */
+static struct db_round_in
+round_in(struct api_request *rq, json_t *errors)
+{
+	json_t *required = json_object_get(rq->json, "required");
+	bool times_ok = !spec_failed(errors, "starts_at") && !spec_failed(errors, "ends_at");
+	bool rubric_ok = !spec_failed(errors, "rubric_key") && !spec_failed(errors, "rubric_version");
+	struct db_round_in in = {
+		.kind = spec_failed(errors, "kind") ? NULL : spec_str(rq->json, "kind"),
+		.rubric_key = rubric_ok ? spec_str(rq->json, "rubric_key") : NULL,
+		.rubric_version = rubric_ok ? (int)spec_int(rq->json, "rubric_version", 0) : 0,
+		.starts_at = times_ok ? spec_str(rq->json, "starts_at") : NULL,
+		.ends_at = times_ok ? spec_str(rq->json, "ends_at") : NULL,
+		.location = spec_str(rq->json, "location"),
+		.required = !required || json_is_true(required)};
+	if (times_ok)
+		times_check(in.starts_at, in.ends_at, errors);
+	if (!spec_failed(errors, "interviewers"))
+		interviewers_check(rq, &in, errors);
+	return in;
 }
 
 json_t *
@@ -127,21 +154,20 @@ reply_round(struct api_request *rq, int status, const struct db_round *round)
 enum api_result
 api_rounds_create(struct api_request *rq)
 {
-	if (!api_parse_or_reply(rq, round_spec))
+	json_t *errors;
+	if (!api_parse_collect_or_reply(rq, round_spec, &errors))
 		return API_REPLIED;
-	json_t *required = json_object_get(rq->json, "required");
-	struct db_round_in in = {.kind = spec_str(rq->json, "kind"),
-				 .rubric_key = spec_str(rq->json, "rubric_key"),
-				 .rubric_version = (int)spec_int(rq->json, "rubric_version", 0),
-				 .starts_at = spec_str(rq->json, "starts_at"),
-				 .ends_at = spec_str(rq->json, "ends_at"),
-				 .location = spec_str(rq->json, "location"),
-				 .required = !required || json_is_true(required)};
-	if (!times_or_reply(rq, in.starts_at, in.ends_at) || !interviewers_or_reply(rq, &in))
-		return API_REPLIED;
+	struct db_round_in in = round_in(rq, errors);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
+	if (json_array_size(errors)) {
+		/* the lookups of the well-formed fields join the same 422 */
+		if (db_round_check(rq->db, rq->arena, &ctx, &in, &why) == DB_INVALID)
+			api_refusal_errors(rq, &why, errors);
+		return api_reply_invalid(rq, errors);
+	}
+	json_decref(errors);
 	struct db_round out;
 	enum db_status st = db_round_create(rq->db, rq->arena, &ctx, api_param(rq, 0), &in, &out, &why);
 	if (st != DB_OK)

@@ -282,6 +282,33 @@ api_parse_or_reply(struct api_request *rq, const struct spec_field *spec)
 	return false;
 }
 
+bool
+api_parse_collect_or_reply(struct api_request *rq, const struct spec_field *spec,
+			   json_t **errors)
+{
+	*errors = NULL;
+	if (!json_is_object(rq->json)) {
+		api_reply_error(rq, E_MALFORMED_JSON, "the request body must be a JSON object");
+		return false;
+	}
+	*errors = json_array();
+	spec_check(spec, rq->json, "", *errors);
+	return true;
+}
+
+bool
+spec_failed(json_t *errors, const char *field)
+{
+	size_t i, n = strlen(field);
+	json_t *e;
+	json_array_foreach(errors, i, e) {
+		const char *f = json_string_value(json_object_get(e, "field"));
+		if (f && !strncmp(f, field, n) && (!f[n] || f[n] == '[' || f[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
 const char *
 spec_str(json_t *obj, const char *name)
 {

@@ -44,6 +44,16 @@ void spec_error(json_t *errors, const char *field, const char *code, const char 
  * returns false. */
 bool api_parse_or_reply(struct api_request *rq, const struct spec_field *spec);
 
+/* The request's JSON body checked against spec, every bad field appended to
+ * *errors (a new array the caller replies with or releases): for handlers
+ * that add their own checks to the same 422. False with 400 queued when
+ * the body is not an object. */
+bool api_parse_collect_or_reply(struct api_request *rq, const struct spec_field *spec,
+				json_t **errors);
+
+/* True when errors names field, or a member or item of it ("plan[2]"). */
+bool spec_failed(json_t *errors, const char *field);
+
 /* The same for a PATCH body, which must also name at least one field. */
 bool api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec);
 

@@ -9,10 +9,7 @@
 static enum db_status
 refuse(struct db_refusal *why, enum db_refused reason, int index, const char *value)
 {
-	why->reason = reason;
-	why->index = index;
-	why->value = value;
-	return DB_INVALID;
+	return db_refusal_add(why, reason, index, value);
 }
 
 static struct db_stmt user_roles = {"loop_user_roles",
@@ -43,26 +40,66 @@ user_has_role(struct db *db, const char *org_id, const char *user_id, const char
 static struct db_stmt candidate_live = {"loop_candidate_live",
 	"SELECT 1 FROM candidates WHERE org_id = $1 AND id = $2 AND erased_at IS NULL"};
 
-/* Checks the people a loop names; DB_INVALID with why filled when wrong. */
+/* Folds one lookup into the checks so far: DB_NONE refuses (adding reason
+ * to why), an error wins, DB_OK keeps what was. */
+static enum db_status
+fold(enum db_status sofar, enum db_status lookup, struct db_refusal *why,
+     enum db_refused reason, int index, const char *value)
+{
+	if (lookup == DB_NONE)
+		return refuse(why, reason, index, value);
+	return lookup == DB_OK ? sofar : lookup;
+}
+
+/* Still checking: nothing but refusals so far. */
+#define CHECKING(st) ((st) == DB_OK || (st) == DB_INVALID)
+
+/* Checks the people a loop names (set: LOOP_* bits); DB_INVALID with every
+ * refusal in why when wrong. */
 static enum db_status
 check_people(struct db *db, const char *org_id, const struct db_loop_in *in, unsigned set,
 	     struct db_refusal *why)
 {
 	static const char *const recruiters[] = {"recruiter", "admin", NULL};
 	static const char *const managers[] = {"hiring_manager", NULL};
-	enum db_status st;
-	if (in->candidate_id) {
+	enum db_status st = DB_OK;
+	if ((set & LOOP_CHECK_CANDIDATE) && in->candidate_id) {
 		const char *p[] = {org_id, in->candidate_id};
-		if ((st = db_run_status(db, &candidate_live, 2, p, NULL)) != DB_OK)
-			return st == DB_NONE ? refuse(why, DB_REFUSED_CANDIDATE_UNKNOWN, 0, NULL) : st;
+		st = fold(st, db_run_status(db, &candidate_live, 2, p, NULL), why,
+			  DB_REFUSED_CANDIDATE_UNKNOWN, 0, NULL);
 	}
-	if ((set & LOOP_RECRUITER) &&
-	    (st = user_has_role(db, org_id, in->recruiter_id, recruiters)) != DB_OK)
-		return st == DB_NONE ? refuse(why, DB_REFUSED_RECRUITER_ROLE, 0, NULL) : st;
-	if ((set & LOOP_HIRING_MANAGER) &&
-	    (st = user_has_role(db, org_id, in->hiring_manager_id, managers)) != DB_OK)
-		return st == DB_NONE ? refuse(why, DB_REFUSED_HIRING_MANAGER_ROLE, 0, NULL) : st;
-	return DB_OK;
+	if ((set & LOOP_RECRUITER) && CHECKING(st))
+		st = fold(st, user_has_role(db, org_id, in->recruiter_id, recruiters), why,
+			  DB_REFUSED_RECRUITER_ROLE, 0, NULL);
+	if ((set & LOOP_HIRING_MANAGER) && CHECKING(st))
+		st = fold(st, user_has_role(db, org_id, in->hiring_manager_id, managers), why,
+			  DB_REFUSED_HIRING_MANAGER_ROLE, 0, NULL);
+	return st;
+}
+
+/* Checks that the template exists and a rubric grades each round kind of
+ * the template and the plan; DB_INVALID with every refusal in why. */
+static enum db_status
+check_plan(struct db *db, struct arena *a, const char *org_id, const struct db_loop_in *in,
+	   struct db_refusal *why)
+{
+	enum db_status st = DB_OK;
+	struct db_rubric_ref ref;
+	if (in->template) {
+		struct db_template_round *rounds;
+		int n;
+		enum db_status got = db_template_get(db, a, in->template, &rounds, &n);
+		st = fold(st, got, why, DB_REFUSED_TEMPLATE_UNKNOWN, 0, NULL);
+		for (int i = 0; got == DB_OK && i < n && CHECKING(st); i++)
+			st = fold(st, rounds[i].rubric_key
+				  ? db_rubric_resolve(db, a, org_id, rounds[i].rubric_key, 0, &ref)
+				  : db_rubric_for_kind(db, a, org_id, rounds[i].kind, &ref),
+				  why, DB_REFUSED_TEMPLATE_KIND_UNKNOWN, -1, rounds[i].kind);
+	}
+	for (int i = 0; i < in->nplan && CHECKING(st); i++)
+		st = fold(st, db_rubric_for_kind(db, a, org_id, in->plan[i], &ref), why,
+			  DB_REFUSED_PLAN_KIND_UNKNOWN, i, in->plan[i]);
+	return st;
 }
 
 struct loop_args {
@@ -136,7 +173,10 @@ create_tx(struct db *db, void *p)
 	struct loop_args *l = p;
 	const struct db_loop_in *in = l->in;
 	enum db_status st = check_people(db, l->ctx->org_id, in,
-					 LOOP_RECRUITER | LOOP_HIRING_MANAGER, l->why);
+					 LOOP_CHECK_CANDIDATE | LOOP_RECRUITER | LOOP_HIRING_MANAGER, l->why);
+	if (CHECKING(st))
+		st = fold(st, check_plan(db, l->a, l->ctx->org_id, in, l->why), l->why,
+			  DB_REFUSED_NONE, 0, NULL);
 	if (st != DB_OK)
 		return st;
 	const char *params[] = {l->ctx->org_id, in->candidate_id, in->position, in->recruiter_id,
@@ -158,6 +198,35 @@ create_tx(struct db *db, void *p)
 	st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
 	json_decref(ch);
 	return st;
+}
+
+struct check_args {
+	struct arena *a;
+	const struct audit_ctx *ctx;
+	const struct db_loop_in *in;
+	unsigned set;
+	struct db_refusal *why;
+};
+
+/* The lookups of db_loop_check; always rolled back. */
+static enum db_status
+check_tx(struct db *db, void *p)
+{
+	struct check_args *c = p;
+	enum db_status st = check_people(db, c->ctx->org_id, c->in, c->set, c->why);
+	if (CHECKING(st) && (c->set & LOOP_CHECK_PLAN))
+		st = fold(st, check_plan(db, c->a, c->ctx->org_id, c->in, c->why), c->why,
+			  DB_REFUSED_NONE, 0, NULL);
+	return CHECKING(st) ? DB_INVALID : st;
+}
+
+enum db_status
+db_loop_check(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+	      const struct db_loop_in *in, unsigned set, struct db_refusal *why)
+{
+	struct check_args c = {a, ctx, in, set, why};
+	enum db_status st = db_tx(db, check_tx, &c);
+	return st == DB_INVALID && why->reason == DB_REFUSED_NONE ? DB_OK : st;
 }
 
 enum db_status

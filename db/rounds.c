@@ -22,9 +22,7 @@ struct round_args {
 static enum db_status
 refuse(struct round_args *r, enum db_refused reason, int index)
 {
-	r->why->reason = reason;
-	r->why->index = index;
-	return DB_INVALID;
+	return db_refusal_add(r->why, reason, index, NULL);
 }
 
 /* Reports a refused state change: reason, about the round's status. */
@@ -101,9 +99,40 @@ pin_rubric(struct db *db, struct round_args *r, struct db_rubric_ref *ref)
 	if (st == DB_NONE)
 		return refuse(r, in->rubric_key ? DB_REFUSED_RUBRIC_UNKNOWN : DB_REFUSED_KIND_UNGRADED,
 			      0);
-	if (st == DB_OK && strcmp(ref->kind, in->kind) != 0)
+	if (st == DB_OK && in->kind && strcmp(ref->kind, in->kind) != 0)
 		return refuse(r, DB_REFUSED_RUBRIC_KIND_MISMATCH, 0);
 	return st;
+}
+
+/* Checks every interviewer of the request holds the role; DB_INVALID with
+ * each one that does not in why. */
+static enum db_status
+check_interviewers(struct db *db, struct round_args *r)
+{
+	enum db_status st = DB_OK;
+	for (int i = 0; i < r->in->ninterviewers; i++) {
+		const char *p[] = {r->ctx->org_id, r->in->interviewers[i].user_id};
+		enum db_status got = db_run_status(db, &interviewer_ok, 2, p, NULL);
+		if (got == DB_NONE)
+			st = refuse(r, DB_REFUSED_INTERVIEWER_ROLE, i);
+		else if (got != DB_OK)
+			return got;
+	}
+	return st;
+}
+
+/* The field checks of a create, all of them: DB_INVALID with every
+ * refusal in why, or an error. */
+static enum db_status
+check_fields(struct db *db, struct round_args *r, struct db_rubric_ref *ref)
+{
+	enum db_status st = DB_OK;
+	if (r->in->kind || r->in->rubric_key)
+		st = pin_rubric(db, r, ref);
+	if (st != DB_OK && st != DB_INVALID)
+		return st;
+	enum db_status ivs = check_interviewers(db, r);
+	return ivs == DB_OK ? st : ivs;
 }
 
 static char *
@@ -171,7 +200,7 @@ create_tx(struct db *db, void *p)
 	enum db_status st = db_loop_lock_open(db, r->a, r->ctx->org_id, r->loop_id, 0, r->why);
 	struct db_rubric_ref ref;
 	if (st != DB_OK || (st = check_candidate(db, r)) != DB_OK ||
-	    (st = check_room(db, r)) != DB_OK || (st = pin_rubric(db, r, &ref)) != DB_OK)
+	    (st = check_room(db, r)) != DB_OK || (st = check_fields(db, r, &ref)) != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->loop_id, in->kind, ref.id, ref.key,
 				arena_printf(r->a, "%d", ref.version), in->required ? "true" : "false",
@@ -238,6 +267,24 @@ db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 			       .why = why, .starts = (char *)in->starts_at, .ends = (char *)in->ends_at,
 			       .booked_users = users_array(a, in->interviewers, in->ninterviewers)};
 	return run(db, create_tx, &r);
+}
+
+/* The lookups of db_round_check; always rolled back. */
+static enum db_status
+check_tx(struct db *db, void *p)
+{
+	struct db_rubric_ref ref;
+	enum db_status st = check_fields(db, p, &ref);
+	return st == DB_OK ? DB_INVALID : st;
+}
+
+enum db_status
+db_round_check(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+	       const struct db_round_in *in, struct db_refusal *why)
+{
+	struct round_args r = {.a = a, .ctx = ctx, .in = in, .why = why};
+	enum db_status st = db_tx(db, check_tx, &r);
+	return st == DB_INVALID && why->reason == DB_REFUSED_NONE ? DB_OK : st;
 }
 
 static struct db_stmt round_lock = {"round_lock",

@@ -28,17 +28,32 @@ enum db_refused {
 #undef R
 };
 
+/* One more refused field of the same request. */
+struct db_refusal_item {
+	enum db_refused reason;
+	int index;
+	const char *value;
+};
+#define DB_MAX_REFUSALS 16
+
 /* Why a change was refused: the reason and the request list item it is
- * about; some reasons carry more. */
+ * about; some reasons carry more. A request with several bad fields has
+ * the first in reason/index/value and the others in more[]. */
 struct db_refusal {
 	enum db_refused reason;
 	int index;		/* the request list item the reason is about */
 	const char *value;	/* the value the reason is about (a round kind, a status) */
+	int nmore;
+	struct db_refusal_item more[DB_MAX_REFUSALS];
 	char *status;		/* the current status of the loop or round, when known */
 	char *conflict_round;	/* DB_REFUSED_DOUBLE_BOOKED: the booking in the way */
 	char *conflict_user;
 	char *conflict_starts, *conflict_ends;
 };
+
+/* Adds a refused field to why (the first, or one more); DB_INVALID. */
+enum db_status db_refusal_add(struct db_refusal *why, enum db_refused reason, int index,
+			      const char *value);
 
 /* --- candidates --- */
 /* A candidate; basic: what an interviewer may see (id, name, erased),
@@ -89,6 +104,8 @@ struct db_loop_in {
 #define LOOP_POSITION 1u
 #define LOOP_RECRUITER 2u
 #define LOOP_HIRING_MANAGER 4u
+#define LOOP_CHECK_CANDIDATE 8u		/* checks: the candidate */
+#define LOOP_CHECK_PLAN 16u		/* checks: template and plan */
 
 struct db_loop_filter {
 	const char *status, *candidate_id, *hiring_manager_id, *recruiter_id;
@@ -126,6 +143,11 @@ struct db_loop {
 enum db_status db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			      const struct db_loop_in *in, struct db_loop *out,
 			      struct db_refusal *why);
+/* Only the lookups of a loop create, for the fields in set (LOOP_* bits, plus
+ * LOOP_CHECK_CANDIDATE and LOOP_CHECK_PLAN): every refusal goes into why, nothing is
+ * written. DB_INVALID when something was refused. */
+enum db_status db_loop_check(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+			     const struct db_loop_in *in, unsigned set, struct db_refusal *why);
 enum db_status db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v,
 			   const char *id, struct db_loop *out);
 /* A page of loops without their rounds, in (created_at, id) order. */
@@ -160,6 +182,11 @@ struct db_round_in {
 enum db_status db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			       const char *loop_id, const struct db_round_in *in,
 			       struct db_round *out, struct db_refusal *why);
+/* Only the lookups of a round create (the rubric for kind or rubric_key, when
+ * set, and each interviewer's role): every refusal into why, nothing
+ * written. DB_INVALID when something was refused. */
+enum db_status db_round_check(struct db *db, struct arena *a, const struct audit_ctx *ctx,
+			      const struct db_round_in *in, struct db_refusal *why);
 /* The rounds of a loop the viewer reaches, in schedule order (a loop has
  * at most DB_MAX_ROUNDS); DB_NONE when the loop is not visible. */
 enum db_status db_round_list(struct db *db, struct arena *a, const struct db_viewer *v,
