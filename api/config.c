@@ -36,7 +36,7 @@ static const struct setting {
 	{"argon-memory-kib", NUMBER, "19456", 19456, 4L << 20, "argon2id memory per password hash, KiB", &config.argon_memory_kib},
 	{"argon-iterations", NUMBER, "2", 2, 64, "argon2id passes per password hash", &config.argon_iterations},
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
-	{"public-url", TEXT, "", 0, 0, "external base URL (default http://<listen>)", &config.public_url},
+	{"public-url", TEXT, "", 0, 0, "external base URL", &config.public_url},
 	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
 	{NULL, TEXT, NULL, 0, 0, NULL, NULL},
 };
@@ -114,6 +114,16 @@ check(void)
 	return true;
 }
 
+/* The default as --help shows it: an empty one is "none", except where
+ * empty means something else. */
+static const char *
+shown_default(const struct setting *s)
+{
+	if (s->target == &config.public_url)
+		return "http://<listen>";
+	return *s->fallback ? s->fallback : "none";
+}
+
 void
 config_usage(FILE *out)
 {
@@ -127,8 +137,11 @@ config_usage(FILE *out)
 		char env[64];
 		env_name(s->name, env, sizeof env);
 		fprintf(out, "  --%-18s %-24s %s (default: %s)\n", s->name, env, s->help,
-			*s->fallback ? s->fallback : "none");
+			shown_default(s));
 	}
+	fputs("\nenvironment only:\n"
+	      "  LOOP_ADMIN_PASSWORD   the new admin's password for admin bootstrap"
+	      " (else one line of stdin)\n", out);
 }
 
 int
