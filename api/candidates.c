@@ -100,13 +100,14 @@ api_candidates_list(struct api_request *rq)
 {
 	struct api_page page;
 	const char *q = api_query(rq, "q");
-	if (!api_page_or_reply(rq, &page))
+	if (!api_sync_page_or_reply(rq, &page))
 		return API_REPLIED;
 	if (q && strlen(q) > 200)
 		return api_reply_error(rq, E_INVALID_QUERY, "q may be at most 200 characters");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1, page.desc,
+			       page.updated_after, page.created_after};
 	struct db_candidate *c;
 	int n;
 	enum db_status st = db_candidate_list(rq->db, rq->arena, &v, q, &list, &c, &n);

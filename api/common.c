@@ -73,10 +73,11 @@ api_cursor_set_key(const unsigned char *key, size_t len)
  * only the list, and the filtering, it came from. */
 static const struct {
 	const char *pattern;
-	const char *names[7];	/* NULL-terminated */
+	const char *names[10];	/* NULL-terminated */
 } cursor_filters[] = {
-	{"/v1/candidates", {"q", NULL}},
-	{"/v1/loops", {"status", "candidate_id", "hiring_manager_id", "recruiter_id", NULL}},
+	{"/v1/candidates", {"q", "order", "updated_after", "created_after", NULL}},
+	{"/v1/loops", {"status", "candidate_id", "hiring_manager_id", "recruiter_id", "order",
+		       "updated_after", "created_after", NULL}},
 	{"/v1/me/rounds", {"from", "to", NULL}},
 	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
 			      NULL}},
@@ -196,6 +197,35 @@ api_page_or_reply(struct api_request *rq, struct api_page *page)
 	page->after_created = text;
 	page->after_id = bar + 1;
 	return true;
+}
+
+/* A time query filter: false with 400 queued when not RFC 3339. */
+static bool
+time_query(struct api_request *rq, const char *name, const char **out)
+{
+	int64_t us;
+	*out = api_query(rq, name);
+	if (*out && !text_parse_rfc3339(*out, &us)) {
+		api_reply_error(rq, E_INVALID_QUERY, "%s must be an RFC 3339 date-time with an offset",
+				name);
+		return false;
+	}
+	return true;
+}
+
+bool
+api_sync_page_or_reply(struct api_request *rq, struct api_page *page)
+{
+	if (!api_page_or_reply(rq, page))
+		return false;
+	const char *order = api_query(rq, "order");
+	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+		api_reply_error(rq, E_INVALID_QUERY, "order must be asc or desc");
+		return false;
+	}
+	page->desc = order && !strcmp(order, "desc");
+	return time_query(rq, "updated_after", &page->updated_after) &&
+	       time_query(rq, "created_after", &page->created_after);
 }
 
 json_t *

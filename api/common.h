@@ -19,8 +19,14 @@ struct api_page {
 	int limit;
 	const char *after_created;	/* keyset position from the cursor, or NULL */
 	const char *after_id;
+	bool desc;			/* ?order=desc: newest first */
+	const char *updated_after;	/* ?updated_after= (RFC 3339), or NULL */
+	const char *created_after;	/* ?created_after= (RFC 3339), or NULL */
 };
 bool api_page_or_reply(struct api_request *rq, struct api_page *page);
+/* The same for lists that sync: also ?order=asc|desc, ?updated_after= and
+ * ?created_after= (bind them to the route's cursor in api/common.c). */
+bool api_sync_page_or_reply(struct api_request *rq, struct api_page *page);
 /* ?limit= alone (1-200, default 50). */
 bool api_limit_or_reply(struct api_request *rq, int *limit);
 /* {"data": data, "next_cursor": ...}; pass the keyset of the last row

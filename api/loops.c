@@ -122,7 +122,7 @@ api_loops_list(struct api_request *rq)
 {
 	struct db_loop_filter f = {.status = api_query(rq, "status")};
 	struct api_page page;
-	if (!api_page_or_reply(rq, &page) || !uuid_query(rq, "candidate_id", &f.candidate_id) ||
+	if (!api_sync_page_or_reply(rq, &page) || !uuid_query(rq, "candidate_id", &f.candidate_id) ||
 	    !uuid_query(rq, "hiring_manager_id", &f.hiring_manager_id) ||
 	    !uuid_query(rq, "recruiter_id", &f.recruiter_id))
 		return API_REPLIED;
@@ -134,7 +134,8 @@ api_loops_list(struct api_request *rq)
 				"in_progress, awaiting_decision, decided, cancelled");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1, page.desc,
+			       page.updated_after, page.created_after};
 	struct db_loop *loops;
 	int n;
 	enum db_status st = db_loop_list(rq->db, rq->arena, &v, &f, &list, &loops, &n);

@@ -142,24 +142,35 @@ db_candidate_get(struct db *db, struct arena *a, const struct db_viewer *v, cons
 #define PREFIX_MATCH(col) \
 	"SELECT id FROM candidates WHERE org_id = $1 AND erased_at IS NULL AND " PREFIX_OF(col)
 
-/* The keyset, from the sentinels DB_AFTER_* on the first page: never
- * behind "$5 IS NULL OR", so it stays an index condition. */
-#define CANDIDATE_AFTER " AND (c.created_at, c.id) > ($5::timestamptz, $6::uuid)"
+/* The keyset, from the sentinels DB_PAGE_* on the first page: never
+ * behind "$5 IS NULL OR", so it stays an index condition; cmp is ">"
+ * (oldest first) or "<" (newest first, ord " DESC"). The sync filters
+ * $8 updated_after and $9 created_after are bounds too ("-infinity" when
+ * absent): candidates_updated serves a sync's few changed rows. */
+#define CANDIDATE_AFTER(cmp) " AND (c.created_at, c.id) " cmp " ($5::timestamptz, $6::uuid)" \
+	" AND c.updated_at > $8::timestamptz AND c.created_at > $9::timestamptz"
+#define CANDIDATE_ORDER(ord) " ORDER BY c.created_at" ord ", c.id" ord " LIMIT $7"
 
 /* Viewers reaching every candidate ($3 reach bit 1). */
-#define CANDIDATE_LIST(with, matching) \
+#define CANDIDATE_LIST(with, matching, cmp, ord) \
 	with "SELECT " CANDIDATE_VIEW \
-	" FROM candidates c WHERE c.org_id = $1 AND $3::int & 1 = 1" matching CANDIDATE_AFTER \
-	" ORDER BY c.created_at, c.id LIMIT $7"
+	" FROM candidates c WHERE c.org_id = $1 AND $3::int & 1 = 1" matching CANDIDATE_AFTER(cmp) \
+	CANDIDATE_ORDER(ord)
+#define CANDIDATE_MATCHES \
+	"WITH m AS MATERIALIZED (" PREFIX_MATCH("name") " UNION " PREFIX_MATCH("email") ") "
 
-/* Two statements, so each keeps its indexes in a generic plan: the list
- * walks (org_id, created_at, id); the search first collects the matches
- * from the two prefix indexes (few rows), then orders them. */
-static struct db_stmt cand_list = {"candidate_list",
-	CANDIDATE_LIST("", " AND $4::text IS NULL")};
-static struct db_stmt cand_search = {"candidate_search",
-	CANDIDATE_LIST("WITH m AS MATERIALIZED (" PREFIX_MATCH("name") " UNION "
-		       PREFIX_MATCH("email") ") ", " AND c.id IN (SELECT id FROM m)")};
+/* Two statements (each in both orders), so each keeps its indexes in a
+ * generic plan: the list walks (org_id, created_at, id); the search first
+ * collects the matches from the two prefix indexes (few rows), then orders
+ * them. */
+static struct db_stmt cand_list[2] = {
+	{"candidate_list", CANDIDATE_LIST("", " AND $4::text IS NULL", ">", "")},
+	{"candidate_list_desc", CANDIDATE_LIST("", " AND $4::text IS NULL", "<", " DESC")}};
+static struct db_stmt cand_search[2] = {
+	{"candidate_search", CANDIDATE_LIST(CANDIDATE_MATCHES, " AND c.id IN (SELECT id FROM m)",
+					    ">", "")},
+	{"candidate_search_desc", CANDIDATE_LIST(CANDIDATE_MATCHES,
+						 " AND c.id IN (SELECT id FROM m)", "<", " DESC")}};
 
 /* Everyone else: the candidates of the loops they reach, found from their
  * own rows, never by a scan of the org: the loops they manage
@@ -167,7 +178,7 @@ static struct db_stmt cand_search = {"candidate_search",
  * (round_interviewers_user, then loops_pkey). "= ANY (ARRAY(...))" keeps
  * each step an index condition whatever a generic plan guesses of the
  * sizes; only the rows found are sorted for the keyset. */
-#define CANDIDATE_REACH_LIST(matching) \
+#define CANDIDATE_REACH_LIST(matching, cmp, ord) \
 	"SELECT " CANDIDATE_VIEW " FROM candidates c" \
 	" WHERE c.org_id = $1 AND c.id = ANY (ARRAY(" \
 	"  SELECT l.candidate_id FROM loops l" \
@@ -176,15 +187,19 @@ static struct db_stmt cand_search = {"candidate_search",
 	"  SELECT l.candidate_id FROM loops l WHERE l.org_id = $1 AND $3::int & 4 = 4" \
 	"  AND l.id = ANY (ARRAY(SELECT ri.loop_id FROM round_interviewers ri" \
 	"   WHERE ri.org_id = $1 AND ri.user_id = $2))))" \
-	matching CANDIDATE_AFTER " ORDER BY c.created_at, c.id LIMIT $7"
+	matching CANDIDATE_AFTER(cmp) CANDIDATE_ORDER(ord)
 
-static struct db_stmt cand_list_reach = {"candidate_list_reach",
-	CANDIDATE_REACH_LIST(" AND $4::text IS NULL")};
+static struct db_stmt cand_list_reach[2] = {
+	{"candidate_list_reach", CANDIDATE_REACH_LIST(" AND $4::text IS NULL", ">", "")},
+	{"candidate_list_reach_desc", CANDIDATE_REACH_LIST(" AND $4::text IS NULL", "<", " DESC")}};
 /* q matches the email only where the viewer is shown it: the email behind
  * a basic profile must not be guessable a prefix at a time. */
-static struct db_stmt cand_search_reach = {"candidate_search_reach",
-	CANDIDATE_REACH_LIST(" AND c.erased_at IS NULL AND (" PREFIX_OF("c.name")
-			     " OR (" PREFIX_OF("c.email") " AND " CANDIDATE_FULL "))")};
+#define CANDIDATE_REACH_MATCH \
+	" AND c.erased_at IS NULL AND (" PREFIX_OF("c.name") \
+	" OR (" PREFIX_OF("c.email") " AND " CANDIDATE_FULL "))"
+static struct db_stmt cand_search_reach[2] = {
+	{"candidate_search_reach", CANDIDATE_REACH_LIST(CANDIDATE_REACH_MATCH, ">", "")},
+	{"candidate_search_reach_desc", CANDIDATE_REACH_LIST(CANDIDATE_REACH_MATCH, "<", " DESC")}};
 
 enum db_status
 db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, const char *q,
@@ -192,12 +207,14 @@ db_candidate_list(struct db *db, struct arena *a, const struct db_viewer *v, con
 {
 	bool search = q && *q, all = v->reach & DB_REACH_ALL;
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach),
-			   search ? q : NULL, DB_AFTER_TIME(page->after_created),
-			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
-	struct db_stmt *st = all ? (search ? &cand_search : &cand_list)
-				 : (search ? &cand_search_reach : &cand_list_reach);
+			   search ? q : NULL, DB_PAGE_TIME(page), DB_PAGE_ID(page),
+			   arena_printf(a, "%d", page->limit), DB_SINCE(page->updated_after),
+			   DB_SINCE(page->created_after)};
+	int d = page->desc;
+	struct db_stmt *st = all ? (search ? &cand_search[d] : &cand_list[d])
+				 : (search ? &cand_search_reach[d] : &cand_list_reach[d]);
 	void *items;
-	enum db_status s = db_rows_collect(db, st, 7, p, a, sizeof **out, copy_candidate, &items, n);
+	enum db_status s = db_rows_collect(db, st, 9, p, a, sizeof **out, copy_candidate, &items, n);
 	*out = items;
 	return s;
 }

@@ -31,6 +31,9 @@ struct db_page {
 	const char *after_created;
 	const char *after_id;
 	int limit;
+	bool desc;			/* newest first: the rows before the keyset */
+	const char *updated_after;	/* lists that sync: only rows changed after, or NULL */
+	const char *created_after;	/* ... only rows created after, or NULL */
 };
 
 /* One connection, owned by one thread. */

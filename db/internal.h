@@ -136,6 +136,13 @@ enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org
 #define DB_KEYSET_START_ID "00000000-0000-0000-0000-000000000000"
 #define DB_AFTER_TIME(t) ((t) ? (t) : DB_KEYSET_START_TIME)
 #define DB_AFTER_ID(i) ((i) ? (i) : DB_KEYSET_START_ID)
+/* The same for a page that may run newest first (page->desc: "<" keysets
+ * start after every row), and a time filter's bound ("> $n", absent: all). */
+#define DB_PAGE_TIME(p) ((p)->after_created ? (p)->after_created \
+			 : (p)->desc ? "infinity" : DB_KEYSET_START_TIME)
+#define DB_PAGE_ID(p) ((p)->after_id ? (p)->after_id \
+		       : (p)->desc ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : DB_KEYSET_START_ID)
+#define DB_SINCE(t) ((t) ? (t) : DB_KEYSET_START_TIME)
 
 /* Candidate erasure, inside the erase transaction (db/scorecards_overdue.c):
  * clears evidence, summary, amendment reasons and notes of the scorecards of

@@ -306,18 +306,23 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
 
-/* The keyset, from the sentinels DB_AFTER_* on the first page: always an
- * index condition, never behind "$8 IS NULL OR". */
-#define LOOP_AFTER " AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
+/* The keyset, from the sentinels DB_PAGE_* on the first page: always an
+ * index condition, never behind "$8 IS NULL OR"; cmp ">" oldest first,
+ * "<" newest first (ord " DESC"). The sync filters $11 updated_after and
+ * $12 created_after are bounds too ("-infinity" when absent). */
+#define LOOP_AFTER(cmp) " AND (l.created_at, l.id) " cmp " ($8::timestamptz, $9::uuid)" \
+	" AND l.updated_at > $11::timestamptz AND l.created_at > $12::timestamptz"
+#define LOOP_ORDER(ord) " ORDER BY l.created_at" ord ", l.id" ord " LIMIT $10"
 
 /* Viewers reaching every loop: the org's loops on loops_page. The viewer
  * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
  * the parameter list it shares with loop_list_reach its types. */
-static struct db_stmt loop_list = {"loop_list",
-	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
-	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
-	LOOP_FILTERS LOOP_AFTER
-	" ORDER BY l.created_at, l.id LIMIT $10"};
+#define LOOP_LIST(cmp, ord) \
+	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE \
+	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
+	LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord)
+static struct db_stmt loop_list[2] = {{"loop_list", LOOP_LIST(">", "")},
+				       {"loop_list_desc", LOOP_LIST("<", " DESC")}};
 
 /* Everyone else, driven by their own rows, never by the org's: the loops
  * they manage come in keyset order off loops_hiring_manager (the keyset an
@@ -326,21 +331,20 @@ static struct db_stmt loop_list = {"loop_list",
  * sorted. "= ANY (ARRAY(...))" keeps each step an index condition whatever
  * a generic plan guesses of the sizes. Each branch stops at a page; the
  * page is the first rows of the two. */
-static struct db_stmt loop_list_reach = {"loop_list_reach",
-	"WITH page AS ("
-	"  (SELECT l.id FROM loops l"
-	"   WHERE l.org_id = $1 AND l.hiring_manager_id = $2 AND $3::int & 2 = 2"
-	    LOOP_FILTERS LOOP_AFTER
-	"   ORDER BY l.created_at, l.id LIMIT $10)"
-	"  UNION ALL"
-	"  (SELECT l.id FROM loops l WHERE l.org_id = $1 AND $3::int & 4 = 4"
-	"   AND l.id = ANY (ARRAY(SELECT ri.loop_id FROM round_interviewers ri"
-	"    WHERE ri.org_id = $1 AND ri.user_id = $2))"
-	    LOOP_FILTERS LOOP_AFTER
-	"   ORDER BY l.created_at, l.id LIMIT $10))"
-	" SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
-	" WHERE l.org_id = $1 AND l.id = ANY (ARRAY(SELECT id FROM page))"
-	" ORDER BY l.created_at, l.id LIMIT $10"};
+#define LOOP_LIST_REACH(cmp, ord) \
+	"WITH page AS (" \
+	"  (SELECT l.id FROM loops l" \
+	"   WHERE l.org_id = $1 AND l.hiring_manager_id = $2 AND $3::int & 2 = 2" \
+	    LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord) ")" \
+	"  UNION ALL" \
+	"  (SELECT l.id FROM loops l WHERE l.org_id = $1 AND $3::int & 4 = 4" \
+	"   AND l.id = ANY (ARRAY(SELECT ri.loop_id FROM round_interviewers ri" \
+	"    WHERE ri.org_id = $1 AND ri.user_id = $2))" \
+	    LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord) "))" \
+	" SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE \
+	" WHERE l.org_id = $1 AND l.id = ANY (ARRAY(SELECT id FROM page))" LOOP_ORDER(ord)
+static struct db_stmt loop_list_reach[2] = {{"loop_list_reach", LOOP_LIST_REACH(">", "")},
+					     {"loop_list_reach_desc", LOOP_LIST_REACH("<", " DESC")}};
 
 enum db_status
 db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
@@ -349,11 +353,12 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 {
 	const char *p[] = {v->org_id, v->user_id, arena_printf(a, "%d", v->reach), f->status,
 			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
-			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
-			   arena_printf(a, "%d", page->limit)};
+			   DB_PAGE_TIME(page), DB_PAGE_ID(page), arena_printf(a, "%d", page->limit),
+			   DB_SINCE(page->updated_after), DB_SINCE(page->created_after)};
 	bool all = v->reach & DB_REACH_ALL;
 	void *items;
-	enum db_status st = db_rows_collect(db, all ? &loop_list : &loop_list_reach, 10, p, a,
+	enum db_status st = db_rows_collect(db, all ? &loop_list[page->desc] :
+					    &loop_list_reach[page->desc], 12, p, a,
 					    sizeof **out, copy_loop, &items, n);
 	*out = items;
 	return st;

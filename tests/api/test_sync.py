@@ -1,0 +1,63 @@
+"""Incremental sync (issue 13): `updated_after` and `created_after` on the
+lists, `order=desc` (newest first), and cursors bound to all of them."""
+
+from helpers import ids, problem_of, walk
+
+
+def test_candidates_changed_since_a_sync_point(team):
+    api = team.api()
+    a = team.candidate()
+    b = team.candidate()
+    mark = b["updated_at"]
+    c = team.candidate()
+    r = api.patch(f"/v1/candidates/{a['id']}", json={"notes": "called back"},
+                  headers={"If-Match": f'"{a["version"]}"'})
+    assert r.status_code == 200, r.text
+    rows, _ = walk(api, "/v1/candidates", {"updated_after": mark}, limit=1)
+    assert ids(rows) == [a["id"], c["id"]], "changed since the mark, in keyset order"
+    rows, _ = walk(api, "/v1/candidates", {"created_after": mark}, limit=1)
+    assert ids(rows) == [c["id"]]
+    rows, _ = walk(api, "/v1/candidates", {"created_after": a["created_at"], "order": "desc"})
+    assert ids(rows)[:2] == [c["id"], b["id"]]
+
+
+def test_order_desc_walks_every_list_newest_first(team):
+    api = team.api()
+    made = [team.candidate()["id"] for _ in range(3)]
+    asc, _ = walk(api, "/v1/candidates", limit=2)
+    desc, _ = walk(api, "/v1/candidates", {"order": "desc"}, limit=2)
+    assert ids(desc) == list(reversed(ids(asc)))
+    assert ids(desc)[:3] == list(reversed(made))
+    loops = [team.loop()["id"] for _ in range(3)]
+    asc, _ = walk(api, "/v1/loops", limit=2)
+    desc, _ = walk(api, "/v1/loops", {"order": "desc"}, limit=2)
+    assert ids(desc) == list(reversed(ids(asc))) and ids(desc)[:3] == list(reversed(loops))
+
+
+def test_loops_sync_sees_erasure_and_cursors_keep_their_filters(team):
+    api = team.api()
+    c = team.candidate()
+    loop = team.loop(candidate_id=c["id"])
+    other = team.loop()
+    mark = other["updated_at"]
+    assert api.delete(f"/v1/candidates/{c['id']}").status_code == 204
+    rows, _ = walk(api, "/v1/loops", {"updated_after": mark})
+    assert loop["id"] in ids(rows) and other["id"] not in ids(rows), "erasure changed the loop"
+    first = api.get("/v1/loops", params={"limit": 1}).json()
+    assert first["next_cursor"]
+    for params in ({"order": "desc"}, {"updated_after": mark}, {"created_after": mark}):
+        r = api.get("/v1/loops", params=dict(params, limit=1, cursor=first["next_cursor"]))
+        problem_of(r, 400, "invalid_cursor")
+    r = api.get("/v1/candidates", params={"limit": 1, "order": "desc"})
+    cur = r.json()["next_cursor"]
+    problem_of(api.get("/v1/candidates", params={"limit": 1, "cursor": cur}), 400,
+               "invalid_cursor")
+
+
+def test_bad_sync_parameters_are_400(team):
+    api = team.api()
+    for path in ("/v1/candidates", "/v1/loops"):
+        problem_of(api.get(path, params={"order": "sideways"}), 400, "invalid_query")
+        problem_of(api.get(path, params={"updated_after": "yesterday"}), 400, "invalid_query")
+        problem_of(api.get(path, params={"created_after": "2031-13-01T00:00:00Z"}), 400,
+                   "invalid_query")
