@@ -216,8 +216,27 @@ time_query(struct api_request *rq, const char *name, const char **out)
 bool
 api_sync_page_or_reply(struct api_request *rq, struct api_page *page)
 {
-	if (!api_page_or_reply(rq, page))
-		return false;
+	return api_page_or_reply(rq, page) && api_sync_filters_or_reply(rq, page);
+}
+
+/* t is later than since (both RFC 3339; no since: true). */
+static bool
+later_than(const char *t, const char *since)
+{
+	int64_t a, b;
+	return !since || (t && text_parse_rfc3339(t, &a) && text_parse_rfc3339(since, &b) && a > b);
+}
+
+bool
+api_page_keeps(const struct api_page *page, const char *created_at, const char *updated_at)
+{
+	return later_than(created_at, page->created_after) &&
+	       later_than(updated_at, page->updated_after);
+}
+
+bool
+api_sync_filters_or_reply(struct api_request *rq, struct api_page *page)
+{
 	const char *order = api_query(rq, "order");
 	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
 		api_reply_error(rq, E_INVALID_QUERY, "order must be asc or desc");

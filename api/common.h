@@ -27,6 +27,11 @@ bool api_page_or_reply(struct api_request *rq, struct api_page *page);
 /* The same for lists that sync: also ?order=asc|desc, ?updated_after= and
  * ?created_after= (bind them to the route's cursor in api/common.c). */
 bool api_sync_page_or_reply(struct api_request *rq, struct api_page *page);
+/* ?order=, ?updated_after= and ?created_after= alone, for lists that are one
+ * whole page; api_page_keeps says whether a row passes the time filters. */
+bool api_sync_filters_or_reply(struct api_request *rq, struct api_page *page);
+bool api_page_keeps(const struct api_page *page, const char *created_at,
+		    const char *updated_at);
 /* ?limit= alone (1-200, default 50). */
 bool api_limit_or_reply(struct api_request *rq, int *limit);
 /* {"data": data, "next_cursor": ...}; pass the keyset of the last row

@@ -185,6 +185,9 @@ api_rounds_list(struct api_request *rq)
 		return API_REPLIED;
 	if (api_query(rq, "cursor"))
 		return api_reply_error(rq, E_INVALID_CURSOR, "this list has one page");
+	struct api_page sync = {0};
+	if (!api_sync_filters_or_reply(rq, &sync))
+		return API_REPLIED;
 	struct db_viewer v;
 	api_viewer(rq, &v);
 	struct db_round *rounds;
@@ -193,8 +196,11 @@ api_rounds_list(struct api_request *rq)
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
 	json_t *data = json_array();
-	for (int i = 0; i < n; i++)
-		json_array_append_new(data, api_round_json(&rounds[i]));
+	for (int k = 0; k < n; k++) {
+		const struct db_round *r = &rounds[sync.desc ? n - 1 - k : k];
+		if (api_page_keeps(&sync, r->created_at, r->updated_at))
+			json_array_append_new(data, api_round_json(r));
+	}
 	return api_reply_json(rq, 200, json_pack("{s:o, s:n}", "data", data, "next_cursor"));
 }
 

@@ -79,13 +79,25 @@ api_scorecard_json(const struct db_scorecard *c, bool with_notes)
 	return o;
 }
 
+/* The one page of cards passing sync's filters, in its order. */
+static json_t *
+sync_list_json(const struct db_scorecard *cards, int n, bool with_notes,
+	       const struct api_page *sync)
+{
+	json_t *data = json_array();
+	for (int k = 0; k < n; k++) {
+		const struct db_scorecard *c = &cards[sync->desc ? n - 1 - k : k];
+		if (api_page_keeps(sync, c->created_at, c->updated_at))
+			json_array_append_new(data, api_scorecard_json(c, with_notes || c->n_notes));
+	}
+	return json_pack("{s:o, s:n}", "data", data, "next_cursor");
+}
+
 json_t *
 api_scorecards_list_json(const struct db_scorecard *cards, int n, bool with_notes)
 {
-	json_t *data = json_array();
-	for (int i = 0; i < n; i++)
-		json_array_append_new(data, api_scorecard_json(&cards[i], with_notes || cards[i].n_notes));
-	return json_pack("{s:o, s:n}", "data", data, "next_cursor");
+	struct api_page all = {0};
+	return sync_list_json(cards, n, with_notes, &all);
 }
 
 /* Admins and recruiters read the logistics notes of every scorecard. */
@@ -99,11 +111,12 @@ reads_org_notes(struct api_request *rq)
 /* A list that is always one whole page (a loop holds a bounded number of
  * scorecards): ?limit and ?cursor are refused rather than ignored. */
 static bool
-one_page_or_reply(struct api_request *rq)
+one_page_or_reply(struct api_request *rq, struct api_page *sync)
 {
+	memset(sync, 0, sizeof *sync);
 	const char *which = api_query(rq, "limit") ? "limit" : api_query(rq, "cursor") ? "cursor" : NULL;
 	if (!which)
-		return true;
+		return api_sync_filters_or_reply(rq, sync);
 	api_reply_error(rq, E_INVALID_QUERY, "this list is one whole page: drop %s", which);
 	return false;
 }
@@ -112,7 +125,8 @@ one_page_or_reply(struct api_request *rq)
 enum api_result
 api_loop_scorecards(struct api_request *rq)
 {
-	if (!one_page_or_reply(rq))
+	struct api_page sync;
+	if (!one_page_or_reply(rq, &sync))
 		return API_REPLIED;
 	struct db_viewer v;
 	api_viewer(rq, &v);
@@ -123,7 +137,7 @@ api_loop_scorecards(struct api_request *rq)
 					       &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	return api_reply_json(rq, 200, api_scorecards_list_json(cards, n, notes));
+	return api_reply_json(rq, 200, sync_list_json(cards, n, notes, &sync));
 }
 
 /* GET /v1/rounds/{id}/scorecard/versions: the author's own; every author's
@@ -131,7 +145,8 @@ api_loop_scorecards(struct api_request *rq)
 enum api_result
 api_scorecard_versions(struct api_request *rq)
 {
-	if (!one_page_or_reply(rq))
+	struct api_page sync;
+	if (!one_page_or_reply(rq, &sync))
 		return API_REPLIED;
 	struct db_viewer v;
 	api_viewer(rq, &v);
@@ -150,7 +165,7 @@ api_scorecard_versions(struct api_request *rq)
 				   all ? NULL : v.user_id, notes, &cards, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "scorecard");
-	return api_reply_json(rq, 200, api_scorecards_list_json(cards, n, notes));
+	return api_reply_json(rq, 200, sync_list_json(cards, n, notes, &sync));
 }
 
 /* The position after which an overdue page starts, from ?cursor. */

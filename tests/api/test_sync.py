@@ -61,3 +61,32 @@ def test_bad_sync_parameters_are_400(team):
         problem_of(api.get(path, params={"updated_after": "yesterday"}), 400, "invalid_query")
         problem_of(api.get(path, params={"created_after": "2031-13-01T00:00:00Z"}), 400,
                    "invalid_query")
+
+
+def test_a_loops_rounds_and_scorecards_sync_and_run_newest_first(team):
+    from grading import past_round, submit_scorecard
+    api = team.api()
+    loop = team.loop()
+    r1 = past_round(team, loop, [(team.iv[0], "lead")])
+    r2 = past_round(team, loop, [(team.iv[1], "lead")])
+    mark = r2["updated_at"]
+    r = api.patch(f"/v1/rounds/{r1['id']}", json={"location": "Room 9"},
+                  headers={"If-Match": f'"{r1["version"]}"'})
+    assert r.status_code == 200, r.text
+    path = f"/v1/loops/{loop['id']}/rounds"
+    every = ids(api.get(path).json()["data"])
+    assert ids(api.get(path, params={"order": "desc"}).json()["data"]) == list(reversed(every))
+    assert ids(api.get(path, params={"updated_after": mark}).json()["data"]) == [r1["id"]]
+    assert ids(api.get(path, params={"created_after": r1["created_at"]}).json()["data"]) == [r2["id"]]
+    problem_of(api.get(path, params={"order": "up"}), 400, "invalid_query")
+    c1 = submit_scorecard(team, team.iv[0], r1)
+    c2 = submit_scorecard(team, team.iv[1], r2)
+    path = f"/v1/loops/{loop['id']}/scorecards"
+    every = ids(api.get(path).json()["data"])
+    assert sorted(every) == sorted([c1["id"], c2["id"]])
+    assert ids(api.get(path, params={"order": "desc"}).json()["data"]) == list(reversed(every))
+    got = api.get(path, params={"updated_after": c1["updated_at"]}).json()["data"]
+    assert ids(got) == [c2["id"]]
+    problem_of(api.get(path, params={"updated_after": "soon"}), 400, "invalid_query")
+    versions = api.get(f"/v1/rounds/{r1['id']}/scorecard/versions", params={"order": "desc"})
+    assert versions.status_code == 200, versions.text
