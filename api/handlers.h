@@ -15,6 +15,7 @@ api_handler api_candidates_create, api_candidates_list, api_candidates_get, api_
 api_handler api_loops_create, api_loops_list, api_loops_get, api_loops_patch, api_loops_cancel;
 api_handler api_rounds_create, api_rounds_list, api_rounds_get, api_rounds_patch,
 	api_rounds_cancel, api_rounds_put_interviewer, api_rounds_delete_interviewer;
+api_handler api_schedule;
 api_handler api_me_rounds, api_me_calendar, api_me_calendar_token, api_calendar_feed;
 api_handler api_rubrics_list, api_rubrics_get, api_rubrics_version, api_rubrics_publish;
 api_handler api_loop_templates_list;

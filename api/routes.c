@@ -42,6 +42,7 @@ const struct route api_routes[] = {
 	{"POST", "/v1/loops/{id}/cancel", api_loops_cancel, AUTH_SCOPE_LOOPS_WRITE, JSON},
 	{"GET", "/v1/loops/{id}/rounds", api_rounds_list, AUTH_SCOPE_LOOPS_READ, 0},
 	{"POST", "/v1/loops/{id}/rounds", api_rounds_create, AUTH_SCOPE_LOOPS_WRITE, JSON},
+	{"GET", "/v1/rounds", api_schedule, AUTH_SCOPE_LOOPS_READ, 0},
 	{"GET", "/v1/rounds/{id}", api_rounds_get, AUTH_SCOPE_LOOPS_READ, 0},
 	{"PATCH", "/v1/rounds/{id}", api_rounds_patch, AUTH_SCOPE_LOOPS_WRITE, JSON},
 	{"POST", "/v1/rounds/{id}/cancel", api_rounds_cancel, AUTH_SCOPE_LOOPS_WRITE, JSON},

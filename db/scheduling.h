@@ -208,6 +208,18 @@ enum db_status db_round_remove_interviewer(struct db *db, struct arena *a,
 					   const struct audit_ctx *ctx, const char *round_id,
 					   const char *user_id, struct db_refusal *why);
 
+/* --- the org's schedule --- */
+struct db_schedule_filter {
+	const char *starts_after, *starts_before;	/* RFC 3339, or NULL */
+	const char *status, *interviewer;		/* or NULL */
+};
+/* A page of the rounds with a time the viewer reaches (every one, the
+ * rounds of the loops they manage, their own bookings), keyset (starts_at,
+ * id): page->after_created holds the last starts_at shown. */
+enum db_status db_schedule(struct db *db, struct arena *a, const struct db_viewer *v,
+			   const struct db_schedule_filter *f, const struct db_page *page,
+			   struct db_round **out, int *n);
+
 /* --- the caller's schedule and calendar --- */
 /* One of the caller's rounds, with their role and the loop's position and
  * candidate. */

@@ -10,3 +10,6 @@ ALTER TABLE idempotency_keys ADD COLUMN erased_at timestamptz;
 -- keyset order; ?order=desc reads the same indexes backwards).
 CREATE INDEX candidates_updated ON candidates (org_id, updated_at);
 CREATE INDEX loops_updated ON loops (org_id, updated_at);
+
+-- GET /v1/rounds: the org's schedule in (starts_at, id) keyset order.
+CREATE INDEX rounds_schedule ON rounds (org_id, starts_at, id) WHERE starts_at IS NOT NULL;
