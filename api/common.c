@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "api/common.h"
 #include "api/spec.h"
 #include "auth/principal.h"
@@ -263,6 +264,42 @@ api_set_etag(struct api_request *rq, int version)
 	api_add_header(rq, "ETag", arena_printf(rq->arena, "\"%d\"", version));
 }
 
+/* True when a list of entity tags (an If-None-Match value) names etag,
+ * by RFC 9110's weak comparison, or is "*". */
+static bool
+etag_listed(const char *header, const char *etag)
+{
+	size_t elen = strlen(etag);
+	const char *p = header;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		size_t n = strcspn(p, ",");
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == elen && !memcmp(p, etag, n))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+bool
+api_not_modified(struct api_request *rq)
+{
+	const char *inm = api_header(rq, "If-None-Match");
+	if (!inm || (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0))
+		return false;
+	for (int i = 0; i < rq->resp.nheaders; i++)
+		if (!strcasecmp(rq->resp.headers[i].name, "ETag"))
+			return etag_listed(inm, rq->resp.headers[i].value);
+	return false;
+}
+
 bool
 api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 {
@@ -276,9 +313,16 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 		}
 		return true;
 	}
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (!strcmp(h, "*"))		/* RFC 9110 13.1.1: any current version */
+		return true;
+	if (h[0] == 'W' && h[1] == '/') {	/* If-Match compares strongly: never true */
+		api_reply_error(rq, E_PRECONDITION_FAILED,
+				"If-Match takes a strong ETag such as \"3\", not a weak W/ one");
+		return false;
+	}
 	char *end;
-	if (h[0] == 'W' && h[1] == '/')
-		h += 2;
 	long v = h[0] == '"' ? strtol(h + 1, &end, 10) : 0;
 	if (h[0] != '"' || v < 1 || v > INT_MAX || end[0] != '"' || end[1] != '\0') {
 		api_reply_error(rq, E_PRECONDITION_FAILED, "If-Match must be an ETag such as \"3\"");

@@ -49,10 +49,15 @@ void api_cursor_set_key(const unsigned char *key, size_t len);
 char *api_cursor_make(struct api_request *rq, const char *text);
 char *api_cursor_read(struct api_request *rq, const char *cursor);
 
-/* ETag: "<version>". */
+/* ETag: "<version>". A 200 JSON reply to a GET whose If-None-Match names
+ * it becomes 304 (api_not_modified, checked by api_reply_json). */
 void api_set_etag(struct api_request *rq, int version);
-/* Reads If-Match into *version (0 when absent). With required, a missing
- * header queues 428; a malformed one queues 412. */
+/* True for a GET or HEAD whose If-None-Match names (weakly) the ETag set
+ * on the reply so far, or is "*". */
+bool api_not_modified(struct api_request *rq);
+/* Reads If-Match into *version (0 when absent, or "*": any current
+ * version, RFC 9110). With required, a missing header queues 428; a
+ * malformed or weak (W/) one queues 412, as If-Match compares strongly. */
 bool api_if_match_or_reply(struct api_request *rq, bool required, int *version);
 
 /* The caller's reach over loops (db/scheduling.h DB_REACH_*): admins,

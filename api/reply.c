@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/common.h"
 #include "api/http.h"
 #include "base/text.h"
 
@@ -95,6 +96,10 @@ dump(struct api_request *rq, json_t *body, size_t *len)
 enum api_result
 api_reply_json(struct api_request *rq, int status, json_t *body)
 {
+	if (status == 200 && api_not_modified(rq)) {	/* conditional GET: RFC 9110 13.1.2 */
+		json_decref(body);
+		return api_reply_empty(rq, 304);
+	}
 	size_t len;
 	char *text = dump(rq, body, &len);
 	json_decref(body);

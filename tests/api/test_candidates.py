@@ -87,8 +87,10 @@ def test_patch_candidate_needs_if_match(team, audited):
     # the old ETag is stale now
     problem_of(api.patch(path, json={"name": "Newer"}, headers={"If-Match": '"1"'}), 412,
                "precondition_failed")
-    # a weak form of the current ETag is accepted
-    r = api.patch(path, json={"source": "agency"}, headers={"If-Match": 'W/"2"'})
+    # If-Match compares strongly (RFC 9110 13.1.1): a weak form never matches
+    problem_of(api.patch(path, json={"source": "agency"}, headers={"If-Match": 'W/"2"'}), 412,
+               "precondition_failed")
+    r = api.patch(path, json={"source": "agency"}, headers={"If-Match": '"2"'})
     assert r.status_code == 200 and r.json()["version"] == 3
 
 

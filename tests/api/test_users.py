@@ -83,7 +83,10 @@ def test_patch_user_if_match(org_admin):
                "precondition_failed")
     problem_of(api.patch(url, json={"name": "Bad"}, headers={"If-Match": "two"}), 412,
                "precondition_failed")
-    r = api.patch(url, json={"name": "Weak ok"}, headers={"If-Match": 'W/"2"'})
+    # If-Match compares strongly (RFC 9110 13.1.1): a weak validator never matches
+    problem_of(api.patch(url, json={"name": "Weak"}, headers={"If-Match": 'W/"2"'}), 412,
+               "precondition_failed")
+    r = api.patch(url, json={"name": "Weak ok"}, headers={"If-Match": '"2"'})
     assert r.status_code == 200 and r.json()["name"] == "Weak ok"
     r = api.patch(url, json={"roles": ["emperor"]}, headers={"If-Match": '"3"'})
     assert r.status_code == 422
