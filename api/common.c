@@ -80,7 +80,7 @@ static const struct {
 	{"/v1/loops", {"status", "candidate_id", "hiring_manager_id", "recruiter_id", "order",
 		       "updated_after", "created_after", NULL}},
 	{"/v1/me/rounds", {"from", "to", NULL}},
-	{"/v1/rounds", {"starts_after", "starts_before", "interviewer", "status", NULL}},
+	{"/v1/rounds", {"starts_after", "starts_before", "interviewer", "status", "order", NULL}},
 	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
 			      NULL}},
 	{"/v1/rubrics", {"kind", NULL}},

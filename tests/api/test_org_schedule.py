@@ -89,3 +89,15 @@ def test_bad_queries_are_400(team, params):
 
 def test_needs_a_token(loopd):
     assert loopd.api().get("/v1/rounds").status_code == 401
+
+
+def test_order_desc_is_latest_first(team, schedule):
+    api = team.api()
+    asc, _ = walk(api, "/v1/rounds", schedule["window"], limit=1)
+    desc, pages = walk(api, "/v1/rounds", dict(schedule["window"], order="desc"), limit=1)
+    assert pages == 3 and ids(desc) == list(reversed(ids(asc)))
+    first = api.get("/v1/rounds", params=dict(schedule["window"], limit=1)).json()
+    r = api.get("/v1/rounds", params=dict(schedule["window"], limit=1, order="desc",
+                                          cursor=first["next_cursor"]))
+    problem_of(r, 400, "invalid_cursor")
+    problem_of(api.get("/v1/rounds", params={"order": "soonest"}), 400, "invalid_query")
