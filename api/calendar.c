@@ -22,7 +22,7 @@ my_round_json(const struct db_my_round *m)
 			 m->candidate_id, "name", m->candidate_name);
 }
 
-/* GET /v1/me/rounds?from=&to=&limit=&cursor= */
+/* GET /v1/me/rounds?from=&to=&order=&limit=&cursor= */
 enum api_result
 api_me_rounds(struct api_request *rq)
 {
@@ -31,11 +31,12 @@ api_me_rounds(struct api_request *rq)
 	if ((from && !text_parse_rfc3339(from, &us)) || (to && !text_parse_rfc3339(to, &us)))
 		return api_reply_error(rq, E_INVALID_QUERY, "from and to must be RFC 3339 date-times");
 	struct api_page page;
-	if (!api_page_or_reply(rq, &page))
+	if (!api_page_or_reply(rq, &page) || !api_order_or_reply(rq, &page.desc))
 		return API_REPLIED;
 	if (rq->who->kind != AUTH_USER)
 		return api_reply_json(rq, 200, json_pack("{s:[], s:n}", "data", "next_cursor"));
-	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1, page.desc,
+			       NULL, NULL};
 	struct db_my_round *mine;
 	int n;
 	enum db_status st = db_my_rounds(rq->db, rq->arena, rq->who->org_id, rq->who->sub, from, to,

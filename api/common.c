@@ -79,8 +79,9 @@ static const struct {
 	{"/v1/candidates", {"q", "order", "updated_after", "created_after", NULL}},
 	{"/v1/loops", {"status", "candidate_id", "hiring_manager_id", "recruiter_id", "order",
 		       "updated_after", "created_after", NULL}},
-	{"/v1/me/rounds", {"from", "to", NULL}},
+	{"/v1/me/rounds", {"from", "to", "order", NULL}},
 	{"/v1/rounds", {"starts_after", "starts_before", "interviewer", "status", "order", NULL}},
+	{"/v1/clients", {"order", NULL}},
 	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
 			      NULL}},
 	{"/v1/rubrics", {"kind", NULL}},
@@ -237,15 +238,21 @@ api_page_keeps(const struct api_page *page, const char *created_at, const char *
 }
 
 bool
-api_sync_filters_or_reply(struct api_request *rq, struct api_page *page)
+api_order_or_reply(struct api_request *rq, bool *desc)
 {
 	const char *order = api_query(rq, "order");
-	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+	*desc = order && !strcmp(order, "desc");
+	if (order && strcmp(order, "asc") != 0 && !*desc) {
 		api_reply_error(rq, E_INVALID_QUERY, "order must be asc or desc");
 		return false;
 	}
-	page->desc = order && !strcmp(order, "desc");
-	return time_query(rq, "updated_after", &page->updated_after) &&
+	return true;
+}
+
+bool
+api_sync_filters_or_reply(struct api_request *rq, struct api_page *page)
+{
+	return api_order_or_reply(rq, &page->desc) && time_query(rq, "updated_after", &page->updated_after) &&
 	       time_query(rq, "created_after", &page->created_after);
 }
 

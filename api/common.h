@@ -27,6 +27,9 @@ bool api_page_or_reply(struct api_request *rq, struct api_page *page);
 /* The same for lists that sync: also ?order=asc|desc, ?updated_after= and
  * ?created_after= (bind them to the route's cursor in api/common.c). */
 bool api_sync_page_or_reply(struct api_request *rq, struct api_page *page);
+/* ?order=asc|desc into *desc; false with 400 queued otherwise (bind
+ * "order" to the route's cursor in api/common.c). */
+bool api_order_or_reply(struct api_request *rq, bool *desc);
 /* ?order=, ?updated_after= and ?created_after= alone, for lists that are one
  * whole page; api_page_keeps says whether a row passes the time filters. */
 bool api_sync_filters_or_reply(struct api_request *rq, struct api_page *page);

@@ -42,15 +42,13 @@ api_schedule(struct api_request *rq)
 {
 	struct db_schedule_filter f;
 	struct api_page page;
-	if (!filters_or_reply(rq, &f) || !api_page_or_reply(rq, &page))
+	if (!filters_or_reply(rq, &f) || !api_page_or_reply(rq, &page) ||
+	    !api_order_or_reply(rq, &page.desc))
 		return API_REPLIED;
-	const char *order = api_query(rq, "order");
-	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-		return api_reply_error(rq, E_INVALID_QUERY, "order must be asc or desc");
 	struct db_viewer v;
 	api_viewer(rq, &v);
-	struct db_page list = {page.after_created, page.after_id, page.limit + 1,
-			       order && !strcmp(order, "desc"), NULL, NULL};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1, page.desc,
+			       NULL, NULL};
 	struct db_round *rounds;
 	int n;
 	enum db_status st = db_schedule(rq->db, rq->arena, &v, &f, &list, &rounds, &n);

@@ -9,22 +9,25 @@
  * DB_AFTER_* rather than hiding behind "$5 IS NULL OR". The page's rounds
  * are then joined with the caller's booking (their role), the loop, the
  * candidate and each round's interviewers: a row per interviewer. */
-static struct db_stmt my_rounds = {"my_rounds",
-	"WITH page AS (SELECT r.* FROM rounds r"
-	" WHERE r.org_id = $1 AND r.id = ANY (ARRAY(SELECT b.round_id FROM round_interviewers b"
-	"  WHERE b.org_id = $1 AND b.user_id = $2))"
-	" AND r.status <> 'cancelled' AND r.starts_at IS NOT NULL"
-	" AND r.ends_at > coalesce($3::timestamptz, now() - interval '1 day')"
-	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')"
-	" AND (r.starts_at, r.id) > ($5::timestamptz, $6::uuid)"
-	" ORDER BY r.starts_at, r.id LIMIT $7)"
-	" SELECT " DB_ROUND_COLUMNS ", me.role, l.position, c.id, c.name FROM page r"
-	" JOIN round_interviewers me ON me.org_id = r.org_id AND me.round_id = r.id"
-	"  AND me.user_id = $2"
-	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
-	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
-	DB_ROUND_INTERVIEWERS
-	" ORDER BY r.starts_at, r.id, iv.created_at, iv.user_id"};
+#define MY_ROUNDS(cmp, ord) \
+	"WITH page AS (SELECT r.* FROM rounds r" \
+	" WHERE r.org_id = $1 AND r.id = ANY (ARRAY(SELECT b.round_id FROM round_interviewers b" \
+	"  WHERE b.org_id = $1 AND b.user_id = $2))" \
+	" AND r.status <> 'cancelled' AND r.starts_at IS NOT NULL" \
+	" AND r.ends_at > coalesce($3::timestamptz, now() - interval '1 day')" \
+	" AND r.starts_at < coalesce($4::timestamptz, 'infinity')" \
+	" AND (r.starts_at, r.id) " cmp " ($5::timestamptz, $6::uuid)" \
+	" ORDER BY r.starts_at" ord ", r.id" ord " LIMIT $7)" \
+	" SELECT " DB_ROUND_COLUMNS ", me.role, l.position, c.id, c.name FROM page r" \
+	" JOIN round_interviewers me ON me.org_id = r.org_id AND me.round_id = r.id" \
+	"  AND me.user_id = $2" \
+	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id" \
+	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id" \
+	DB_ROUND_INTERVIEWERS \
+	" ORDER BY r.starts_at" ord ", r.id" ord ", iv.created_at, iv.user_id"
+/* ?order=desc: the same, latest first ("<" keyset from DB_PAGE_*). */
+static struct db_stmt my_rounds[2] = {{"my_rounds", MY_ROUNDS(">", "")},
+				       {"my_rounds_desc", MY_ROUNDS("<", " DESC")}};
 
 /* One of the caller's rounds (all its rows) into item. */
 static int
@@ -43,10 +46,10 @@ db_my_rounds(struct db *db, struct arena *a, const char *org_id, const char *use
 	     const char *from, const char *to, const struct db_page *page,
 	     struct db_my_round **out, int *n)
 {
-	const char *p[] = {org_id, user_id, from, to, DB_AFTER_TIME(page->after_created),
-			   DB_AFTER_ID(page->after_id), arena_printf(a, "%d", page->limit)};
+	const char *p[] = {org_id, user_id, from, to, DB_PAGE_TIME(page), DB_PAGE_ID(page),
+			   arena_printf(a, "%d", page->limit)};
 	void *items;
-	enum db_status st = db_rows_collect(db, &my_rounds, 7, p, a, sizeof **out, copy_my_round,
+	enum db_status st = db_rows_collect(db, &my_rounds[page->desc], 7, p, a, sizeof **out, copy_my_round,
 					    &items, n);
 	*out = items;
 	return st;

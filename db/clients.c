@@ -89,18 +89,21 @@ db_client_get(struct db *db, struct arena *a, const char *client_id, struct db_c
 	return st;
 }
 
-static struct db_stmt client_list = {"client_list",
-	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND revoked_at IS NULL"
-	" AND (created_at, id) > ($2::timestamptz, $3::uuid)"
-	" ORDER BY created_at, id LIMIT $4"};
+/* Oldest first (">"), or newest first ("<", ord " DESC"). */
+#define CLIENT_LIST(cmp, ord) \
+	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND revoked_at IS NULL" \
+	" AND (created_at, id) " cmp " ($2::timestamptz, $3::uuid)" \
+	" ORDER BY created_at" ord ", id" ord " LIMIT $4"
+static struct db_stmt client_list[2] = {{"client_list", CLIENT_LIST(">", "")},
+					 {"client_list_desc", CLIENT_LIST("<", " DESC")}};
 
 enum db_status
 db_client_list(struct db *db, struct arena *a, const char *org_id, const struct db_page *page,
 	       struct db_client **out, int *n)
 {
-	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
+	const char *p[] = {org_id, DB_PAGE_TIME(page), DB_PAGE_ID(page),
 			   arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, &client_list, 4, p);
+	PGresult *r = db_run(db, &client_list[page->desc], 4, p);
 	if (!r)
 		return db->status;
 	*n = PQntuples(r);

@@ -90,3 +90,26 @@ def test_a_loops_rounds_and_scorecards_sync_and_run_newest_first(team):
     problem_of(api.get(path, params={"updated_after": "soon"}), 400, "invalid_query")
     versions = api.get(f"/v1/rounds/{r1['id']}/scorecard/versions", params={"order": "desc"})
     assert versions.status_code == 200, versions.text
+
+
+def test_my_rounds_and_clients_run_newest_first_too(team):
+    iv = team.iv[2]
+    loop = team.loop()
+    made = [team.round(loop["id"], interviewers=[(iv, "lead")])["id"] for _ in range(3)]
+    me = team.api(iv)
+    asc, _ = walk(me, "/v1/me/rounds", limit=2)
+    desc, _ = walk(me, "/v1/me/rounds", {"order": "desc"}, limit=2)
+    assert [m["round"]["id"] for m in desc] == list(reversed([m["round"]["id"] for m in asc]))
+    assert [m["round"]["id"] for m in desc][:3] == list(reversed(made))
+    problem_of(me.get("/v1/me/rounds", params={"order": "x"}), 400, "invalid_query")
+    admin = team.api(team.admin)
+    for _ in range(2):
+        r = admin.post("/v1/clients", json={"name": "sync job", "grants": ["client_credentials"],
+                                            "scopes": ["loops:read"]})
+        assert r.status_code == 201, r.text
+    asc, _ = walk(admin, "/v1/clients", limit=1)
+    desc, _ = walk(admin, "/v1/clients", {"order": "desc"}, limit=1)
+    assert ids(desc) == list(reversed(ids(asc))) and len(asc) >= 2
+    first = admin.get("/v1/clients", params={"limit": 1}).json()["next_cursor"]
+    problem_of(admin.get("/v1/clients", params={"limit": 1, "order": "desc", "cursor": first}),
+               400, "invalid_cursor")
