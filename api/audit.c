@@ -46,7 +46,7 @@ filter_or_reply(struct api_request *rq, struct audit_filter *f)
 			return false;
 		}
 	}
-	if (!api_limit_or_reply(rq, &f->limit))
+	if (!api_limit_or_reply(rq, &f->limit) || !api_order_or_reply(rq, &f->desc))
 		return false;
 	f->limit++;	/* one more than shown tells whether a next page exists */
 	return true;

@@ -83,7 +83,8 @@ static const struct {
 	{"/v1/rounds", {"starts_after", "starts_before", "interviewer", "status", "order", NULL}},
 	{"/v1/clients", {"order", NULL}},
 	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
-			      NULL}},
+			      "order", NULL}},
+	{"/v1/users", {"order", NULL}},
 	{"/v1/rubrics", {"kind", NULL}},
 };
 

@@ -151,9 +151,10 @@ enum api_result
 api_users_list(struct api_request *rq)
 {
 	struct api_page page;
-	if (!api_page_or_reply(rq, &page))
+	if (!api_page_or_reply(rq, &page) || !api_order_or_reply(rq, &page.desc))
 		return API_REPLIED;
-	struct db_page p = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page p = {page.after_created, page.after_id, page.limit + 1, page.desc, NULL,
+			    NULL};
 	struct db_user *users;
 	int n;
 	enum db_status st = db_user_list(rq->db, rq->arena, rq->who->org_id, &p, &users, &n);

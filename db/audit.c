@@ -133,16 +133,19 @@ db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
 	"actor_type, actor_id, action, entity_type, entity_id, request_id, source, changes, " \
 	"prev_hash, hash "
 
-static struct db_stmt list_events = {"audit_list",
-	"SELECT " EVENT_COLUMNS ", CASE WHEN action = 'access.denied' THEN"
-	" (SELECT d.count FROM access_denials d WHERE d.org_id = audit_events.org_id"
-	"  AND d.event_seq = audit_events.seq) END"
-	" FROM audit_events WHERE org_id = $1 AND seq > $2"
-	" AND ($3::text IS NULL OR entity_type = $3) AND ($4::text IS NULL OR entity_id = $4)"
-	" AND ($5::uuid IS NULL OR actor_id = $5) AND ($6::text IS NULL OR action = $6)"
-	" AND ($7::timestamptz IS NULL OR occurred_at >= $7)"
-	" AND ($8::timestamptz IS NULL OR occurred_at < $8)"
-	" ORDER BY seq LIMIT $9"};
+/* In chain order (cmp ">"), or newest first ("<", ord " DESC"). */
+#define LIST_EVENTS(cmp, ord) \
+	"SELECT " EVENT_COLUMNS ", CASE WHEN action = 'access.denied' THEN" \
+	" (SELECT d.count FROM access_denials d WHERE d.org_id = audit_events.org_id" \
+	"  AND d.event_seq = audit_events.seq) END" \
+	" FROM audit_events WHERE org_id = $1 AND seq " cmp " $2" \
+	" AND ($3::text IS NULL OR entity_type = $3) AND ($4::text IS NULL OR entity_id = $4)" \
+	" AND ($5::uuid IS NULL OR actor_id = $5) AND ($6::text IS NULL OR action = $6)" \
+	" AND ($7::timestamptz IS NULL OR occurred_at >= $7)" \
+	" AND ($8::timestamptz IS NULL OR occurred_at < $8)" \
+	" ORDER BY seq" ord " LIMIT $9"
+static struct db_stmt list_events[2] = {{"audit_list", LIST_EVENTS(">", "")},
+					 {"audit_list_desc", LIST_EVENTS("<", " DESC")}};
 
 /* Copies row i of an EVENT_COLUMNS result into the event at item. */
 static int
@@ -161,10 +164,11 @@ enum db_status
 db_audit_list(struct db *db, struct arena *a, const char *org_id, const struct audit_filter *f,
 	      struct db_audit_event **out, int *n)
 {
-	const char *p[] = {org_id, arena_printf(a, "%lld", (long long)f->after_seq), f->entity_type,
+	long long after = f->desc && !f->after_seq ? INT64_MAX : (long long)f->after_seq;
+	const char *p[] = {org_id, arena_printf(a, "%lld", after), f->entity_type,
 			   f->entity_id, f->actor_id, f->action, f->since, f->until,
 			   arena_printf(a, "%d", f->limit)};
-	return db_rows_collect(db, &list_events, 9, p, a, sizeof **out, copy_event, (void **)out, n);
+	return db_rows_collect(db, &list_events[f->desc], 9, p, a, sizeof **out, copy_event, (void **)out, n);
 }
 
 static struct db_stmt verify_batch = {"audit_verify_batch",

@@ -38,8 +38,9 @@ enum db_status db_audit_denied(struct db *db, const struct audit_ctx *ctx, const
 struct audit_filter {
 	const char *entity_type, *entity_id, *actor_id, *action;
 	const char *since, *until;	/* RFC 3339, or NULL */
-	int64_t after_seq;		/* cursor: events after this seq */
+	int64_t after_seq;		/* cursor: events after this seq (0: from the start) */
 	int limit;
+	bool desc;			/* newest first: events before after_seq */
 };
 
 /* One stored event; strings in the caller's arena. changes is the stored

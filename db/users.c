@@ -139,18 +139,21 @@ db_user_by_email(struct db *db, struct arena *a, const char *org_id, const char 
 	return st;
 }
 
-static struct db_stmt user_list = {"user_list",
-	"SELECT " USER_COLUMNS "FROM users WHERE org_id = $1"
-	" AND (created_at, id) > ($2::timestamptz, $3::uuid)"
-	" ORDER BY created_at, id LIMIT $4"};
+/* Oldest first (">"), or newest first ("<", ord " DESC"). */
+#define USER_LIST(cmp, ord) \
+	"SELECT " USER_COLUMNS "FROM users WHERE org_id = $1" \
+	" AND (created_at, id) " cmp " ($2::timestamptz, $3::uuid)" \
+	" ORDER BY created_at" ord ", id" ord " LIMIT $4"
+static struct db_stmt user_list[2] = {{"user_list", USER_LIST(">", "")},
+				       {"user_list_desc", USER_LIST("<", " DESC")}};
 
 enum db_status
 db_user_list(struct db *db, struct arena *a, const char *org_id, const struct db_page *page,
 	     struct db_user **out, int *n)
 {
-	const char *p[] = {org_id, DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
+	const char *p[] = {org_id, DB_PAGE_TIME(page), DB_PAGE_ID(page),
 			   arena_printf(a, "%d", page->limit)};
-	PGresult *r = db_run(db, &user_list, 4, p);
+	PGresult *r = db_run(db, &user_list[page->desc], 4, p);
 	if (!r)
 		return db->status;
 	*n = PQntuples(r);

@@ -113,3 +113,18 @@ def test_my_rounds_and_clients_run_newest_first_too(team):
     first = admin.get("/v1/clients", params={"limit": 1}).json()["next_cursor"]
     problem_of(admin.get("/v1/clients", params={"limit": 1, "order": "desc", "cursor": first}),
                400, "invalid_cursor")
+
+
+def test_users_and_audit_events_run_newest_first_too(team):
+    admin = team.api(team.admin)
+    asc, _ = walk(admin, "/v1/users", limit=3)
+    desc, _ = walk(admin, "/v1/users", {"order": "desc"}, limit=3)
+    assert ids(desc) == list(reversed(ids(asc))) and len(asc) >= 5
+    asc, _ = walk(admin, "/v1/audit-events", {"entity_type": "loop"}, limit=5)
+    desc, _ = walk(admin, "/v1/audit-events", {"entity_type": "loop", "order": "desc"}, limit=5)
+    seqs = [e["seq"] for e in desc]
+    assert seqs == sorted(seqs, reverse=True) and seqs == [e["seq"] for e in reversed(asc)]
+    first = admin.get("/v1/audit-events", params={"limit": 1}).json()["next_cursor"]
+    problem_of(admin.get("/v1/audit-events", params={"limit": 1, "order": "desc",
+                                                     "cursor": first}), 400, "invalid_cursor")
+    problem_of(admin.get("/v1/users", params={"order": "newest"}), 400, "invalid_query")
