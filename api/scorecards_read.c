@@ -210,8 +210,10 @@ enum api_result
 api_scorecards_overdue(struct api_request *rq)
 {
 	int limit;
+	bool desc;
 	char *due, *round, *user;
-	if (!api_limit_or_reply(rq, &limit) || !overdue_cursor_or_reply(rq, &due, &round, &user))
+	if (!api_limit_or_reply(rq, &limit) || !api_order_or_reply(rq, &desc) ||
+	    !overdue_cursor_or_reply(rq, &due, &round, &user))
 		return API_REPLIED;
 	struct db_viewer v;
 	api_viewer(rq, &v);
@@ -220,7 +222,7 @@ api_scorecards_overdue(struct api_request *rq)
 	enum db_status st = db_scorecards_overdue(rq->db, rq->arena, v.org_id,
 						  (v.reach & DB_REACH_ALL) ? NULL : v.user_id,
 						  (int)config.scorecard_due_hours, due, round, user,
-						  limit + 1, &rows, &n);
+						  limit + 1, desc, &rows, &n);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "scorecard");
 	json_t *data = json_array();

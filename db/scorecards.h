@@ -160,11 +160,12 @@ struct db_overdue {
 
 /* A page of overdue scorecards of the org (user_id NULL) or of one user,
  * due due_hours after their round ends, keyset (due_at, round_id, user_id)
- * after the given position (NULLs: from the start); fetches limit rows. */
+ * after the given position (NULLs: from the start), or before it, latest
+ * due first, with desc; fetches limit rows. */
 enum db_status db_scorecards_overdue(struct db *db, struct arena *a, const char *org_id,
 				     const char *user_id, int due_hours, const char *after_due,
 				     const char *after_round, const char *after_user, int limit,
-				     struct db_overdue **out, int *n);
+				     bool desc, struct db_overdue **out, int *n);
 
 /* Every overdue lead or bar-raiser scorecard of every org (for /metrics). */
 enum db_status db_scorecards_overdue_count(struct db *db, int due_hours, long *count);

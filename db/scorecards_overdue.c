@@ -20,13 +20,17 @@
 	" AND ((s.first_submitted_at IS NULL AND d.due_at < now())" \
 	"  OR s.first_submitted_at > d.due_at)"
 
-static struct db_stmt overdue_page = {"scorecards_overdue_page",
-	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, " DB_TS("r.ends_at") ", " DB_TS("d.due_at") ","
-	" " DB_TS("s.first_submitted_at") ","
-	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600"
-	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)"
-	" AND (d.due_at, r.id, ri.user_id) > ($4::timestamptz, $5::uuid, $6::uuid)"
-	" ORDER BY d.due_at, r.id, ri.user_id LIMIT $7"};
+/* Earliest due first (cmp ">"), or latest first ("<", ord " DESC"). */
+#define OVERDUE_PAGE(cmp, ord) \
+	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, " DB_TS("r.ends_at") ", " \
+	DB_TS("d.due_at") ", " DB_TS("s.first_submitted_at") "," \
+	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600" \
+	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)" \
+	" AND (d.due_at, r.id, ri.user_id) " cmp " ($4::timestamptz, $5::uuid, $6::uuid)" \
+	" ORDER BY d.due_at" ord ", r.id" ord ", ri.user_id" ord " LIMIT $7"
+static struct db_stmt overdue_page[2] = {
+	{"scorecards_overdue_page", OVERDUE_PAGE(">", "")},
+	{"scorecards_overdue_page_desc", OVERDUE_PAGE("<", " DESC")}};
 
 static void
 read_overdue(struct arena *a, const PGresult *r, int i, struct db_overdue *o)
@@ -40,14 +44,16 @@ read_overdue(struct arena *a, const PGresult *r, int i, struct db_overdue *o)
 enum db_status
 db_scorecards_overdue(struct db *db, struct arena *a, const char *org_id, const char *user_id,
 		      int due_hours, const char *after_due, const char *after_round,
-		      const char *after_user, int limit, struct db_overdue **out, int *n)
+		      const char *after_user, int limit, bool desc, struct db_overdue **out, int *n)
 {
+	struct db_page at = {after_due, after_round, limit, desc, NULL, NULL};
 	const char *p[] = {arena_printf(a, "%d", due_hours), org_id, user_id,
-			   DB_AFTER_TIME(after_due), DB_AFTER_ID(after_round), DB_AFTER_ID(after_user),
+			   DB_PAGE_TIME(&at), DB_PAGE_ID(&at),
+			   after_user ? after_user : DB_PAGE_ID(&at),
 			   arena_printf(a, "%d", limit)};
 	*out = NULL;
 	*n = 0;
-	PGresult *r = db_run(db, &overdue_page, 7, p);
+	PGresult *r = db_run(db, &overdue_page[desc], 7, p);
 	if (!r)
 		return db->status;
 	int rows = PQntuples(r);

@@ -128,3 +128,19 @@ def test_users_and_audit_events_run_newest_first_too(team):
     problem_of(admin.get("/v1/audit-events", params={"limit": 1, "order": "desc",
                                                      "cursor": first}), 400, "invalid_cursor")
     problem_of(admin.get("/v1/users", params={"order": "newest"}), 400, "invalid_query")
+
+
+def test_overdue_scorecards_run_latest_due_first(team):
+    from grading import past_round
+    from helpers import H
+    loop = team.loop()
+    for hours in (50, 40, 30):
+        past_round(team, loop, [(team.iv[3], "lead")], ended=hours * H)
+    api = team.api()
+    asc, _ = walk(api, "/v1/scorecards/overdue", limit=1)
+    desc, pages = walk(api, "/v1/scorecards/overdue", {"order": "desc"}, limit=1)
+    key = [(o["due_at"], o["round_id"]) for o in asc]
+    assert [(o["due_at"], o["round_id"]) for o in desc] == list(reversed(key)) and pages >= 3
+    first = api.get("/v1/scorecards/overdue", params={"limit": 1}).json()["next_cursor"]
+    problem_of(api.get("/v1/scorecards/overdue", params={"limit": 1, "order": "desc",
+                                                          "cursor": first}), 400, "invalid_cursor")
