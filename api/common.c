@@ -86,6 +86,7 @@ static const struct {
 			      "order", NULL}},
 	{"/v1/users", {"order", NULL}},
 	{"/v1/scorecards/overdue", {"order", NULL}},
+	{"/v1/reports/interviewers", {"order", NULL}},
 	{"/v1/rubrics", {"kind", NULL}},
 };
 

@@ -51,13 +51,14 @@ api_reports_interviewers(struct api_request *rq)
 	if (who->kind == AUTH_USER && !(who->roles & (AUTH_ROLE_ADMIN | AUTH_ROLE_RECRUITER)))
 		return api_reply_forbidden(rq, E_FORBIDDEN, "the report is for recruiters and admins");
 	struct api_page page;
-	if (!api_page_or_reply(rq, &page))
+	if (!api_page_or_reply(rq, &page) || !api_order_or_reply(rq, &page.desc))
 		return API_REPLIED;
 	struct db_policy policy;
 	struct db_report_interviewer *rows;
 	struct db_report_criterion *crit;
 	int n, ncrit;
-	struct db_page list = {page.after_created, page.after_id, page.limit + 1};
+	struct db_page list = {page.after_created, page.after_id, page.limit + 1, page.desc, NULL,
+			       NULL};
 	enum db_status st = db_policy_get(rq->db, rq->arena, who->org_id, &policy);
 	if (st == DB_OK)
 		st = db_report_interviewers(rq->db, rq->arena, who->org_id, (int)config.scorecard_due_hours, &list,

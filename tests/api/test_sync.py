@@ -144,3 +144,15 @@ def test_overdue_scorecards_run_latest_due_first(team):
     first = api.get("/v1/scorecards/overdue", params={"limit": 1}).json()["next_cursor"]
     problem_of(api.get("/v1/scorecards/overdue", params={"limit": 1, "order": "desc",
                                                           "cursor": first}), 400, "invalid_cursor")
+
+
+def test_the_interviewer_report_runs_newest_first(team):
+    from grading import past_round
+    loop = team.loop()
+    for iv in team.iv[:3]:
+        past_round(team, loop, [(iv, "shadow")])
+    api = team.api()
+    asc, _ = walk(api, "/v1/reports/interviewers", limit=1)
+    desc, _ = walk(api, "/v1/reports/interviewers", {"order": "desc"}, limit=1)
+    key = [row["user_id"] for row in asc]
+    assert len(key) >= 3 and [row["user_id"] for row in desc] == list(reversed(key))
