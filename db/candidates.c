@@ -339,6 +339,7 @@ erase_tx(struct db *db, void *p)
 	if ((st = db_run_status(db, &cand_erase, 2, params, NULL)) != DB_OK)
 		return st;
 	if ((st = erase_free_text(db, c)) != DB_OK ||
+	    (st = db_idem_purge_tombstones(db, c->ctx->org_id)) != DB_OK ||
 	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK ||
 	    (st = db_decision_erase_text(db, c->ctx->org_id, c->id)) != DB_OK ||
 	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)

@@ -84,3 +84,14 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 	db->in_tx = false;
 	return st;
 }
+
+static struct db_stmt purge = {"idem_purge_tombstones",
+	"DELETE FROM idempotency_keys WHERE org_id = $1 AND erased_at IS NOT NULL"
+	" AND created_at <= now() - interval '24 hours'"};
+
+enum db_status
+db_idem_purge_tombstones(struct db *db, const char *org_id)
+{
+	const char *p[] = {org_id};
+	return db_run_any(db, &purge, 1, p);
+}

@@ -18,6 +18,11 @@ struct db_idem_reply {
 	"body = '', headers = '{}', erased_at = now()," \
 	" key = 'erased:' || encode(sha256(convert_to(key, 'UTF8')), 'hex')"
 
+/* Before making tombstones: drops the org's expired ones, the only rows a
+ * new tombstone's hashed key can collide with (a live one answers 410, so
+ * its key is never stored again while it lives). */
+enum db_status db_idem_purge_tombstones(struct db *db, const char *org_id);
+
 /* Opens the request's transaction and claims the key. DB_NONE: new key,
  * the transaction stays open for the work; DB_OK: a stored reply is in
  * *out (transaction closed); DB_CONFLICT: another request holds the key

@@ -94,3 +94,23 @@ def test_erasure_gives_the_rows_it_changes_new_versions_and_events(team, audited
     ev = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")}
     assert int(ev[f"{rnd['id']}@loopd"]["SEQUENCE"]) > seq
     assert c["name"].encode() not in raw
+
+
+def test_a_key_reused_after_its_tombstone_expired_can_be_erased_again(team, db):
+    """A tombstone lives 24 hours like any key; the same key may then make a
+    new candidate, and erasing that one tombstones the key again."""
+    api = team.api()
+    k = key()
+    tag = uuid.uuid4().hex[:8]
+    body = {"name": f"Twice {tag}", "email": f"twice{tag}@example.test"}
+    first = api.post("/v1/candidates", json=body, headers={"Idempotency-Key": k})
+    assert api.delete(f"/v1/candidates/{first.json()['id']}").status_code == 204
+    with db.cursor() as cur:
+        cur.execute("UPDATE idempotency_keys SET created_at = created_at - interval '25 hours'"
+                    " WHERE erased_at IS NOT NULL AND org_id = %s", (team.org_id,))
+    second = api.post("/v1/candidates", json=body, headers={"Idempotency-Key": k})
+    assert second.status_code == 201 and second.json()["id"] != first.json()["id"], second.text
+    r = api.delete(f"/v1/candidates/{second.json()['id']}")
+    assert r.status_code == 204, r.text
+    problem_of(api.post("/v1/candidates", json=body, headers={"Idempotency-Key": k}), 410,
+               "idempotent_reply_erased")
