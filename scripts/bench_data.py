@@ -129,3 +129,171 @@ SELECT r.round_id, u.email FROM round_interviewers r JOIN users u
  WHERE r.org_id = '%s' AND u.email LIKE '%%-%s@bench.test' ORDER BY r.during""" % (
             self.org, tag))
         return [tuple(l.split("|")) for l in rows.splitlines() if l]
+
+
+# -- scenarios ----------------------------------------------------------------
+
+def run_packet(b, srv, loop3):
+    """5: the decision packet of a loop with 6 submitted scorecards, read by
+    its hiring manager, vs scenario 3's GET /v1/loops/{id}, interleaved."""
+    o = Org(b, srv, 0, "submitted")
+    loop = o.clone(1, 6, 6, "p5")[0]
+    hm = b.tokens_file(srv, [o.hm_token()])
+    b.call(srv["listen"], "GET", "/v1/loops/%s/decision-packet" % loop, o.hm_token())
+    t1 = b.tokens_file(srv, srv["tokens"][:1])
+    base, r = b.interleave(lambda: b.wrk(srv["listen"], "/v1/loops/" + loop3, t1),
+                           lambda: b.wrk(srv["listen"], "/v1/loops/%s/decision-packet" % loop,
+                                         hm))
+    b.figure("5 GET decision packet (6 submitted cards; audited: a write per read)"
+             " / 3 GET /v1/loops/{id}", r, base, 0.50, ">=",
+             note="every packet read appends a decision_packet audit event (an insert and"
+                  " the org's chain-head update per request), on a cluster without fsync")
+
+
+SUBMIT_SLICE = 8000
+
+
+def run_submit(b):
+    """7: POST .../scorecard/submit of seeded drafts (each request its own
+    round and draft; Idempotency-Key set) on a loopd started WITHOUT
+    LOOP_EMBEDDED_NOSYNC (fsync, synchronous_commit on) vs pgbench -M
+    prepared running the same inserts in one transaction."""
+    srv = b.start_loopd(b.PORT + 2, sync=True)
+    log = b.log
+    log("  (scenario 7 cluster: fsync=%s, synchronous_commit=%s)" % (
+        b.psql(srv, "SHOW fsync").strip(), b.psql(srv, "SHOW synchronous_commit").strip()))
+    o = Org(b, srv, 0, "draft")
+    started = time.monotonic()
+    pool = o.drafts(SUBMIT_SLICE * (b.ROUNDS + 1) // 10, 10, 20, "d7")
+    log("  seeded %d drafts in %.1f s" % (len(pool), time.monotonic() - started))
+    tok = {}
+    for _, email in pool:
+        if email not in tok:
+            tok[email] = b.login(srv["listen"], srv["clients"][0], email, "bench-user-password")
+    path = b.tokens_file(srv, ["%s %s" % (r, tok[e]) for r, e in pool])
+    runs = [0]
+
+    def submits():
+        runs[0] += 1
+        return b.wrk(srv["listen"], "/", path, "submit.lua",
+                     env={"BENCH_OFFSET": str(runs[0] * SUBMIT_SLICE)})
+    b.psql(srv, "CREATE SEQUENCE IF NOT EXISTS bench_rev START 1000")
+    ratings = b.psql(srv, "SELECT position, criterion, rating, evidence FROM scorecard_ratings"
+                     " WHERE org_id = '%s' AND scorecard_id = '%s' AND revision = 0"
+                     " ORDER BY position" % (o.org, o.card))
+    rows = []
+    for line in ratings.splitlines():
+        pos, crit, rating, ev = line.split("|")
+        rows.append("(:org, :card, :rev, %s, '%s', %s, '%s')" % (pos, crit, rating, ev))
+    script = """\\set dummy 1
+BEGIN;
+SELECT nextval('bench_rev') AS rev \\gset
+INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role, recommendation, summary,
+  submitted_by, submitted_at) VALUES (:org, :card, :rev, 'lead', 'yes',
+  'Solid design, clear trade-offs.', :iv, now());
+INSERT INTO scorecard_ratings (org_id, scorecard_id, revision, position, criterion, rating,
+  evidence) VALUES %s;
+UPDATE audit_heads SET seq = seq + 1, hash = md5(:rev::text) WHERE org_id = :org RETURNING seq \\gset
+INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action, entity_type,
+  entity_id, request_id, source, changes, prev_hash, hash) VALUES (:org, :seq, now(), 'user', :iv,
+  'scorecard.submitted', 'scorecard', :card, 'bench', '127.0.0.1',
+  '{"recommendation":"yes","revision":1}', md5(:seq::text), md5(:rev::text));
+INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,
+  headers, body) VALUES (:org, :iv, 'pgb-' || :rev::text, md5(:rev::text), 200,
+  'application/json', '{}', '{"id":"x","status":"submitted"}');
+COMMIT;
+""" % ",\n  ".join(rows)
+    script = script.replace("\n  ", " ").replace(",\n", ", ")
+    base, r = b.interleave(lambda: b.pgbench(srv, script, {"org": o.org, "card": o.card,
+                                                           "iv": o.iv}), submits)
+    b.figure("7 scorecard submit (fsync on) / pgbench of its inserts in one transaction", r,
+             base, 0.70, ">=",
+             note="each request submits its own seeded draft (one round each, 10 rounds a"
+                  " loop, 20 authors), Idempotency-Key set; loopd started without"
+                  " LOOP_EMBEDDED_NOSYNC")
+    b.stop(srv)
+
+
+LARGE_LOOPS = int(__import__("os").environ.get("BENCH_LARGE_LOOPS", "10000"))
+LARGE_CARDS = int(__import__("os").environ.get("BENCH_LARGE_CARDS", "100000"))
+LARGE_IVS = 2000
+
+EXPLAIN = [
+    ("loop list (GET /v1/loops?status=awaiting_decision&limit=50, an admin)",
+     "SELECT l.id, l.status, l.created_at FROM loops l WHERE l.org_id = '{org}'"
+     " AND l.status = 'awaiting_decision' ORDER BY l.created_at, l.id LIMIT 50"),
+    ("packet: loop", "SELECT l.status, l.hiring_manager_id FROM loops l"
+     " WHERE l.org_id = '{org}' AND l.id = '{loop}'"),
+    ("packet: rounds", "SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
+     " WHERE org_id = '{org}' AND loop_id = '{loop}' ORDER BY ordinal, id"),
+    ("packet: rubrics", "SELECT id, key, version FROM rubrics WHERE (org_id IS NULL OR org_id ="
+     " '{org}') AND id = ANY (ARRAY(SELECT DISTINCT rubric_id FROM rounds WHERE org_id = '{org}'"
+     " AND loop_id = '{loop}')) ORDER BY key, version"),
+    ("packet: interviewer stats", "SELECT s.user_id, s.n - coalesce(c.n, 0) FROM"
+     " interviewer_stats s LEFT JOIN interviewer_contributions c ON c.org_id = s.org_id AND"
+     " c.loop_id = '{loop}' AND c.user_id = s.user_id WHERE s.org_id = '{org}' AND s.user_id ="
+     " ANY (ARRAY(SELECT DISTINCT user_id FROM round_interviewers WHERE org_id = '{org}' AND"
+     " loop_id = '{loop}')) ORDER BY s.user_id"),
+    ("packet: submitted scorecards", "SELECT s.id, v.recommendation, x.criterion, x.rating"
+     " FROM scorecards s JOIN rounds r ON r.org_id = s.org_id AND r.id = s.round_id"
+     " JOIN scorecard_revisions v ON v.org_id = s.org_id AND v.scorecard_id = s.id"
+     " AND v.revision = s.revision LEFT JOIN scorecard_ratings x ON x.org_id = s.org_id"
+     " AND x.scorecard_id = s.id AND x.revision = s.revision WHERE s.org_id = '{org}'"
+     " AND s.loop_id = '{loop}' AND s.status = 'submitted' ORDER BY r.starts_at, x.position"),
+]
+
+
+def seed_size(b, srv, orgs, loops, per, ivs, name):
+    """orgs orgs, loops loops (per scorecards each) and ivs interviewers in
+    all; org 0 also gets the packet loop (6 submitted scorecards). Returns
+    (org 0, its packet loop, its hiring manager's token)."""
+    started = time.monotonic()
+    first = None
+    for k in range(orgs):
+        o = Org(b, srv, k, "submitted")
+        n = loops // orgs - 1 - (k == 0)	# the template loop counts, and the packet loop
+        o.clone(n, per, max(1, ivs // orgs), "%s%d" % (name, k))
+        if k == 0:
+            first = o, o.clone(1, 6, 6, name + "p")[0]
+    b.psql(srv, "VACUUM ANALYZE")
+    counts = b.psql(srv, "SELECT (SELECT count(*) FROM loops), (SELECT count(*) FROM scorecards),"
+                    " (SELECT count(*) FROM users WHERE 'interviewer' = ANY (roles)),"
+                    " (SELECT count(*) FROM orgs)").strip()
+    b.log("  %s: loops|scorecards|interviewers|orgs = %s, seeded in %.1f s" % (
+        name, counts, time.monotonic() - started))
+    o, loop = first
+    return o.org, loop, o.hm_token(), counts
+
+
+def run_sizes(b, want):
+    """4 and 6: the loop list and the decision packet on a small data set (one
+    org, 20 loops, about 100 scorecards) vs a large one (LARGE_LOOPS loops,
+    LARGE_CARDS scorecards, 2000 interviewers over 20 orgs), each on its own
+    loopd and cluster, interleaved; p50 large / p50 small."""
+    small = b.start_loopd(b.PORT + 3)
+    large = b.start_loopd(b.PORT + 4)
+    s_org, s_loop, s_hm, _ = seed_size(b, small, 1, 20, 5, 10, "small")
+    per = max(1, LARGE_CARDS // LARGE_LOOPS)
+    l_org, l_loop, l_hm, counts = seed_size(b, large, 20, LARGE_LOOPS, per, LARGE_IVS, "large")
+    for title, sql in EXPLAIN:
+        b.log("EXPLAIN (ANALYZE) at the large size, %s:" % title)
+        b.log(b.psql(large, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " +
+                     sql.format(org=l_org, loop=l_loop)))
+    lst = "/v1/loops?status=awaiting_decision&limit=50"
+    st = b.tokens_file(small, small["tokens"][:1])
+    lt = b.tokens_file(large, large["tokens"][:1])
+    size = "%s loops|scorecards|interviewers|orgs" % counts
+    if "list" in want:
+        s, l = b.interleave(lambda: b.wrk(small["listen"], lst, st),
+                            lambda: b.wrk(large["listen"], lst, lt))
+        b.figure("4 GET /v1/loops?status=&limit=50 p50, large / small", l, s, 1.3, "p50<=",
+                 note="large: " + size)
+    if "packet-size" in want:
+        sp, lp = b.tokens_file(small, [s_hm]), b.tokens_file(large, [l_hm])
+        s, l = b.interleave(
+            lambda: b.wrk(small["listen"], "/v1/loops/%s/decision-packet" % s_loop, sp),
+            lambda: b.wrk(large["listen"], "/v1/loops/%s/decision-packet" % l_loop, lp))
+        b.figure("6 GET decision packet p50, large / small", l, s, 1.2, "p50<=",
+                 note="large: " + size)
+    b.stop(small)
+    b.stop(large)
