@@ -241,6 +241,16 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
  * index condition, never behind "$8 IS NULL OR". */
 #define LOOP_AFTER " AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
 
+/* LOOP_FILTERS for a status that is only ever the stored one (neither
+ * scheduled nor in_progress): a plain l.status = $4, so a generic plan walks
+ * loops_status in keyset order and stops at a page; behind LOOP_FILTERS' OR
+ * it read every loop of the org and sorted them. */
+#define LOOP_FILTERS_STORED \
+	" AND l.status = $4::text" \
+	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
+	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
+	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
+
 /* Viewers reaching every loop: the org's loops on loops_page. The viewer
  * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
  * the parameter list it shares with loop_list_reach its types. */
@@ -248,6 +258,13 @@ static struct db_stmt loop_list = {"loop_list",
 	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
 	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
 	LOOP_FILTERS LOOP_AFTER
+	" ORDER BY l.created_at, l.id LIMIT $10"};
+
+/* loop_list for a stored-only status (LOOP_FILTERS_STORED). */
+static struct db_stmt loop_list_stored = {"loop_list_stored",
+	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE
+	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
+	LOOP_FILTERS_STORED LOOP_AFTER
 	" ORDER BY l.created_at, l.id LIMIT $10"};
 
 /* Everyone else, driven by their own rows, never by the org's: the loops
@@ -283,8 +300,10 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 			   DB_AFTER_TIME(page->after_created), DB_AFTER_ID(page->after_id),
 			   arena_printf(a, "%d", page->limit)};
 	bool all = v->reach & DB_REACH_ALL;
+	bool stored = f->status && strcmp(f->status, "scheduled") && strcmp(f->status, "in_progress");
 	void *items;
-	enum db_status st = db_rows_collect(db, all ? &loop_list : &loop_list_reach, 10, p, a,
+	enum db_status st = db_rows_collect(db, !all ? &loop_list_reach : stored ? &loop_list_stored
+						  : &loop_list, 10, p, a,
 					    sizeof **out, copy_loop, &items, n);
 	*out = items;
 	return st;
