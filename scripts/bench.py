@@ -4,7 +4,10 @@ is a ratio to a baseline measured in the same run, interleaved with it, the
 median of BENCH_ROUNDS runs (this machine is shared and noisy; absolute
 numbers drift). Prints a markdown table and writes bench/results.json.
 
-  scripts/bench [SCENARIO...]     (rubric me loop rss logins writes; default all)
+  scripts/bench [SCENARIO...]     (rubric me loop packet list packet-size rss logins writes
+                                  submit, or the figures' numbers 1-10; default all)
+
+The data scenarios (4 5 6 7) are in scripts/bench_data.py.
 
 Baselines: `hello` is a minimal libmicrohttpd server in loopd's mode (this
 machine's HTTP limit); `pgbench -M prepared` runs the minimal SQL of a loop
