@@ -314,6 +314,16 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	" AND l.updated_at > $11::timestamptz AND l.created_at > $12::timestamptz"
 #define LOOP_ORDER(ord) " ORDER BY l.created_at" ord ", l.id" ord " LIMIT $10"
 
+/* LOOP_FILTERS for a status that is only ever the stored one (neither
+ * scheduled nor in_progress): a plain l.status = $4, so a generic plan walks
+ * loops_status in keyset order and stops at a page; behind LOOP_FILTERS' OR
+ * it read every loop of the org and sorted them. */
+#define LOOP_FILTERS_STORED \
+	" AND l.status = $4::text" \
+	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
+	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
+	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
+
 /* Viewers reaching every loop: the org's loops on loops_page. The viewer
  * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
  * the parameter list it shares with loop_list_reach its types. */
@@ -323,6 +333,15 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord)
 static struct db_stmt loop_list[2] = {{"loop_list", LOOP_LIST(">", "")},
 				       {"loop_list_desc", LOOP_LIST("<", " DESC")}};
+
+/* loop_list for a stored-only status (LOOP_FILTERS_STORED). */
+#define LOOP_LIST_STORED(cmp, ord) \
+	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE \
+	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
+	LOOP_FILTERS_STORED LOOP_AFTER(cmp) LOOP_ORDER(ord)
+static struct db_stmt loop_list_stored[2] = {
+	{"loop_list_stored", LOOP_LIST_STORED(">", "")},
+	{"loop_list_stored_desc", LOOP_LIST_STORED("<", " DESC")}};
 
 /* Everyone else, driven by their own rows, never by the org's: the loops
  * they manage come in keyset order off loops_hiring_manager (the keyset an
@@ -356,9 +375,11 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 			   DB_PAGE_TIME(page), DB_PAGE_ID(page), arena_printf(a, "%d", page->limit),
 			   DB_SINCE(page->updated_after), DB_SINCE(page->created_after)};
 	bool all = v->reach & DB_REACH_ALL;
+	bool stored = f->status && strcmp(f->status, "scheduled") && strcmp(f->status, "in_progress");
 	void *items;
-	enum db_status st = db_rows_collect(db, all ? &loop_list[page->desc] :
-					    &loop_list_reach[page->desc], 12, p, a,
+	struct db_stmt *st_list = !all ? &loop_list_reach[page->desc]
+				  : stored ? &loop_list_stored[page->desc] : &loop_list[page->desc];
+	enum db_status st = db_rows_collect(db, st_list, 12, p, a,
 					    sizeof **out, copy_loop, &items, n);
 	*out = items;
 	return st;

@@ -4,7 +4,10 @@ is a ratio to a baseline measured in the same run, interleaved with it, the
 median of BENCH_ROUNDS runs (this machine is shared and noisy; absolute
 numbers drift). Prints a markdown table and writes bench/results.json.
 
-  scripts/bench [SCENARIO...]     (rubric me loop rss logins writes; default all)
+  scripts/bench [SCENARIO...]     (rubric me loop packet list packet-size rss logins writes
+                                  submit, or the figures' numbers 1-10; default all)
+
+The data scenarios (4 5 6 7) are in scripts/bench_data.py.
 
 Baselines: `hello` is a minimal libmicrohttpd server in loopd's mode (this
 machine's HTTP limit); `pgbench -M prepared` runs the minimal SQL of a loop
@@ -13,6 +16,7 @@ fsync; the write scenario turns fsync and synchronous_commit on first.
 """
 import json, os, re, resource, socket, statistics, subprocess, sys, tempfile, threading, time
 import urllib.request
+import bench_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build-bench")
@@ -22,7 +26,10 @@ CONNS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 PORT = int(os.environ.get("BENCH_PORT", "18190"))
 THREADS = int(os.environ.get("BENCH_THREADS", "0")) or 4 * os.cpu_count()
 PASSWORD = "bench-password-%d" % time.time()
-ALL = ["rubric", "me", "loop", "rss", "logins", "writes"]
+ALL = ["rubric", "me", "loop", "packet", "list", "packet-size", "rss", "logins", "writes",
+       "submit"]
+BY_NUMBER = {"1": "rubric", "2": "me", "3": "loop", "4": "list", "5": "packet",
+             "6": "packet-size", "7": "submit", "8": "logins", "9": "rss", "10": "writes"}
 procs, dirs = [], []
 
 
@@ -44,13 +51,15 @@ def call(listen, method, path, token=None, body=None, form=None):
         return json.loads(r.read() or b"null")
 
 
-def start_loopd(port):
+def start_loopd(port, sync=False):
+    """loopd on a fresh embedded cluster, fsync off unless sync, 20 orgs."""
     d = tempfile.mkdtemp(prefix="ldb", dir="/tmp")
     dirs.append(d)
     listen = "127.0.0.1:%d" % port
-    env = dict(os.environ, LOOP_DATA_DIR=d, LOOP_LISTEN=listen, LOOP_EMBEDDED_NOSYNC="1",
-               LOOP_LOG_LEVEL="warn", LOOP_ADMIN_PASSWORD=PASSWORD, LOOP_THREADS=str(THREADS),
+    env = dict(os.environ, LOOP_DATA_DIR=d, LOOP_LISTEN=listen, LOOP_LOG_LEVEL="warn", LOOP_ADMIN_PASSWORD=PASSWORD, LOOP_THREADS=str(THREADS),
                LOOP_MAX_CONNS="3000", LOOP_MAX_CONNS_PER_IP="3000", LOOP_METRICS_LISTEN="")
+    if not sync:
+        env["LOOP_EMBEDDED_NOSYNC"] = "1"
     p = subprocess.Popen([BUILD + "/loopd"], env=env, stdin=subprocess.DEVNULL,
                          stderr=open(d + "/loopd.log", "w"))
     procs.append(p)
@@ -70,6 +79,14 @@ def start_loopd(port):
         tokens.append(login(listen, client, "admin@bench%d.test" % i, PASSWORD))
     return {"proc": p, "dir": d, "listen": listen, "env": env, "tokens": tokens,
             "clients": clients}
+
+
+def stop(srv):
+    srv["proc"].terminate()
+    try:
+        srv["proc"].wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        srv["proc"].kill()
 
 
 def login(listen, client, email, password):
@@ -94,9 +111,10 @@ def unit(v):
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
 
-def wrk(listen, path="/", tokens=None, script="get.lua", conns=CONNS, seconds=SECONDS):
+def wrk(listen, path="/", tokens=None, script="get.lua", conns=CONNS, seconds=SECONDS,
+        env=None):
     env = dict(os.environ, TOKENS=tokens or "/dev/null", BENCH_PATH=path,
-               BENCH_RUN=str(time.monotonic_ns()))
+               BENCH_RUN=str(time.monotonic_ns()), **(env or {}))
     out = subprocess.run(["wrk", "-t2", "-c%d" % conns, "-d%ds" % seconds, "--latency",
                           "-s", os.path.join(ROOT, "tests/load", script), "http://" + listen],
                          env=env, capture_output=True, text=True).stdout
@@ -245,6 +263,7 @@ def run_loop(srv):
                          lambda: wrk(srv["listen"], "/v1/loops/" + loop, t1))
     figure("3 GET /v1/loops/{id} (%d rounds) / pgbench of its minimal SQL" % n, r, base,
            0.60, ">=")
+    return loop
 
 
 def rss_kib(pid):
@@ -389,7 +408,7 @@ def table():
 
 
 def main():
-    want = sys.argv[1:] or ALL
+    want = [BY_NUMBER.get(w, w) for w in sys.argv[1:]] or ALL
     unknown = set(want) - set(ALL)
     if unknown:
         sys.exit("unknown scenario(s) %s; known: %s" % (" ".join(sorted(unknown)), " ".join(ALL)))
@@ -401,14 +420,21 @@ def main():
     srv = start_loopd(PORT)
     hello_listen = "127.0.0.1:%d" % (PORT + 1)
     run_reads(srv, hello_listen, want)
-    if "loop" in want:
-        run_loop(srv)
+    me = sys.modules[__name__]
+    loop3 = run_loop(srv) if "loop" in want else None
+    if "packet" in want:
+        bench_data.run_packet(me, srv, loop3 or seed_loop(srv)[1])
+    if "list" in want or "packet-size" in want:
+        bench_data.run_sizes(me, want)
     if "rss" in want:
         run_rss(srv)
     if "logins" in want:
         run_logins(srv)
     if "writes" in want:
         run_writes(srv)	# last: it turns fsync on for this cluster
+    if "submit" in want:
+        stop(srv)
+        bench_data.run_submit(me)	# its own loopd, started with fsync on
     out = table()
     print(out)
     os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)

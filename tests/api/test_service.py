@@ -440,13 +440,23 @@ def test_sigterm_during_startup_leaves_no_postgres(fresh_loopd):
     assert not postgres_pids(server.pgdata)
 
 
+def wait_for_orphans(data_dir, limit=60.0):
+    """Waits (bounded) until no initdb for data_dir is left: an orphaned
+    initdb takes longer than any fixed sleep on a busy machine."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if subprocess.run(["pgrep", "-f", f"initdb.*{data_dir}"], capture_output=True).returncode:
+            return
+        time.sleep(0.2)
+
+
 def test_interrupted_first_start_recovers(fresh_loopd):
     server = fresh_loopd(start=False)
     server.start(wait=False)
     time.sleep(0.5)                     # inside initdb
     server.proc.kill()
     server.proc.wait()
-    time.sleep(3)                       # initdb, orphaned, finishes on its own
+    wait_for_orphans(server.data_dir)   # initdb, orphaned, finishes on its own
     server.start()                      # must come up on a cluster of its own settings
     assert server.api().get("/readyz").status_code == 200
     conf = (server.pgdata / "postgresql.conf").read_text()
