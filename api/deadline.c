@@ -1,5 +1,6 @@
-/* Header deadline: a slot per connection in one list, and a sweeper thread
- * that shuts down the sockets of connections whose headers are overdue. */
+/* Header and body deadlines: a slot per connection in one list, and a
+ * sweeper thread that shuts down the sockets of connections whose headers
+ * or body are overdue. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 struct slot {
 	MHD_socket fd;
 	int64_t due_us;		/* 0: no deadline now */
+	int64_t body_us;	/* when the current request's headers were complete */
 	bool cut;		/* already shut down */
 	struct slot *prev, *next;
 };
@@ -64,13 +66,51 @@ deadline_request_line(struct MHD_Connection *c)
 void
 deadline_headers_done(struct MHD_Connection *c)
 {
-	set_due(c, 0, false);
+	struct slot *s = slot_of(c);
+	if (!s)
+		return;
+	int64_t now = text_now_monotonic_us();
+	pthread_mutex_lock(&lock);
+	s->body_us = now;
+	s->due_us = now + header_timeout_us();
+	pthread_mutex_unlock(&lock);
+}
+
+void
+deadline_body_progress(struct MHD_Connection *c, size_t seen)
+{
+	struct slot *s = slot_of(c);
+	if (!s)
+		return;
+	pthread_mutex_lock(&lock);
+	if (s->body_us)
+		s->due_us = s->body_us + header_timeout_us() +
+			    (int64_t)(seen / DEADLINE_BODY_MIN_RATE) * 1000000;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+deadline_body_done(struct MHD_Connection *c)
+{
+	struct slot *s = slot_of(c);
+	if (!s)
+		return;
+	pthread_mutex_lock(&lock);
+	s->body_us = 0;
+	s->due_us = 0;
+	pthread_mutex_unlock(&lock);
 }
 
 void
 deadline_request_done(struct MHD_Connection *c)
 {
 	int64_t idle = (int64_t)config.conn_timeout * 1000000;
+	struct slot *s = slot_of(c);
+	if (s) {
+		pthread_mutex_lock(&lock);
+		s->body_us = 0;
+		pthread_mutex_unlock(&lock);
+	}
 	set_due(c, text_now_monotonic_us() + idle + header_timeout_us(), false);
 }
 
@@ -143,7 +183,7 @@ sweeper_main(void *arg)
 			metrics_count(METRIC_HEADER_TIMEOUTS, n);
 			char num[24];
 			snprintf(num, sizeof num, "%ld", n);
-			log_kv(LOG_WARN, "dropped connections whose headers were overdue", "count", num,
+			log_kv(LOG_WARN, "dropped connections whose headers or body were overdue", "count", num,
 			       NULL);
 		}
 		struct timespec until;

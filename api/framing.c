@@ -148,9 +148,10 @@ scan_init(struct scan *s, struct api_request *rq, const char *method, const char
 }
 
 /* The framing headers themselves: one Content-Length of digits, or one
- * Transfer-Encoding that is exactly chunked, never both. */
+ * Transfer-Encoding that is exactly chunked, never both, and never in
+ * HTTP/1.0 (RFC 9112 6.1), where a proxy would not read it. */
 static void
-check_framing(struct scan *s, struct api_request *rq)
+check_framing(struct scan *s, struct api_request *rq, bool http10)
 {
 	struct MHD_Connection *c = rq->conn;
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -159,6 +160,8 @@ check_framing(struct scan *s, struct api_request *rq)
 		s->why = "send Content-Length or Transfer-Encoding, not both";
 	} else if (cl && (!*cl || strspn(cl, "0123456789") != strlen(cl))) {
 		s->why = "Content-Length must be a decimal number";
+	} else if (te && http10) {	/* RFC 9112 6.1: faulty framing */
+		s->why = "an HTTP/1.0 request may not use Transfer-Encoding";
 	} else if (te && strcasecmp(te, "chunked")) {
 		s->why = "only Transfer-Encoding: chunked is supported";
 		s->close_only = true;
@@ -213,20 +216,68 @@ refuse_and_close(struct api_request *rq, enum api_error e, const char *why)
 	return false;
 }
 
+/* What is wrong with the request target as sent, or NULL: an encoded NUL;
+ * a control byte (a raw NUL cuts the target short, which the scan of the
+ * request line finds); an encoded slash or backslash in the path, which
+ * routing would decode into a separator that a proxy in front did not see. */
+static const char *
+target_problem(const char *raw_uri)
+{
+	if (!raw_uri)
+		return NULL;
+	if (strstr(raw_uri, "%00"))
+		return "the URL holds an encoded NUL byte";
+	for (const unsigned char *p = (const unsigned char *)raw_uri; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "the URL holds a control character";
+	size_t path = strcspn(raw_uri, "?");
+	for (size_t i = 0; i + 2 < path; i++)
+		if (raw_uri[i] == '%' &&
+		    ((raw_uri[i + 1] == '2' && (raw_uri[i + 2] == 'f' || raw_uri[i + 2] == 'F')) ||
+		     (raw_uri[i + 1] == '5' && (raw_uri[i + 2] == 'c' || raw_uri[i + 2] == 'C'))))
+			return "the path holds an encoded slash";
+	return NULL;
+}
+
+/* The request line as sent runs method, target, version, separated by
+ * spaces that the parser turned into NULs. Past the target as the URI
+ * callback saw it (which a raw NUL cuts short) only separators may come
+ * before the version. */
+static bool
+request_line_is_clean(const struct scan *s, const char *method, const char *raw_uri,
+		      const char *version)
+{
+	if (!s->start || !raw_uri)
+		return true;
+	const char *target = method + strlen(method);
+	while ((uintptr_t)target < (uintptr_t)version && (*target == '\0' || *target == ' '))
+		target++;
+	const char *after = target + strlen(raw_uri);
+	if ((uintptr_t)after > (uintptr_t)version)
+		return true;	/* not the layout expected: nothing to compare */
+	for (const char *p = after; p < version; p++)
+		if (*p != '\0' && *p != ' ')
+			return false;
+	return true;
+}
+
 /* See framing.h. */
 bool
 framing_check_or_reply(struct api_request *rq, const char *raw_uri, const char *method,
 		       const char *version)
 {
-	if (raw_uri && (strstr(raw_uri, "%00")))
-		return refuse_and_close(rq, E_BAD_REQUEST, "the URL holds an encoded NUL byte");
+	const char *bad_target = target_problem(raw_uri);
+	if (bad_target)
+		return refuse_and_close(rq, E_BAD_REQUEST, bad_target);
 	struct scan s;
 	scan_init(&s, rq, method, version);
+	if (!request_line_is_clean(&s, method, raw_uri, version))
+		return refuse_and_close(rq, E_BAD_REQUEST, "the request line holds a NUL byte");
 	MHD_get_connection_values_n(rq->conn, MHD_HEADER_KIND, on_field, &s);
 	if (!s.why && s.start && !gap_is_separators(&s, s.end))
 		s.why = "a header line holds a NUL byte";
 	if (!s.why)
-		check_framing(&s, rq);
+		check_framing(&s, rq, version && !strcmp(version, MHD_HTTP_VERSION_1_0));
 	if (s.why)
 		return refuse_and_close(rq, s.close_only ? E_NOT_IMPLEMENTED : E_BAD_REQUEST,
 					    s.why);

@@ -133,21 +133,35 @@ client_key(struct api_request *rq, const char *client_id)
 }
 
 bool
-api_client_throttle_or_reply(struct api_request *rq, const char *client_id)
+api_address_throttle_or_reply(struct api_request *rq)
 {
-	int n = 0, retry = 1, n2, retry2;
-	enum db_status st = client_id ? db_throttle_count(rq->db, client_key(rq, client_id),
-							  THROTTLE_WINDOW, &n, &retry)
-				      : DB_OK;
-	if (st == DB_OK)
-		st = db_throttle_count(rq->db, address_key(rq), THROTTLE_WINDOW, &n2, &retry2);
+	int n, retry;
+	enum db_status st = db_throttle_count(rq->db, address_key(rq), THROTTLE_WINDOW, &n, &retry);
 	if (st != DB_OK) {
 		api_reply_db(rq, st, "throttle");
 		return false;
 	}
-	if (n < CLIENT_FAILURES && n2 < ADDRESS_FAILURES)
+	if (n < ADDRESS_FAILURES)
 		return true;
-	too_many(rq, "failed client authentications", n >= CLIENT_FAILURES ? retry : retry2);
+	too_many(rq, "failed client authentications", retry);
+	return false;
+}
+
+bool
+api_client_throttle_or_reply(struct api_request *rq, const char *client_id)
+{
+	if (!client_id)
+		return true;
+	int n, retry;
+	enum db_status st = db_throttle_count(rq->db, client_key(rq, client_id), THROTTLE_WINDOW,
+					      &n, &retry);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "throttle");
+		return false;
+	}
+	if (n < CLIENT_FAILURES)
+		return true;
+	too_many(rq, "failed client authentications", retry);
 	return false;
 }
 

@@ -26,8 +26,14 @@ void api_login_failed(struct api_request *rq, const char *org, const struct db_u
 void api_login_succeeded(struct api_request *rq, const char *org,
 			 const struct api_login_attempt *at);
 
-/* Client credentials (secrets, refresh tokens): 429 when the client (NULL:
- * unknown) or the address failed too often. */
+/* Client credentials (secrets, refresh tokens): 429 when the address failed
+ * too often (checked before any credential). */
+bool api_address_throttle_or_reply(struct api_request *rq);
+/* 429 when the client (NULL: unknown, never refused here) failed too often.
+ * Checked only once a credential turned out wrong: a client's counter
+ * limits the failures written and audited, and never refuses the right
+ * secret or a live refresh token, or anyone who knows a (public) client_id
+ * could lock every user of it out. */
 bool api_client_throttle_or_reply(struct api_request *rq, const char *client_id);
 /* Counts a client's failure and audits it in org (NULL: unknown client,
  * counted per address only). */

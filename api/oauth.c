@@ -272,10 +272,12 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 		return oauth_error(rq, 400, "invalid_grant", "this refresh token was rotated moments "
 				   "ago by a concurrent request: use the token that request received");
 	if (st == DB_NONE || st == DB_STATE) {
-		if (st == DB_NONE)	/* guessing refresh tokens counts like guessing secrets */
+		if (st == DB_NONE) {	/* guessing refresh tokens counts like guessing secrets */
+			if (!api_client_throttle_or_reply(rq, c->client.id))
+				return API_REPLIED;
 			api_client_failed(rq, c->client.org_id, c->client.id, "token.refresh_failed",
 					  "invalid_refresh_token");
-		else
+		} else
 			metrics_count(METRIC_AUTH_FAILURES, 1);
 		return oauth_error(rq, 400, "invalid_grant", st == DB_STATE
 			? "this refresh token was used already: its family is now revoked"

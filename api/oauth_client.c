@@ -101,10 +101,12 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 		return false;
 	}
 	bool known = st == DB_OK && !c->client.revoked;
-	if (!api_client_throttle_or_reply(rq, known ? c->client.id : NULL))
+	if (!api_address_throttle_or_reply(rq))
 		return false;
 	if (known && secret_matches(rq, c))
-		return true;
+		return true;	/* a client's failures never lock out its right secret */
+	if (!api_client_throttle_or_reply(rq, known ? c->client.id : NULL))
+		return false;
 	api_client_failed(rq, known ? c->client.org_id : NULL, known ? c->client.id : NULL,
 			  "client.authentication_failed", known ? "wrong_secret" : "unknown_client");
 	oauth_invalid_client(rq, c);

@@ -304,7 +304,7 @@ on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 	rq->route_index = -1;
 	rq->resp.error = E__COUNT;
 	abuf_init(&st->body, a);
-	st->raw_uri = arena_strdup(a, uri ? uri : "");
+	st->raw_uri = uri ? arena_strdup(a, uri) : NULL;
 	st->metrics_port = cls == &metrics_role;
 	atomic_fetch_add(&in_flight, 1);
 	deadline_request_line(c);
@@ -362,8 +362,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (*upload_size) {
 		bool keep = take_body(st, upload, *upload_size);
 		*upload_size = 0;
+		deadline_body_progress(c, st->seen);
 		return keep ? MHD_YES : MHD_NO;
 	}
+	deadline_body_done(c);
 	st->rq.body = st->body.len ? st->body.data : NULL;
 	st->rq.body_len = st->body.len;
 	dispatch(&st->rq);

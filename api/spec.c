@@ -53,21 +53,12 @@ clean_text(const char *s)
 	return true;
 }
 
-/* Only whitespace (ASCII, NBSP, or the ideographic space), or empty. */
+/* Empty, or only characters that show nothing (white space, zero-width and
+ * format characters, bidi controls, fillers): a name like that looks blank. */
 static bool
 is_blank(const char *s)
 {
-	while (*s) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-			s++;
-		else if (!strncmp(s, "\xc2\xa0", 2))
-			s += 2;
-		else if (!strncmp(s, "\xe3\x80\x80", 3))
-			s += 3;
-		else
-			return false;
-	}
-	return true;
+	return email_text_is_blank(s);
 }
 
 /* The words for an email refusal (static strings): message, and *code. */

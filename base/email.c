@@ -7,6 +7,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utf8.h>
 #include "base/email.h"
 #include "base/text.h"
 
@@ -184,6 +185,10 @@ email_normalize(struct arena *a, const char *in, char **out)
 	if (!s || !text_is_email(s))
 		return EMAIL_FORMAT;
 	char *at = strchr(s, '@');
+	/* A quoted local part names the same mailbox as its unquoted form
+	 * ("ada"@x is ada@x): refused, so it cannot make a second address. */
+	if (memchr(s, '"', (size_t)(at - s)) || memchr(s, '\\', (size_t)(at - s)))
+		return EMAIL_FORMAT;
 	char *domain = domain_unicode(a, at + 1);
 	if (!domain)
 		return EMAIL_DOMAIN;
@@ -194,4 +199,26 @@ email_normalize(struct arena *a, const char *in, char **out)
 		return EMAIL_FORMAT;
 	*out = norm;
 	return EMAIL_OK;
+}
+
+bool
+email_text_is_blank(const char *s)
+{
+	int32_t n = (int32_t)strlen(s);
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		U8_NEXT(s, i, n, c);
+		if (c < 0)
+			return false;	/* not UTF-8: not ours to call blank */
+		int8_t type = u_charType(c);
+		bool shows_nothing = c == 0x2800 ||
+			u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
+			u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL) ||
+			u_hasBinaryProperty(c, UCHAR_WHITE_SPACE) || type == U_FORMAT_CHAR ||
+			type == U_CONTROL_CHAR || type == U_SPACE_SEPARATOR ||
+			type == U_LINE_SEPARATOR || type == U_PARAGRAPH_SEPARATOR;
+		if (!shows_nothing)
+			return false;
+	}
+	return true;
 }

@@ -1,5 +1,6 @@
 #ifndef BASE_EMAIL_H
 #define BASE_EMAIL_H
+#include <stdbool.h>
 #include "base/arena.h"
 
 /*
@@ -25,5 +26,12 @@ enum email_verdict {
  * Cyrillic or Greek does not). Pure: no I/O, no shared state. On EMAIL_OK
  * *out is the normalised address, allocated in a; else *out is NULL. */
 enum email_verdict email_normalize(struct arena *a, const char *in, char **out);
+
+/* True when the UTF-8 text s shows nothing: every code point is white
+ * space, default-ignorable (zero-width spaces and joiners, the Hangul
+ * fillers), a bidi control, a format or control character, a separator,
+ * or the braille blank. Names made only of these look empty. (Here because
+ * it needs ICU, as the email checks do.) */
+bool email_text_is_blank(const char *s);
 
 #endif

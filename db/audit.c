@@ -125,7 +125,9 @@ db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
 		const char *entity_type, const char *entity_id, json_t *changes)
 {
 	struct record_args r = {ctx, action, entity_type, entity_id, changes};
-	return db_tx(db, record_tx, &r);
+	enum db_status st = db_tx(db, record_tx, &r);
+	db->keep |= st == DB_OK;	/* a refusal's event outlives the request */
+	return st;
 }
 
 #define EVENT_COLUMNS \

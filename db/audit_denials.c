@@ -47,5 +47,7 @@ enum db_status
 db_audit_denied(struct db *db, const struct audit_ctx *ctx, const char *method, const char *route)
 {
 	struct denial_args d = {ctx, method, route};
-	return db_tx(db, denied_tx, &d);
+	enum db_status st = db_tx(db, denied_tx, &d);
+	db->keep |= st == DB_OK;	/* the refusal is audited whatever the reply */
+	return st;
 }

@@ -40,6 +40,7 @@ db_idem_begin(struct db *db, struct arena *a, const char *org_id, const char *ca
 	if (st != DB_OK)
 		return st;
 	db->in_tx = true;
+	db->keep = false;
 	const char *p[] = {org_id, caller_id, key};
 	PGresult *r;
 	if ((st = db_run_status(db, &claim, 3, p, &r)) != DB_OK)
@@ -69,8 +70,21 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 {
 	if (!db->conn)		/* the connection died: nothing was committed */
 		return close_tx(db, commit ? DB_UNAVAILABLE : DB_OK);
-	if (!commit)
+	if (!commit) {
+		/* No reply is stored, but a refusal's audit event and throttle
+		 * counts stay, as they would without the key: a key must not
+		 * make wrong passwords free or 403s unaudited. The handler's own
+		 * failed work was already rolled back to its savepoint. */
+		if (db->keep) {
+			db->keep = false;
+			enum db_status kept = db_simple(db, "COMMIT");
+			db->in_tx = false;
+			if (kept != DB_OK && db->conn)
+				db_simple(db, "ROLLBACK");
+			return DB_OK;
+		}
 		return close_tx(db, DB_OK);
+	}
 	char status[16];
 	snprintf(status, sizeof status, "%d", reply->status);
 	const char *p[] = {org_id, caller_id, key, reply->request_hash, status, reply->content_type,

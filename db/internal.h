@@ -18,6 +18,10 @@ struct db {
 	PGconn *conn;
 	bool busy;
 	bool in_tx;
+	/* A write that must outlive a failed request was made in the open
+	 * idempotent transaction (a refusal's audit event, a throttle count):
+	 * db_idem_end then commits it even though no reply is stored. */
+	bool keep;
 	int status;		/* last enum db_status */
 	char sqlstate[6];
 	char *constraint;	/* malloc'd, last error */

@@ -42,6 +42,7 @@ enum db_status
 db_throttle_fail(struct db *db, const char *key, const char *org_id)
 {
 	const char *p[] = {key, org_id};
+	db->keep = true;	/* a failure counts whatever the reply */
 	return db_run_status(db, &throttle_insert, 2, p, NULL);
 }
 
@@ -63,6 +64,7 @@ db_throttle_attempt(struct db *db, struct arena *a, const struct db_throttle_lim
 			   arena_printf(a, "%d", l->ok_window), arena_printf(a, "%d", l->ok_acct_max),
 			   arena_printf(a, "%d", l->ok_addr_max)};
 	PGresult *r;
+	db->keep = true;	/* the attempt counts whatever the reply */
 	enum db_status st = db_run_status(db, &attempt, 9, p, &r);
 	if (st != DB_OK)
 		return st == DB_NONE ? DB_HARD : st;

@@ -176,6 +176,12 @@ static struct db_stmt user_update = {"user_update",
 	"  ELSE calendar_token_hash END,"
 	" version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 RETURNING " USER_COLUMNS};
+/* Locks the org's active admins (in id order, like every caller) before
+ * a change that may take one away, so two concurrent changes cannot each
+ * see the other admin still there and leave none (write skew). */
+static struct db_stmt admins_lock = {"user_admins_lock",
+	"SELECT id FROM users WHERE org_id = $1 AND NOT disabled AND 'admin' = ANY(roles)"
+	" ORDER BY id FOR UPDATE"};
 static struct db_stmt admins_left = {"user_admins_left",
 	"SELECT 1 FROM users WHERE org_id = $1 AND NOT disabled AND 'admin' = ANY(roles) LIMIT 1"};
 
@@ -242,7 +248,13 @@ user_update_tx(struct db *db, void *p)
 {
 	struct user_args *u = p;
 	char *old;
-	enum db_status st = lock_version(db, u->a, u->ctx->org_id, u->id, u->if_version, &old);
+	enum db_status st;
+	if (u->roles || u->set_disabled) {
+		const char *org[] = {u->ctx->org_id};
+		if ((st = db_run_any(db, &admins_lock, 1, org)) != DB_OK)
+			return st;
+	}
+	st = lock_version(db, u->a, u->ctx->org_id, u->id, u->if_version, &old);
 	if (st != DB_OK)
 		return st;
 	if (!may_take(u, old)) {
