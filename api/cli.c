@@ -240,7 +240,9 @@ cmd_audit(int argc, char **argv)
 	if (st == DB_OK) {
 		json_t *j = api_audit_verdict_json(&v);
 		char *s = json_dumps(j, JSON_COMPACT);
-		puts(s);
+		/* One line, newline-terminated, so shells and line readers see it whole. */
+		if (!s || printf("%s\n", s) < 0 || fflush(stdout) != 0)
+			rc = 1;
 		free(s);
 		json_decref(j);
 	} else {

@@ -47,8 +47,9 @@ need_npm_tools() {
 	fi
 }
 
-# Packages that building and running loopd needs (used by the scripts).
+# Packages that building and running loopd needs (used by the scripts; jq for
+# the README's API tour, which scripts/test runs).
 # shellcheck disable=SC2034
 LOOP_BUILD_DEBS=(build-essential cmake pkg-config libmicrohttpd-dev libpq-dev libjansson-dev
 	libjwt-dev libargon2-dev libssl-dev postgresql postgresql-contrib curl
-	libcrack2-dev cracklib-runtime libicu-dev)
+	libcrack2-dev cracklib-runtime libicu-dev jq)

@@ -86,6 +86,7 @@ def test_untouched_chain_verifies(loopd, chain, db):
     out = loopd.run("audit", "verify", "--org", chain.org_id)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == v
+    assert out.stdout.endswith("}\n") and out.stdout.count("\n") == 1, repr(out.stdout)
 
 
 def test_edited_event_is_reported(loopd, chain):
@@ -142,6 +143,7 @@ def test_cli_verify_exits_non_zero_on_a_break(loopd, chain):
     out = loopd.run("audit", "verify", "--org", chain.org_id)
     assert out.returncode != 0
     assert json.loads(out.stdout.strip().splitlines()[-1]) == v
+    assert out.stdout.endswith("}\n"), repr(out.stdout)
     assert v["first_break"] == {"seq": 4, "reason": "missing"}
 
 
