@@ -35,7 +35,7 @@ on_event(const char *payload)
 		if (colon && n < sizeof org && strlen(colon + 1) < sizeof id) {
 			memcpy(org, p, n);
 			org[n] = 0;
-			strcpy(id, colon + 1);
+			memcpy(id, colon + 1, strlen(colon + 1) + 1);
 			auth_standing_drop(user, org, id);
 			return;
 		}

@@ -274,10 +274,8 @@ api_set_etag(struct api_request *rq, int version)
 	api_add_header(rq, "ETag", arena_printf(rq->arena, "\"%d\"", version));
 }
 
-/* True when a list of entity tags (an If-None-Match value) names etag,
- * by RFC 9110's weak comparison, or is "*". */
-static bool
-etag_listed(const char *header, const char *etag)
+bool
+api_etag_listed(const char *header, const char *etag)
 {
 	size_t elen = strlen(etag);
 	const char *p = header;
@@ -306,7 +304,7 @@ api_not_modified(struct api_request *rq)
 		return false;
 	for (int i = 0; i < rq->resp.nheaders; i++)
 		if (!strcasecmp(rq->resp.headers[i].name, "ETag"))
-			return etag_listed(inm, rq->resp.headers[i].value);
+			return api_etag_listed(inm, rq->resp.headers[i].value);
 	return false;
 }
 

@@ -52,6 +52,10 @@ void api_cursor_set_key(const unsigned char *key, size_t len);
 char *api_cursor_make(struct api_request *rq, const char *text);
 char *api_cursor_read(struct api_request *rq, const char *cursor);
 
+/* True when a list of entity tags (an If-None-Match value) names etag,
+ * by RFC 9110's weak comparison, or is "*". */
+bool api_etag_listed(const char *header, const char *etag);
+
 /* ETag: "<version>". A 200 JSON reply to a GET whose If-None-Match names
  * it becomes 304 (api_not_modified, checked by api_reply_json). */
 void api_set_etag(struct api_request *rq, int version);

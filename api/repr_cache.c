@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/common.h"
 #include "api/repr_cache.h"
 #include "base/crypto.h"
 
@@ -98,7 +99,7 @@ api_repr_put(struct api_request *rq, uint64_t seen, const char *key, char *body)
 	char *p = r->etag;
 	*p++ = '"';
 	for (int i = 0; i < 16; i++)
-		p += sprintf(p, "%02x", d[i]);
+		p += snprintf(p, 3, "%02x", d[i]);
 	*p++ = '"';
 	*p = 0;
 	atomic_init(&r->refs, 1);
@@ -122,36 +123,13 @@ api_repr_put(struct api_request *rq, uint64_t seen, const char *key, char *body)
 	return r;
 }
 
-/* True when an If-None-Match value names etag (weak comparison, or "*"). */
-static bool
-etag_matches(const char *header, const char *etag)
-{
-	size_t elen = strlen(etag);
-	const char *p = header;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return true;
-		if (!strncmp(p, "W/", 2))
-			p += 2;
-		size_t n = strcspn(p, ",");
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && !memcmp(p, etag, n))
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
-}
-
 enum api_result
 api_reply_repr(struct api_request *rq, const struct api_repr *r, const char *cache_control)
 {
 	const char *inm = api_header(rq, "If-None-Match");
 	api_add_header(rq, "ETag", r->etag);
 	api_add_header(rq, "Cache-Control", cache_control);
-	if (inm && etag_matches(inm, r->etag))
+	if (inm && api_etag_listed(inm, r->etag))
 		return api_reply_empty(rq, 304);
 	return api_reply_text(rq, 200, "application/json; charset=utf-8", r->body, r->len);
 }
