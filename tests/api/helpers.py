@@ -29,9 +29,11 @@ Identity and OAuth
   me(server, token)              GET /v1/me with that token
   ALL_SCOPES, ROLE_SCOPES, ROLES, canonical_scopes(scopes)  the scope
                   policy of DESIGN.md section 1, independent of the C table
-  b64u, unb64u, compact, jwt_sign, jwt_parts, Forge, DROP, NOW
+  b64u, unb64u, compact, jwt_sign, jwt_parts, Forge, DROP, NOW  (tokens.py)
                   taking tokens apart and signing look-alikes (the `forge`
                   fixture is a Forge of a real admin token)
+Polling
+  wait_for(fn, bound=10.0)       polls fn until true or bound seconds pass
 The audit log
   audit_rows(conn, org, after_seq=0), audit_head(conn, org)  read as owner
   Audited, AuditWatch            one event per mutation (the `audited` fixture)
@@ -43,17 +45,16 @@ Scheduling
                   candidates, loops and rounds (the `team` fixture)
 """
 
-import base64
 import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import itertools
 import json
 import time
 import uuid
 
 import contract
+from tokens import DROP, NOW, Forge, b64u, compact, jwt_parts, jwt_sign, unb64u  # noqa: F401
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
@@ -263,63 +264,18 @@ def me(server, token, check=True):
     return server.api(token=token).get("/v1/me", check=check)
 
 
-# -- taking tokens apart and forging look-alikes -------------------------------
+# -- polling ---------------------------------------------------------------
 
 
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def compact(obj):
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-def jwt_sign(header, payload, secret, alg=hashlib.sha256):
-    """A compact JWS of header and payload (dicts, or bytes used as they are)
-    with an HMAC signature under secret."""
-    h = b64u(header if isinstance(header, bytes) else compact(header))
-    p = b64u(payload if isinstance(payload, bytes) else compact(payload))
-    sig = hmac.new(secret, f"{h}.{p}".encode(), alg).digest()
-    return f"{h}.{p}.{b64u(sig)}"
-
-
-def jwt_parts(token):
-    h, p, _ = token.split(".")
-    return json.loads(unb64u(h)), json.loads(unb64u(p))
-
-
-class Forge:
-    """A real admin token taken apart, and the key to sign look-alikes."""
-
-    def __init__(self, token, kid, secret):
-        self.token = token
-        self.header, self.payload = jwt_parts(token)
-        self.kid = kid
-        self.secret = secret
-        assert self.header["kid"] == kid, "the token is not signed by the current key"
-
-    def sign(self, header=None, payload=None, secret=None, **claims):
-        h = dict(self.header) if header is None else header
-        p = dict(self.payload) if payload is None else payload
-        for k, v in claims.items():
-            if v is DROP:
-                p.pop(k, None)
-            else:
-                p[k] = v
-        return jwt_sign(h, p, secret or self.secret)
-
-    def with_header(self, **fields):
-        h = dict(self.header)
-        h.update(fields)
-        return self.sign(header=h)
-
-
-DROP = object()
-NOW = lambda: int(time.time())  # noqa: E731
+def wait_for(fn, bound=10.0):
+    """Polls fn until it returns a true value or bound seconds pass; returns
+    the last value (a generous bound, never a timing)."""
+    end = time.monotonic() + bound
+    while True:
+        v = fn()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(0.02)
 
 
 # -- the audit log -------------------------------------------------------------

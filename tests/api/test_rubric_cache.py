@@ -6,21 +6,10 @@ publish NOTIFYs from its transaction). Bounds are generous waits, never
 timings."""
 
 import copy
-import time
 
 import pytest
 
-BOUND = 10.0
-
-
-def wait_for(fn, bound=BOUND):
-    """Polls fn until it returns a true value or bound seconds pass; returns the last value."""
-    end = time.monotonic() + bound
-    while True:
-        v = fn()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.02)
+from helpers import wait_for
 
 
 def document_of(served):

@@ -14,17 +14,7 @@ import pytest
 
 from harness import Loopd  # noqa: F401  (fixtures build them)
 
-BOUND = 10.0
-
-
-def wait_for(fn, bound=BOUND):
-    """Polls fn until it returns a true value or bound seconds pass; returns the last value."""
-    end = time.monotonic() + bound
-    while True:
-        v = fn()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.02)
+from helpers import wait_for
 
 
 @pytest.fixture
