@@ -42,7 +42,9 @@ need_node() {
 # need_npm_tools: the pinned npm devDependencies (package-lock.json).
 need_npm_tools() {
 	need_node
-	if [ ! -x node_modules/.bin/redocly ]; then
+	# npm ci rewrites node_modules/.package-lock.json; when it is older than
+	# package-lock.json, a dependency was added since the last install.
+	if [ ! -x node_modules/.bin/redocly ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 		npm ci --no-audit --no-fund --loglevel=error
 	fi
 }
@@ -52,4 +54,4 @@ need_npm_tools() {
 # shellcheck disable=SC2034
 LOOP_BUILD_DEBS=(build-essential cmake pkg-config libmicrohttpd-dev libpq-dev libjansson-dev
 	libjwt-dev libargon2-dev libssl-dev postgresql postgresql-contrib curl
-	libcrack2-dev cracklib-runtime libicu-dev jq)
+	libcrack2-dev cracklib-runtime libicu-dev libcurl4-openssl-dev jq)
