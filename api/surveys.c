@@ -5,6 +5,7 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/handlers.h"
+#include "api/hygiene.h"
 #include "api/spec.h"
 #include "api/surveys.h"
 #include "auth/principal.h"
@@ -329,8 +330,15 @@ api_reports_candidate_experience(struct api_request *rq)
 	json_t *links = json_pack("{s:I, s:I, s:o}", "issued", (json_int_t)r.issued, "answered",
 				  (json_int_t)r.answered, "response_rate",
 				  r.issued ? json_real(share(r.answered, r.issued)) : json_null());
-	return api_reply_json(rq, 200, json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
+	json_t *hygiene = json_pack("{s:I, s:[o, o], s:I, s:o}", "take_home_rounds",
+		(json_int_t)r.take_homes, "warnings",
+		api_warning_count_json("take_home_deadline_short", r.deadline_short),
+		api_warning_count_json("take_home_effort_missing", r.effort_missing),
+		"decided_loops", (json_int_t)r.decided, "median_elapsed_days",
+		api_elapsed_json(r.median_known, r.median_elapsed_days));
+	return api_reply_json(rq, 200, json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"questions_version", qs.version, "min_group_size", MIN_GROUP, "links", links,
+		"loop_hygiene", hygiene,
 		"overall", group_json(json_object(), &r.overall),
 		"questions", question_groups_json(&qs, r.questions, r.n_questions, NULL),
 		"interviewers", people_json(&qs, &r), "months", months_json(&r)));

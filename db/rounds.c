@@ -84,9 +84,10 @@ finish(struct db *db, struct round_args *r, const char *round_id, const char *lo
 
 static struct db_stmt round_insert = {"round_insert",
 	"INSERT INTO rounds (org_id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,"
-	" starts_at, ends_at, location, status)"
+	" starts_at, ends_at, location, status, due_at, expected_effort_hours)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-	"  CASE WHEN $8::timestamptz IS NULL THEN 'unscheduled' ELSE 'scheduled' END) RETURNING id"};
+	"  CASE WHEN $8::timestamptz IS NULL THEN 'unscheduled' ELSE 'scheduled' END, $11, $12)"
+	" RETURNING id"};
 
 /* The rubric the round is pinned to: the named one, or the newest for kind. */
 static enum db_status
@@ -204,9 +205,11 @@ create_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->loop_id, in->kind, ref.id, ref.key,
 				arena_printf(r->a, "%d", ref.version), in->required ? "true" : "false",
-				in->starts_at, in->ends_at, in->location};
+				in->starts_at, in->ends_at, in->location, in->due_at,
+				in->expected_effort_hours
+					? arena_printf(r->a, "%d", in->expected_effort_hours) : NULL};
 	PGresult *res;
-	if ((st = db_run_status(db, &round_insert, 10, params, &res)) != DB_OK)
+	if ((st = db_run_status(db, &round_insert, 12, params, &res)) != DB_OK)
 		return st;
 	char *id = db_str(r->a, res, 0, 0);
 	PQclear(res);
@@ -218,6 +221,10 @@ create_tx(struct db *db, void *p)
 	json_t *ch = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "loop_id", r->loop_id, "kind", in->kind,
 			       "starts_at", in->starts_at, "ends_at", in->ends_at, "interviewers",
 			       booked_json(r->out));
+	if (in->due_at)
+		json_object_set_new(ch, "due_at", json_string(in->due_at));
+	if (in->expected_effort_hours)
+		json_object_set_new(ch, "expected_effort_hours", json_integer(in->expected_effort_hours));
 	st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
 	json_decref(ch);
 	return st;

@@ -220,6 +220,36 @@ static struct db_stmt rep_people_questions = {"survey_rep_people_questions",
 	" JOIN survey_answer_items i ON i.org_id = a.org_id AND i.link_id = a.link_id"
 	" WHERE a.org_id = $1 GROUP BY p.user_id, i.question ORDER BY p.user_id, i.question"};
 
+static struct db_stmt rep_take_homes = {"survey_rep_take_homes",
+	"SELECT count(*), count(*) FILTER (WHERE w LIKE '%take_home_deadline_short%'),"
+	" count(*) FILTER (WHERE w LIKE '%take_home_effort_missing%')"
+	" FROM (SELECT " DB_TAKE_HOME_WARNINGS("r") " AS w FROM rounds r WHERE r.org_id = $1"
+	" AND r.kind = 'take_home' AND r.status <> 'cancelled') x"};
+static struct db_stmt rep_elapsed = {"survey_rep_elapsed",
+	"SELECT count(e), percentile_cont(0.5) WITHIN GROUP (ORDER BY e)"
+	" FROM (SELECT " DB_LOOP_ELAPSED_DAYS " AS e FROM loops l WHERE l.org_id = $1) x"};
+
+/* The org's take-home warnings and median elapsed days into o. */
+static enum db_status
+hygiene(struct db *db, const char *org_id, struct db_survey_report *o)
+{
+	const char *p[] = {org_id};
+	PGresult *r = db_run(db, &rep_take_homes, 1, p);
+	if (!r)
+		return db->status;
+	o->take_homes = db_int(r, 0, 0);
+	o->deadline_short = db_int(r, 0, 1);
+	o->effort_missing = db_int(r, 0, 2);
+	PQclear(r);
+	if (!(r = db_run(db, &rep_elapsed, 1, p)))
+		return db->status;
+	o->decided = db_int(r, 0, 0);
+	o->median_known = !PQgetisnull(r, 0, 1);
+	o->median_elapsed_days = o->median_known ? strtod(PQgetvalue(r, 0, 1), NULL) : 0;
+	PQclear(r);
+	return DB_OK;
+}
+
 static int
 copy_group(struct arena *a, const PGresult *r, int row, void *item)
 {
@@ -266,6 +296,8 @@ report_tx(struct db *db, void *p)
 	if (st == DB_OK)
 		st = groups(db, &rep_people_questions, s->org_id, s->a, &o->people_questions,
 			    &o->n_people_questions);
+	if (st == DB_OK)
+		st = hygiene(db, s->org_id, o);
 	o->issued = links.n;
 	o->answered = links.flagged;
 	return st;

@@ -72,6 +72,12 @@ struct db_survey_group {
 
 struct db_survey_report {
 	long long issued, answered;
+	/* loop hygiene: take-home rounds (not cancelled), those warned of a
+	 * short deadline and of no stated effort; decided loops and the median
+	 * of their elapsed days (median_known: there was one) */
+	long long take_homes, deadline_short, effort_missing, decided;
+	bool median_known;
+	double median_elapsed_days;
 	struct db_survey_group overall;	/* every answer; flagged over every question */
 	struct db_survey_group *questions, *months, *people, *people_questions;
 	int n_questions, n_months, n_people, n_people_questions;

@@ -46,3 +46,11 @@ CREATE TABLE survey_answer_items (
 	PRIMARY KEY (org_id, link_id, question),
 	FOREIGN KEY (org_id, link_id) REFERENCES survey_answers (org_id, link_id)
 );
+
+-- Take-home rounds: when the work is due and the effort the team states
+-- (hours). Scheduling one with under 7 days to its due time, or with no
+-- stated effort, is allowed but answered with a warning (seed 003, "Red
+-- Flags to Watch For" > 2): see DB_TAKE_HOME_WARNINGS in db/internal.h.
+ALTER TABLE rounds ADD COLUMN due_at timestamptz,
+	ADD COLUMN expected_effort_hours integer
+		CHECK (expected_effort_hours BETWEEN 1 AND 200);
