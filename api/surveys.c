@@ -145,9 +145,11 @@ api_survey_answer_parse(struct api_request *rq, const struct survey_questions *q
 	if (json_is_object(answers)) {
 		for (size_t i = 0; i < qs->n_questions; i++)
 			parse_item(rq, &qs->questions[i], answers, errors, &items[i]);
-		json_object_foreach(answers, key, v) if (!survey_question(qs, key))
-			spec_error(errors, arena_printf(rq->arena, "answers.%s", key), "unknown_field",
-				   "no such question");
+		json_object_foreach(answers, key, v) {
+			if (!survey_question(qs, key))
+				spec_error(errors, arena_printf(rq->arena, "answers.%s", key),
+					   "unknown_field", "no such question");
+		}
 	}
 	const char *comment = spec_str(body, "comment");
 	if (comment && text_utf8_length(comment) > (size_t)qs->comment_max &&

@@ -4,6 +4,8 @@
 #include "db/internal.h"
 #include "db/surveys.h"
 
+/* A link's columns; the last is its enum db_survey_state (answered wins
+ * over expired). */
 #define LINK_COLUMNS "l.id, l.loop_id, " DB_TS("l.created_at") ", " DB_TS("l.expires_at") \
 	", l.questions_version, CASE WHEN l.answered_at IS NOT NULL THEN 3" \
 	" WHEN l.expires_at <= now() THEN 2 ELSE 1 END"
