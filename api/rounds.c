@@ -39,6 +39,8 @@ static const struct spec_field round_patch_spec[] = {
 	{"ends_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
 	{"location", SPEC_STRING, SPEC_NULLABLE, 0, 500},
 	{"status", SPEC_STRING, 0, .enums = outcomes},
+	{"due_at", SPEC_STRING, SPEC_NULLABLE, .format = SPEC_DATETIME},
+	{"expected_effort_hours", SPEC_INTEGER, SPEC_NULLABLE, 1, 200},
 	{NULL},
 };
 
@@ -236,9 +238,14 @@ api_rounds_patch(struct api_request *rq)
 	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
 				 .ends_at = spec_str(rq->json, "ends_at"),
 				 .location = spec_str(rq->json, "location"),
-				 .status = spec_str(rq->json, "status")};
+				 .status = spec_str(rq->json, "status"),
+				 .due_at = spec_str(rq->json, "due_at"),
+				 .expected_effort_hours =
+					 (int)spec_int(rq->json, "expected_effort_hours", 0)};
 	in.set = (in.starts_at || in.ends_at ? ROUND_TIMES : 0) |
-		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0);
+		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0) |
+		 (spec_has(rq->json, "due_at") ? ROUND_DUE : 0) |
+		 (spec_has(rq->json, "expected_effort_hours") ? ROUND_EFFORT : 0);
 	if (!times_or_reply(rq, in.starts_at, in.ends_at))
 		return API_REPLIED;
 	struct audit_ctx ctx;

@@ -185,6 +185,8 @@ struct db_round_in {
 #define ROUND_TIMES 1u
 #define ROUND_LOCATION 2u
 #define ROUND_STATUS 4u
+#define ROUND_DUE 8u		/* due_at (NULL clears it) */
+#define ROUND_EFFORT 16u	/* expected_effort_hours (0 clears it) */
 
 enum db_status db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			       const char *loop_id, const struct db_round_in *in,

@@ -68,3 +68,14 @@ def test_a_decided_loop_shows_its_elapsed_days(team):
     assert packet["elapsed_days"] == days
     hygiene = team.api().get("/v1/reports/candidate-experience").json()["loop_hygiene"]
     assert hygiene["decided_loops"] >= 1 and hygiene["median_elapsed_days"] is not None
+
+
+def test_patching_the_due_time_and_effort_clears_the_warnings(team):
+    loop = team.loop()
+    rd = take_home(team, loop["id"], 2, effort=None)
+    assert codes(rd) == ["take_home_deadline_short", "take_home_effort_missing"]
+    start = dt.datetime.fromisoformat(rd["starts_at"].replace("Z", "+00:00"))
+    r = team.api().patch(f"/v1/rounds/{rd['id']}", headers={"If-Match": f'"{rd["version"]}"'},
+                         json={"due_at": iso(start + 8 * DAY), "expected_effort_hours": 6})
+    assert r.status_code == 200, r.text
+    assert codes(r.json()) == [] and r.json()["expected_effort_hours"] == 6
