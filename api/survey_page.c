@@ -76,6 +76,8 @@ message_page(struct api_request *rq, int status, const char *title, const char *
 static enum api_result
 error_page(struct api_request *rq, enum api_error e)
 {
+	if (api_error_status(e) == 503)
+		api_add_header(rq, "Retry-After", "2");
 	return message_page(rq, api_error_status(e), "Survey", api_error_title(e));
 }
 
