@@ -393,3 +393,17 @@ def test_query_parameters_are_encoded_in_the_redirect(loopd, client, user):
     loc, params = redirect_params(s.submit(user.email, user.password))
     assert params["state"] == "x&code=injected"
     assert urllib.parse.parse_qs(loc.query)["code"] != ["injected"]
+
+
+def test_revoking_the_family_ends_its_access_tokens(loopd, client, user):
+    code, verifier = code_for(loopd, client, user, URI)
+    body = exchange(loopd, client, code, URI, verifier).json()
+    r = post_form(loopd, TOKEN, {"grant_type": "refresh_token", "client_id": client["id"],
+                                 "refresh_token": body["refresh_token"]})
+    refreshed = r.json()
+    assert me(loopd, refreshed["access_token"]).status_code == 200
+    r = post_form(loopd, "/oauth/revoke", {"token": refreshed["refresh_token"],
+                                           "client_id": client["id"]})
+    assert r.status_code == 200
+    assert me(loopd, refreshed["access_token"]).status_code == 401
+    assert me(loopd, body["access_token"]).status_code == 401
