@@ -407,3 +407,24 @@ def test_revoking_the_family_ends_its_access_tokens(loopd, client, user):
     assert r.status_code == 200
     assert me(loopd, refreshed["access_token"]).status_code == 401
     assert me(loopd, body["access_token"]).status_code == 401
+
+
+def test_console_sign_in_of_an_unknown_email_reshows_the_form(loopd, new_org):
+    admin = new_org()
+    uri = loopd.url + "/app/"
+    s = SignIn(loopd)
+    q = authorize_query("loopd-console", uri, pkce()[1])
+    assert s.open(q).status_code == 200
+    for email in ("nobody-" + admin.email, admin.email):
+        r = s.submit(email, "wrong password!")
+        assert r.status_code == 200 and "The email or password is wrong." in r.text
+    assert redirect_params(s.submit(admin.email, admin.password))[1]["state"] == q["state"]
+
+
+def test_an_email_in_two_orgs_cannot_use_the_console(loopd, new_org):
+    email = f"twice-{pkce()[0][:10].lower()}@example.test"
+    first = new_org(email=email)
+    new_org(email=email)
+    s = SignIn(loopd)
+    assert s.open(authorize_query("loopd-console", loopd.url + "/app/", pkce()[1])).status_code == 200
+    assert "The email or password is wrong." in s.submit(email, first.password).text
