@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 
 from helpers import (ROLE_SCOPES, TOKEN, canonical_scopes, count, me, oauth_error, post_form,
-                     problem_of)
+                     problem_of, wait_for)
 from oauth_flow import (CSP, SignIn, authorize_query, code_client, code_for, exchange, pkce,
                         redirect_params)
 
@@ -154,14 +154,14 @@ def test_unknown_code_is_refused(loopd, client):
 
 
 def test_expired_code_is_refused(fresh_loopd):
-    server = fresh_loopd(env={"LOOP_CODE_TTL": "1"})
+    server = fresh_loopd(env={"LOOP_CODE_TTL": "1"})  # the test-only lifetime
     admin = server.bootstrap()
     c = code_client(admin, [URI])
     code, verifier = code_for(server, c, admin, URI)
     conn = server.db()
     try:
-        with conn.cursor() as cur:  # the clock moves on without sleeping
-            cur.execute("UPDATE authorization_codes SET expires_at = now() - interval '1 s'")
+        assert wait_for(lambda: count(conn, "SELECT count(*) FROM authorization_codes"
+                                            " WHERE expires_at <= now()") == 1)
     finally:
         conn.close()
     r = exchange(server, c, code, URI, verifier)
