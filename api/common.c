@@ -344,8 +344,11 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 const char *
 api_public_base(struct api_request *rq)
 {
-	return *config.public_url ? config.public_url
-				  : arena_printf(rq->arena, "http://%s", config.listen);
+	size_t n = strlen(config.public_url);
+	if (n && config.public_url[n - 1] == '/')
+		n--;	/* "https://x/" and "https://x" are one base */
+	return n ? arena_strndup(rq->arena, config.public_url, n)
+		 : arena_printf(rq->arena, "http://%s", config.listen);
 }
 
 void

@@ -93,8 +93,9 @@ json_t *api_words_json(const char *text);
 bool api_has_word(const char *list, const char *word);
 
 /* Adds Location: path. */
-/* The base URL of links loopd gives out: config.public_url when set,
- * else "http://" + the listen address (in rq's arena). */
+/* The base URL of links loopd gives out, without a trailing slash:
+ * config.public_url when set, else "http://" + the listen address (in
+ * rq's arena). */
 const char *api_public_base(struct api_request *rq);
 void api_set_location(struct api_request *rq, const char *path);
 

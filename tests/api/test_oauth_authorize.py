@@ -445,3 +445,15 @@ def test_console_row_is_neither_listed_nor_deletable(loopd, new_org, db):
     listed = [c["id"] for c in admin.api.get("/v1/clients").json()["data"]]
     assert row not in listed and admin.client_id in listed
     problem_of(admin.api.delete(f"/v1/clients/{row}"), 404, "not_found")
+
+
+def test_public_url_names_the_issuer_and_the_console_redirect(fresh_loopd):
+    server = fresh_loopd(env={"LOOP_PUBLIC_URL": "https://loopd.example.test/"})
+    m = server.api().get("/.well-known/oauth-authorization-server").json()
+    assert m["issuer"] == "https://loopd.example.test"
+    assert m["token_endpoint"] == "https://loopd.example.test/oauth/token"
+    s = SignIn(server)
+    ok = s.open(authorize_query("loopd-console", "https://loopd.example.test/app/", pkce()[1]))
+    assert ok.status_code == 200 and "Secure" in ok.headers["Set-Cookie"]
+    wrong = SignIn(server).open(authorize_query("loopd-console", server.url + "/app/", pkce()[1]))
+    assert wrong.status_code == 400
