@@ -6,6 +6,8 @@
 /* Every handler named in the route table (api/routes.c). */
 api_handler api_healthz, api_readyz, api_openapi, api_metrics;
 api_handler api_oauth_token, api_oauth_revoke, api_oauth_introspect;
+api_handler api_oauth_authorize, api_oauth_authorize_submit, api_oauth_metadata;
+api_handler api_org_get, api_org_patch;
 api_handler api_me, api_me_password;
 api_handler api_users_create, api_users_list, api_users_get, api_users_patch;
 api_handler api_clients_create, api_clients_list, api_clients_delete;
