@@ -14,6 +14,8 @@ const struct route api_routes[] = {
 	{"GET", "/readyz", api_readyz, 0, PUBLIC},
 	{"GET", "/metrics", api_metrics, 0, PUBLIC},
 	{"GET", "/v1/openapi.yaml", api_openapi, 0, PUBLIC},
+	{"GET", "/app/", api_console_index, 0, PUBLIC},
+	{"GET", "/app/{file}", api_console_file, 0, PUBLIC},
 
 	{"POST", "/oauth/token", api_oauth_token, 0, FORM},
 	{"POST", "/oauth/revoke", api_oauth_revoke, 0, FORM},

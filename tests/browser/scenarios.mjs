@@ -1,0 +1,238 @@
+// The console's browser scenarios, one per role, end to end through the
+// real pages. run.py starts loopd, seeds LOOP_SEED and runs this file.
+import assert from 'node:assert/strict';
+import {chromium} from 'playwright-core';
+
+const BASE = process.env.LOOP_BASE_URL;
+const SEED = JSON.parse(process.env.LOOP_SEED);
+const SHOTS = process.env.LOOP_SCREENSHOTS;
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const WAIT_MS = 20000;
+let current = null;   // the page of the running scenario, shot when it fails
+
+async function shot(page, name) {
+  await page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+}
+
+// A fresh browser context at 1280 px in UTC; records every token the
+// token endpoint hands out and every CSP refusal the console logs.
+async function session(browser) {
+  const context = await browser.newContext({viewport: {width: 1280, height: 900}, timezoneId: 'UTC'});
+  const page = await context.newPage();
+  current = page;
+  page.setDefaultTimeout(WAIT_MS);
+  const seen = {tokens: [], refusals: []};
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) seen.refusals.push(m.text()); });
+  page.on('pageerror', (e) => seen.refusals.push('page error: ' + e.message));
+  page.on('response', async (r) => {
+    if (r.url() === BASE + '/oauth/token' && r.ok()) {
+      const body = await r.json();
+      seen.tokens.push(body.access_token, body.refresh_token);
+    }
+  });
+  return {context, page, seen};
+}
+
+// Signs in through the console's button and loopd's sign-in page (PKCE).
+async function signIn(page, who) {
+  const r = await page.goto(BASE + '/app/');
+  assert.equal(r.headers()['content-security-policy'], CSP);
+  if (FAKE_AUTHORIZE) await page.route('**/oauth/authorize?**', (route) => route.fulfill({status: 200, body: 'sign-in'}));
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(/\/oauth\/authorize\?/);
+  const q = new URL(page.url()).searchParams;
+  assert.equal(q.get('code_challenge_method'), 'S256');
+  assert.equal(q.get('client_id'), 'loopd-console');
+  assert.equal(q.get('redirect_uri'), BASE + '/app/');
+  if (FAKE_AUTHORIZE) return fakeSignIn(page, who, q);
+  await page.locator('input[name="email"]').fill(who.email);
+  await page.locator('input[name="password"]').fill(who.password);
+  await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the code left the address bar');
+}
+
+// TEST-ONLY, until loopd has GET /oauth/authorize: answers the code
+// exchange with a password-grant token and comes back with the state.
+const FAKE_AUTHORIZE = process.env.LOOP_FAKE_AUTHORIZE === '1';
+async function fakeSignIn(page, who, q) {
+  const r = await fetch(BASE + '/oauth/token', {method: 'POST', body: new URLSearchParams({
+    grant_type: 'password', username: who.email, password: who.password, client_id: who.client_id})});
+  const tokens = await r.json();
+  await page.route('**/oauth/token', (route) => route.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify(tokens)}));
+  await page.goto(`${BASE}/app/?code=fake&state=${q.get('state')}`);
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+  await page.unroute('**/oauth/token');
+}
+
+// No token anywhere a script or another tab could find it later.
+async function assertTokensInMemoryOnly(page, seen) {
+  assert.ok(seen.tokens.filter(Boolean).length >= 1, 'a token was issued');
+  const stored = await page.evaluate(() => JSON.stringify([{...localStorage}, {...sessionStorage}, document.cookie]));
+  for (const t of seen.tokens.filter(Boolean)) assert.ok(!stored.includes(t), 'a token is in web storage or a cookie');
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+  assert.equal(await page.evaluate(() => document.cookie), '');
+}
+
+async function interviewerSubmitsScorecard(browser) {
+  const {context, page, seen} = await session(browser);
+  await signIn(page, SEED.people.ada);
+  await page.getByRole('heading', {name: 'My rounds'}).waitFor();
+  await page.locator(`a[href="#/round/${SEED.round_id}"]`).waitFor();
+  await shot(page, 'interviewer-rounds');
+  await page.locator(`a[href="#/round/${SEED.round_id}"]`).click();
+  const criteria = page.locator('fieldset.criterion');
+  await criteria.first().waitFor();
+  const n = await criteria.count();
+  assert.ok(n >= 5, `the rubric shows its criteria (${n})`);
+  assert.equal(await criteria.first().locator('.anchor').count(), 4, 'four anchors beside the rating buttons');
+  assert.ok(await page.getByText('Why it matters:').count() > 0, 'red flags say why they matter');
+
+  // Submitting an empty scorecard lists every missing piece inline.
+  await page.getByRole('button', {name: 'Submit scorecard'}).click();
+  const summary = page.locator('.error-summary');
+  await summary.locator('li').first().waitFor();
+  const missing = await summary.locator('li').count();
+  assert.ok(missing >= n, `every missing piece is listed (${missing})`);
+  assert.ok(await page.locator('fieldset.criterion.invalid').count() >= 1, 'the criteria are marked');
+  await shot(page, 'interviewer-scorecard-missing');
+
+  // Rate with the keyboard-usable radios, write evidence; the draft autosaves.
+  for (let i = 0; i < n; i++) {
+    const c = criteria.nth(i);
+    await c.locator('.anchor').nth(3).click();
+    await c.locator('textarea').fill(`Ada saw a strong answer, criterion ${i + 1}`);
+  }
+  await page.getByLabel('Strong yes', {exact: true}).check();
+  await page.getByLabel('Summary').fill('Clear structure, good trade-offs, calm under follow-ups.');
+  await page.getByRole('status').filter({hasText: 'Draft saved'}).waitFor();
+  await page.getByRole('button', {name: 'Submit scorecard'}).click();
+  await page.getByText(/^Submitted /).waitFor();
+  assert.ok(await page.getByRole('button', {name: 'Submit scorecard'}).isDisabled(), 'a submitted scorecard is locked');
+  // Now that Ada has submitted, the API shows Grace's scorecard.
+  await page.locator('.colleagues').getByText('Grace Interviewer').waitFor();
+  await shot(page, 'interviewer-scorecard-submitted');
+  await page.setViewportSize({width: 390, height: 844});
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling at 390 px');
+  await shot(page, 'interviewer-scorecard-390');
+  await assertTokensInMemoryOnly(page, seen);
+  assert.deepEqual(seen.refusals, []);
+  await context.close();
+}
+
+async function recruiterSchedulesAndSeesConflict(browser) {
+  const {context, page, seen} = await session(browser);
+  await signIn(page, SEED.people.recruiter);
+  await page.getByRole('heading', {name: 'Loops'}).waitFor();
+  await page.getByLabel('Candidate or position contains').fill('kim');
+  await page.locator('.rows .row').filter({hasText: 'Kim Busy'}).waitFor();
+  assert.equal(await page.locator('.rows .row').filter({hasText: 'Sam Example'}).count(), 0, 'the filter hides other loops');
+  await shot(page, 'recruiter-loops');
+  await page.getByRole('link', {name: 'Candidates'}).click();
+  await page.getByLabel('Search by name or email prefix').fill('sam');
+  await page.locator('.rows .row').filter({hasText: 'Sam Example'}).waitFor();
+
+  await page.getByRole('link', {name: 'Loops'}).click();
+  await page.getByRole('link', {name: 'New loop from a template'}).click();
+  await page.getByRole('heading', {name: 'New loop'}).waitFor();
+  await page.getByLabel('Candidate', {exact: true}).selectOption({label: 'Kim Busy'});
+  await page.getByLabel('Position').fill('Platform engineer');
+  await page.getByLabel('Template').selectOption('backend_engineer');
+  await page.getByRole('button', {name: 'Create loop'}).click();
+  await page.getByRole('heading', {name: 'Kim Busy: Platform engineer'}).waitFor();
+  const first = page.locator('li.round').first();
+  await first.getByText('unscheduled').waitFor();
+
+  // Ada is already booked at that hour: the 409 names the conflicting round.
+  const busy = SEED.busy_starts_at.slice(0, 16);
+  await first.getByLabel('Starts').fill(busy);
+  await first.getByLabel('Interviewer').selectOption({label: 'Ada Interviewer'});
+  await first.getByRole('button', {name: 'Schedule'}).click();
+  const conflict = first.locator('.conflict');
+  await conflict.waitFor();
+  assert.match(await conflict.innerText(), /Double-booked/);
+  assert.match(await conflict.innerText(), /Conflicting round: system design round/);
+  await shot(page, 'recruiter-conflict');
+
+  // Two hours later she is free.
+  const later = new Date(Date.parse(SEED.busy_starts_at) + 2 * 3600e3).toISOString().slice(0, 16);
+  await first.getByLabel('Starts').fill(later);
+  await first.getByRole('button', {name: 'Schedule'}).click();
+  await page.locator('li.round').first().getByText('Ada Interviewer (lead)').waitFor();
+  await page.getByRole('link', {name: 'Overdue scorecards'}).click();
+  await page.getByRole('heading', {name: 'Overdue scorecards'}).waitFor();
+  await assertTokensInMemoryOnly(page, seen);
+  assert.deepEqual(seen.refusals, []);
+  await context.close();
+}
+
+async function managerDecidesWithOverride(browser) {
+  const {context, page, seen} = await session(browser);
+  await signIn(page, SEED.people.hm);
+  await page.getByRole('heading', {name: 'Loops to decide'}).waitFor();
+  await page.locator(`a[href="#/packet/${SEED.loop_id}"]`).click();
+  await page.getByRole('heading', {name: 'Packet recommends: needs debrief'}).waitFor();
+  const chart = page.locator('svg.chart').first();
+  assert.ok(await chart.locator('circle.raw').count() >= 5, 'a raw mean per criterion');
+  assert.ok(await chart.locator('circle.calibrated').count() >= 5, 'a calibrated mean per criterion');
+  assert.equal(await page.locator('svg.chart').count(), 2, 'the ratings and the leniency pictures');
+  await page.locator('.reasons').getByText('recommendations_split').waitFor();
+  assert.match(await page.locator('section', {hasText: 'Disagreements'}).innerText(), /from 2 to 4/);
+  await shot(page, 'manager-packet');
+
+  await page.getByLabel('hire', {exact: true}).check();
+  await page.getByLabel('Rationale').fill('Strong design round; the no was about pacing.');
+  const justification = page.getByLabel('Override justification');
+  await justification.waitFor();
+  await page.getByRole('button', {name: 'Record decision'}).click();
+  await page.locator('.decision .problem').getByText('override_justification').waitFor();
+  await justification.fill('The debrief settled the split: the no was about pacing, not design.');
+  await page.getByRole('button', {name: 'Record decision'}).click();
+  await page.getByRole('heading', {name: 'Decided: hire'}).waitFor();
+  await page.getByText('Override:').waitFor();
+  await shot(page, 'manager-decided');
+  await page.setViewportSize({width: 390, height: 844});
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling at 390 px');
+  await shot(page, 'manager-packet-390');
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.getByRole('button', {name: 'Sign in'}).waitFor();
+  await assertTokensInMemoryOnly(page, seen);
+  assert.deepEqual(seen.refusals, []);
+  await context.close();
+}
+
+async function consoleFilesAreServedStrictly() {
+  for (const path of ['/app/', '/app/app.js', '/app/app.css', '/app/nope.js', '/app/..%2fopenapi.yaml']) {
+    const r = await fetch(BASE + path);
+    assert.equal(r.headers.get('content-security-policy'), CSP, path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', path);
+  }
+  const js = await fetch(BASE + '/app/app.js');
+  assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const again = await fetch(BASE + '/app/app.js', {headers: {'If-None-Match': js.headers.get('etag')}});
+  assert.equal(again.status, 304);
+  assert.equal((await fetch(BASE + '/app/nope.js')).status, 404);
+  assert.equal((await fetch(BASE + '/app/index.html')).headers.get('content-type'), 'text/html; charset=utf-8');
+}
+
+const SCENARIOS = [consoleFilesAreServedStrictly, interviewerSubmitsScorecard,
+  recruiterSchedulesAndSeesConflict, managerDecidesWithOverride];
+
+const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
+  args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []});
+let failed = 0;
+for (const scenario of SCENARIOS) {
+  const t0 = Date.now();
+  try {
+    await scenario(browser);
+    console.log(`ok   ${scenario.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    if (current) await shot(current, `FAILED-${scenario.name}`).catch(() => null);
+    console.log(`FAIL ${scenario.name}: ${e.stack}`);
+  }
+}
+await browser.close();
+process.exit(failed ? 1 : 0);
