@@ -11,8 +11,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 const WAIT_MS = 20000;
 let current = null;   // the page of the running scenario, shot when it fails
 
-async function shot(page, name) {
-  await page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({path: `${SHOTS}/${name}.png`, fullPage});
 }
 
 // A fresh browser context at 1280 px in UTC; records every token the
@@ -97,6 +97,7 @@ async function interviewerSubmitsScorecard(browser) {
   assert.ok(missing >= n, `every missing piece is listed (${missing})`);
   assert.ok(await page.locator('fieldset.criterion.invalid').count() >= 1, 'the criteria are marked');
   await shot(page, 'interviewer-scorecard-missing');
+  await shot(page, 'readme-scorecard', false);   // docs/console-scorecard.png
 
   // Rate with the keyboard-usable radios, write evidence; the draft autosaves.
   for (let i = 0; i < n; i++) {
@@ -180,6 +181,7 @@ async function managerDecidesWithOverride(browser) {
   await page.locator('.reasons').getByText('recommendations_split').waitFor();
   assert.match(await page.locator('section', {hasText: 'Disagreements'}).innerText(), /from 2 to 4/);
   await shot(page, 'manager-packet');
+  await shot(page, 'readme-packet', false);   // docs/console-packet.png
 
   await page.getByLabel('hire', {exact: true}).check();
   await page.getByLabel('Rationale').fill('Strong design round; the no was about pacing.');
