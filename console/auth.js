@@ -91,11 +91,9 @@ export function accessToken() {
   return tokens && tokens.access_token;
 }
 
-// Revokes the refresh token (which takes its access tokens with it) and
-// forgets everything.
+// Revokes the refresh token and the access token, then forgets both.
 export async function signOut() {
-  if (tokens) {
-    const token = tokens.refresh_token || tokens.access_token;
+  for (const token of tokens ? [tokens.refresh_token, tokens.access_token].filter(Boolean) : []) {
     await fetch('/oauth/revoke', {
       method: 'POST', body: new URLSearchParams({token, client_id: CLIENT_ID}),
       headers: {'Content-Type': 'application/x-www-form-urlencoded'},

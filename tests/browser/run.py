@@ -80,6 +80,8 @@ def seed(org):
 def main():
     shots = ROOT / "build-test" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
     loopd = Loopd()
     try:
         loopd.start()

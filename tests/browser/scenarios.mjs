@@ -15,6 +15,12 @@ async function shot(page, name, fullPage = true) {
   await page.screenshot({path: `${SHOTS}/${name}.png`, fullPage});
 }
 
+// A 1280 x 720 view from the element down, small enough for the README.
+async function readmeShot(page, element, name) {
+  await element.evaluate((el) => el.scrollIntoView({block: 'start'}));
+  await page.screenshot({path: `${SHOTS}/${name}.png`, clip: {x: 0, y: 0, width: 1280, height: 720}});
+}
+
 // A fresh browser context at 1280 px in UTC; records every token the
 // token endpoint hands out and every CSP refusal the console logs.
 async function session(browser) {
@@ -97,13 +103,13 @@ async function interviewerSubmitsScorecard(browser) {
   assert.ok(missing >= n, `every missing piece is listed (${missing})`);
   assert.ok(await page.locator('fieldset.criterion.invalid').count() >= 1, 'the criteria are marked');
   await shot(page, 'interviewer-scorecard-missing');
-  await shot(page, 'readme-scorecard', false);   // docs/console-scorecard.png
 
   // Rate with the keyboard-usable radios, write evidence; the draft autosaves.
   for (let i = 0; i < n; i++) {
     const c = criteria.nth(i);
     await c.locator('.anchor').nth(3).click();
     await c.locator('textarea').fill(`Ada saw a strong answer, criterion ${i + 1}`);
+    if (i === 0) await readmeShot(page, c, 'readme-scorecard');   // docs/console-scorecard.png
   }
   await page.getByLabel('Strong yes', {exact: true}).check();
   await page.getByLabel('Summary').fill('Clear structure, good trade-offs, calm under follow-ups.');
@@ -181,7 +187,7 @@ async function managerDecidesWithOverride(browser) {
   await page.locator('.reasons').getByText('recommendations_split').waitFor();
   assert.match(await page.locator('section', {hasText: 'Disagreements'}).innerText(), /from 2 to 4/);
   await shot(page, 'manager-packet');
-  await shot(page, 'readme-packet', false);   // docs/console-packet.png
+  await readmeShot(page, page.locator('.verdict'), 'readme-packet');   // docs/console-packet.png
 
   await page.getByLabel('hire', {exact: true}).check();
   await page.getByLabel('Rationale').fill('Strong design round; the no was about pacing.');
