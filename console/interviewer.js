@@ -1,5 +1,5 @@
 // The interviewer's pages: my rounds, and one round's rubric and scorecard.
-import {call, read} from './api.js';
+import {call, read, readAll} from './api.js';
 import {field, h, problemView, show, when} from './dom.js';
 
 const AUTOSAVE_MS = 800;
@@ -16,7 +16,7 @@ function roundRow(m) {
 // #/rounds: upcoming and past rounds (the last 60 days).
 export async function myRounds() {
   const from = new Date(Date.now() - 60 * 864e5).toISOString().replace(/\.\d+Z$/, 'Z');
-  const rows = (await read(`/v1/me/rounds?from=${from}&limit=100`)).data;
+  const rows = await readAll(`/v1/me/rounds?from=${from}`);
   const now = Date.now();
   const upcoming = rows.filter((m) => Date.parse(m.round.ends_at) > now);
   const past = rows.filter((m) => Date.parse(m.round.ends_at) <= now).reverse();

@@ -107,7 +107,12 @@ async function interviewerSubmitsScorecard(browser) {
   // Rate with the keyboard-usable radios, write evidence; the draft autosaves.
   for (let i = 0; i < n; i++) {
     const c = criteria.nth(i);
-    await c.locator('.anchor').nth(3).click();
+    if (i === n - 1) {   // by keyboard: focus "3 yes", the right arrow moves to "4 strong yes"
+      await c.locator('input[type="radio"]').nth(2).focus();
+      await page.keyboard.press('Space');
+      await page.keyboard.press('ArrowRight');
+      assert.ok(await c.locator('input[type="radio"]').nth(3).isChecked(), 'the arrow keys choose a rating');
+    } else await c.locator('.anchor').nth(3).click();
     await c.locator('textarea').fill(`Ada saw a strong answer, criterion ${i + 1}`);
     if (i === 0) await readmeShot(page, c, 'readme-scorecard');   // docs/console-scorecard.png
   }
