@@ -34,6 +34,7 @@ media_type_of(const char *name)
 	return NULL;
 }
 
+/* Every answer under /app/ gets the console's policy (nosniff is global). */
 void
 api_console_secure(struct api_request *rq)
 {
@@ -60,8 +61,9 @@ static enum api_result
 reply_console_file(struct api_request *rq, const char *name)
 {
 	const char *type = media_type_of(name);
-	const struct embedded_file *f = type && !strchr(name, '/') && name[0] != '.'
-		? embedded_find(arena_printf(rq->arena, "console/%s", name)) : NULL;
+	/* {file} is one path segment, so only files of console/ itself match. */
+	const struct embedded_file *f =
+		type ? embedded_find(arena_printf(rq->arena, "console/%s", name)) : NULL;
 	if (!f)
 		return api_reply_error(rq, E_NOT_FOUND, "no console file %s", name);
 	const char *etag = file_etag(rq, f);
