@@ -12,6 +12,7 @@
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/refresh.h"
 #include "db/users.h"
 
 static enum api_result
@@ -88,6 +89,29 @@ narrow_to_standing(struct api_request *rq, struct auth_principal *who)
 	return AUTH_TOKEN_OK;
 }
 
+/* A token issued from a refresh family (authorization code, refresh) has
+ * a jti "<family id>.<random>": it stops working once the family is revoked
+ * (logout, refresh or code reuse, user disabled). */
+static enum auth_token_status
+family_standing(struct api_request *rq, const struct auth_principal *who)
+{
+	const char *dot = who->jti ? strchr(who->jti, '.') : NULL;
+	if (!dot || dot - who->jti != 36)
+		return AUTH_TOKEN_OK;
+	char family[37];
+	memcpy(family, who->jti, 36);
+	family[36] = '\0';
+	if (!text_is_uuid(family))
+		return AUTH_TOKEN_OK;
+	enum db_status st = db_refresh_family_live(db_thread(), who->org_id, family);
+	if (st == DB_OK)
+		return AUTH_TOKEN_OK;
+	if (st == DB_NONE)
+		return AUTH_TOKEN__INACTIVE;
+	api_reply_db(rq, st, "token");
+	return AUTH_TOKEN__UNAVAILABLE;
+}
+
 const struct auth_principal *
 api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
 {
@@ -103,6 +127,8 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 				text_now_us() / 1000000, &claims);
 	struct auth_principal *who = *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
 	if (who && (*st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK)
+		who = NULL;
+	if (who && (*st = family_standing(rq, who)) != AUTH_TOKEN_OK)
 		who = NULL;
 	return who;
 }

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 #include "api/common.h"
-#include "api/config.h"
 #include "api/authn.h"
 #include "api/handlers.h"
 #include "api/scheduling.h"
@@ -186,8 +185,7 @@ api_me_calendar_token(struct api_request *rq)
 		crypto_sha256_hex(rq->arena, token, strlen(token)));
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	const char *base = *config.public_url ? config.public_url
-					      : arena_printf(rq->arena, "http://%s", config.listen);
+	const char *base = api_public_base(rq);
 	char *path = arena_printf(rq->arena, "/v1/calendar-feeds/%s", token);
 	rq->secret_members[0] = "token";
 	rq->secret_members[1] = "url";

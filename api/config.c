@@ -38,6 +38,7 @@ static const struct setting {
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
 	{"public-url", TEXT, "", 0, 0, "external base URL", &config.public_url},
 	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
+	{"code-ttl", NUMBER, "60", 1, 60, "seconds an authorization code lives (tests shorten it)", &config.code_ttl},
 	{NULL, TEXT, NULL, 0, 0, NULL, NULL},
 };
 

@@ -26,6 +26,7 @@ struct config {
 	long argon_iterations;
 	bool embedded_nosync;
 	char *public_url;
+	long code_ttl;		/* authorization code lifetime, s (60; tests shorten it) */
 	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };
 

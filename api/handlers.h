@@ -9,6 +9,8 @@ api_handler api_console_index, api_console_file;
 /* Adds the console's security headers to any answer under /app/ (404s too). */
 void api_console_secure(struct api_request *rq);
 api_handler api_oauth_token, api_oauth_revoke, api_oauth_introspect;
+api_handler api_oauth_authorize, api_oauth_authorize_submit, api_oauth_metadata;
+api_handler api_org_get, api_org_patch;
 api_handler api_me, api_me_password;
 api_handler api_users_create, api_users_list, api_users_get, api_users_patch;
 api_handler api_clients_create, api_clients_list, api_clients_delete;

@@ -94,6 +94,10 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 		oauth_invalid_client(rq, c);
 		return false;
 	}
+	if (!strcmp(c->id, OAUTH_CONSOLE_CLIENT) && !c->secret) {
+		oauth_console_client(&c->client);
+		return true;	/* public: its org comes from the code or token */
+	}
 	enum db_status st = text_is_uuid(c->id) ? db_client_get(rq->db, rq->arena, c->id, &c->client)
 						: DB_NONE;
 	if (st != DB_OK && st != DB_NONE) {
@@ -111,4 +115,31 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 			  "client.authentication_failed", known ? "wrong_secret" : "unknown_client");
 	oauth_invalid_client(rq, c);
 	return false;
+}
+
+void
+oauth_console_client(struct db_client *out)
+{
+	static const struct db_client console = {
+		.id = OAUTH_CONSOLE_CLIENT, .name = "loopd console",
+		.grants = "authorization_code refresh_token", .first_party = true, .public = true,
+		.builtin = true};
+	*out = console;
+}
+
+bool
+oauth_console_row_or_reply(struct api_request *rq, struct client_auth *c, const char *org)
+{
+	if (!c->client.builtin || c->client.org_id)
+		return true;
+	enum db_status st = db_client_console(rq->db, rq->arena, org, &c->client);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "client");
+		return false;
+	}
+	if (c->client.revoked) {
+		oauth_invalid_client(rq, c);
+		return false;
+	}
+	return true;
 }

@@ -17,6 +17,9 @@ const struct route api_routes[] = {
 	{"GET", "/app/", api_console_index, 0, PUBLIC},
 	{"GET", "/app/{file}", api_console_file, 0, PUBLIC},
 
+	{"GET", "/.well-known/oauth-authorization-server", api_oauth_metadata, 0, PUBLIC},
+	{"GET", "/oauth/authorize", api_oauth_authorize, 0, PUBLIC},
+	{"POST", "/oauth/authorize", api_oauth_authorize_submit, 0, FORM},
 	{"POST", "/oauth/token", api_oauth_token, 0, FORM},
 	{"POST", "/oauth/revoke", api_oauth_revoke, 0, FORM},
 	{"POST", "/oauth/introspect", api_oauth_introspect, 0, FORM},
@@ -27,6 +30,8 @@ const struct route api_routes[] = {
 	{"POST", "/v1/users", api_users_create, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/users/{id}", api_users_get, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"PATCH", "/v1/users/{id}", api_users_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
+	{"GET", "/v1/org", api_org_get, AUTH_SCOPE_USERS_ADMIN, 0},
+	{"PATCH", "/v1/org", api_org_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/clients", api_clients_list, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"POST", "/v1/clients", api_clients_create, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"DELETE", "/v1/clients/{id}", api_clients_delete, AUTH_SCOPE_USERS_ADMIN, 0},

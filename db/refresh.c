@@ -240,3 +240,30 @@ db_refresh_peek(struct db *db, struct arena *a, const char *token_hash, struct d
 	}
 	return st;
 }
+
+static struct db_stmt family_live = {"refresh_family_live",
+	"SELECT 1 FROM refresh_tokens WHERE org_id = $1 AND family_id = $2 AND revoked_at IS NULL"
+	" LIMIT 1"};
+
+enum db_status
+db_refresh_family_live(struct db *db, const char *org_id, const char *family_id)
+{
+	const char *p[] = {org_id, family_id};
+	return db_run_status(db, &family_live, 2, p, NULL);
+}
+
+static struct db_stmt token_org = {"refresh_token_org",
+	"SELECT org_id FROM refresh_tokens WHERE token_hash = $1"};
+
+enum db_status
+db_refresh_org(struct db *db, struct arena *a, const char *token_hash, char **org_id)
+{
+	const char *p[] = {token_hash};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &token_org, 1, p, &r);
+	if (st == DB_OK) {
+		*org_id = db_str(a, r, 0, 0);
+		PQclear(r);
+	}
+	return st;
+}

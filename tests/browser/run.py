@@ -88,8 +88,6 @@ def main():
         data = seed(Org(loopd))
         env = dict(os.environ, LOOP_BASE_URL=loopd.url, LOOP_SEED=json.dumps(data),
                    LOOP_SCREENSHOTS=str(shots))
-        if loopd.api().get("/.well-known/oauth-authorization-server", check=False).status_code == 404:
-            env["LOOP_FAKE_AUTHORIZE"] = "1"   # TEST-ONLY until the oauth branch lands
         r = subprocess.run(["node", str(HERE / "scenarios.mjs")], env=env, cwd=ROOT,
                            timeout=SCENARIO_TIMEOUT_S)
         return r.returncode

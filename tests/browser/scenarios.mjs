@@ -35,6 +35,7 @@ async function session(browser) {
     if (r.url() === BASE + '/oauth/token' && r.ok()) {
       const body = await r.json();
       seen.tokens.push(body.access_token, body.refresh_token);
+      seen.access = body.access_token;
     }
   });
   return {context, page, seen};
@@ -44,32 +45,17 @@ async function session(browser) {
 async function signIn(page, who) {
   const r = await page.goto(BASE + '/app/');
   assert.equal(r.headers()['content-security-policy'], CSP);
-  if (FAKE_AUTHORIZE) await page.route('**/oauth/authorize?**', (route) => route.fulfill({status: 200, body: 'sign-in'}));
   await page.getByRole('button', {name: 'Sign in'}).click();
   await page.waitForURL(/\/oauth\/authorize\?/);
   const q = new URL(page.url()).searchParams;
   assert.equal(q.get('code_challenge_method'), 'S256');
   assert.equal(q.get('client_id'), 'loopd-console');
   assert.equal(q.get('redirect_uri'), BASE + '/app/');
-  if (FAKE_AUTHORIZE) return fakeSignIn(page, who, q);
   await page.locator('input[name="email"]').fill(who.email);
   await page.locator('input[name="password"]').fill(who.password);
   await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
   await page.getByRole('button', {name: 'Sign out'}).waitFor();
   assert.equal(new URL(page.url()).search, '', 'the code left the address bar');
-}
-
-// TEST-ONLY, until loopd has GET /oauth/authorize: answers the code
-// exchange with a password-grant token and comes back with the state.
-const FAKE_AUTHORIZE = process.env.LOOP_FAKE_AUTHORIZE === '1';
-async function fakeSignIn(page, who, q) {
-  const r = await fetch(BASE + '/oauth/token', {method: 'POST', body: new URLSearchParams({
-    grant_type: 'password', username: who.email, password: who.password, client_id: who.client_id})});
-  const tokens = await r.json();
-  await page.route('**/oauth/token', (route) => route.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify(tokens)}));
-  await page.goto(`${BASE}/app/?code=fake&state=${q.get('state')}`);
-  await page.getByRole('button', {name: 'Sign out'}).waitFor();
-  await page.unroute('**/oauth/token');
 }
 
 // No token anywhere a script or another tab could find it later.
@@ -210,6 +196,8 @@ async function managerDecidesWithOverride(browser) {
   await shot(page, 'manager-packet-390');
   await page.getByRole('button', {name: 'Sign out'}).click();
   await page.getByRole('button', {name: 'Sign in'}).waitFor();
+  const after = await fetch(BASE + '/v1/me', {headers: {Authorization: 'Bearer ' + seen.access}});
+  assert.equal(after.status, 401, 'signing out revoked the access token');
   await assertTokensInMemoryOnly(page, seen);
   assert.deepEqual(seen.refusals, []);
   await context.close();
