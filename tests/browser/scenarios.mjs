@@ -203,6 +203,26 @@ async function managerDecidesWithOverride(browser) {
   await context.close();
 }
 
+// The access token lives 900 s; the console refreshes it a minute before
+// and sends the new one from then on. The page's clock is Playwright's.
+async function tokenIsRefreshedBeforeExpiry(browser) {
+  const {context, page} = await session(browser);
+  await page.clock.install();
+  await signIn(page, SEED.people.ada);
+  await page.getByRole('heading', {name: 'My rounds'}).waitFor();
+  const refreshed = page.waitForResponse((r) => r.url() === BASE + '/oauth/token' &&
+    /grant_type=refresh_token/.test(r.request().postData() || ''));
+  await page.clock.fastForward('14:05');
+  const r = await refreshed;
+  assert.equal(r.status(), 200);
+  const fresh = (await r.json()).access_token;
+  const call = page.waitForRequest((q) => q.url().includes('/scorecard'));
+  await page.locator(`a[href="#/round/${SEED.round_id}"]`).click();
+  assert.equal((await call).headers().authorization, 'Bearer ' + fresh);
+  await page.locator('fieldset.criterion').first().waitFor();
+  await context.close();
+}
+
 async function consoleFilesAreServedStrictly() {
   for (const path of ['/app/', '/app/app.js', '/app/app.css', '/app/nope.js', '/app/..%2fopenapi.yaml']) {
     const r = await fetch(BASE + path);
@@ -219,7 +239,7 @@ async function consoleFilesAreServedStrictly() {
 }
 
 const SCENARIOS = [consoleFilesAreServedStrictly, interviewerSubmitsScorecard,
-  recruiterSchedulesAndSeesConflict, managerDecidesWithOverride];
+  recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry];
 
 const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
   args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []});
