@@ -2,7 +2,8 @@
 """Runs the console's browser scenarios (scenarios.mjs) against a loopd of
 their own: a throw-away embedded cluster, an organisation seeded through the
 API (a recruiter, a hiring manager, two interviewers, a loop whose round took
-place with one scorecard submitted, and a booked round to collide with), then
+place with one scorecard submitted, a booked round to collide with and an
+overdue scorecard), then
 Playwright driving Debian's chromium. Screenshots go to
 build-test/screenshots/. About 40 s here.
 
@@ -71,6 +72,8 @@ def seed(org):
     busy_loop = org.loop("Kim Busy")
     busy_at = (utcnow() + 24 * H).replace(hour=10, minute=0, second=0, microsecond=0)
     busy = org.round(busy_loop["id"], busy_at, 60, [(org.ada, "lead")])
+    org.round(busy_loop["id"], utcnow().replace(microsecond=0) - 72 * H, 45, [(org.grace, "lead")],
+              kind="behavioral")   # Grace's scorecard is two days overdue
     people = {k: {"email": p.email, "password": p.password, "id": p.id, "client_id": p.client_id}
               for k, p in [("recruiter", org.recruiter), ("hm", org.hm), ("ada", org.ada), ("grace", org.grace)]}
     return {"people": people, "loop_id": loop["id"], "round_id": rnd["id"],

@@ -160,6 +160,10 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   await page.locator('li.round').first().getByText('Ada Interviewer (lead)').waitFor();
   await page.getByRole('link', {name: 'Overdue scorecards'}).click();
   await page.getByRole('heading', {name: 'Overdue scorecards'}).waitFor();
+  const late = page.locator('tbody tr', {hasText: 'Grace Interviewer'});
+  await late.waitFor();
+  assert.match(await late.innerText(), /behavioral\s+.*missing\s+4[78]\.\d/s);
+  await shot(page, 'recruiter-overdue');
   await assertTokensInMemoryOnly(page, seen);
   assert.deepEqual(seen.refusals, []);
   await context.close();
