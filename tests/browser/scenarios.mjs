@@ -130,6 +130,7 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   await page.getByRole('link', {name: 'Candidates'}).click();
   await page.getByLabel('Search by name or email prefix').fill('sam');
   await page.locator('.rows .row').filter({hasText: 'Sam Example'}).waitFor();
+  await shot(page, 'recruiter-candidates');
 
   await page.getByRole('link', {name: 'Loops'}).click();
   await page.getByRole('link', {name: 'New loop from a template'}).click();
@@ -137,6 +138,7 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   await page.getByLabel('Candidate', {exact: true}).selectOption({label: 'Kim Busy'});
   await page.getByLabel('Position').fill('Platform engineer');
   await page.getByLabel('Template').selectOption('backend_engineer');
+  await shot(page, 'recruiter-new-loop');
   await page.getByRole('button', {name: 'Create loop'}).click();
   await page.getByRole('heading', {name: 'Kim Busy: Platform engineer'}).waitFor();
   const first = page.locator('li.round').first();
@@ -158,6 +160,7 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   await first.getByLabel('Starts').fill(later);
   await first.getByRole('button', {name: 'Schedule'}).click();
   await page.locator('li.round').first().getByText('Ada Interviewer (lead)').waitFor();
+  await shot(page, 'recruiter-scheduled');
   await page.getByRole('link', {name: 'Overdue scorecards'}).click();
   await page.getByRole('heading', {name: 'Overdue scorecards'}).waitFor();
   const late = page.locator('tbody tr', {hasText: 'Grace Interviewer'});
@@ -227,22 +230,7 @@ async function tokenIsRefreshedBeforeExpiry(browser) {
   await context.close();
 }
 
-async function consoleFilesAreServedStrictly() {
-  for (const path of ['/app/', '/app/app.js', '/app/app.css', '/app/nope.js', '/app/..%2fopenapi.yaml']) {
-    const r = await fetch(BASE + path);
-    assert.equal(r.headers.get('content-security-policy'), CSP, path);
-    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
-    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', path);
-  }
-  const js = await fetch(BASE + '/app/app.js');
-  assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
-  const again = await fetch(BASE + '/app/app.js', {headers: {'If-None-Match': js.headers.get('etag')}});
-  assert.equal(again.status, 304);
-  assert.equal((await fetch(BASE + '/app/nope.js')).status, 404);
-  assert.equal((await fetch(BASE + '/app/index.html')).headers.get('content-type'), 'text/html; charset=utf-8');
-}
-
-const SCENARIOS = [consoleFilesAreServedStrictly, interviewerSubmitsScorecard,
+const SCENARIOS = [interviewerSubmitsScorecard,
   recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry];
 
 const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
