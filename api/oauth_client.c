@@ -94,10 +94,7 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 		oauth_invalid_client(rq, c);
 		return false;
 	}
-	if (!strcmp(c->id, OAUTH_CONSOLE_CLIENT) && !c->secret) {
-		oauth_console_client(&c->client);
-		return true;	/* public: its org comes from the code or token */
-	}
+	bool console = !strcmp(c->id, OAUTH_CONSOLE_CLIENT) && !c->secret;
 	enum db_status st = text_is_uuid(c->id) ? db_client_get(rq->db, rq->arena, c->id, &c->client)
 						: DB_NONE;
 	if (st != DB_OK && st != DB_NONE) {
@@ -107,6 +104,10 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 	bool known = st == DB_OK && !c->client.revoked;
 	if (!api_address_throttle_or_reply(rq))
 		return false;
+	if (console) {
+		oauth_console_client(&c->client);
+		return true;	/* public: its org comes from the code or token */
+	}
 	if (known && secret_matches(rq, c))
 		return true;	/* a client's failures never lock out its right secret */
 	if (!api_client_throttle_or_reply(rq, known ? c->client.id : NULL))

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "db/codes.h"
 #include "db/internal.h"
+#include "db/refresh.h"
 
 static struct db_stmt code_insert = {"code_insert",
 	"INSERT INTO authorization_codes (org_id, code_hash, client_id, user_id, redirect_uri,"
@@ -24,14 +25,6 @@ static struct db_stmt code_used = {"code_used",
 	" WHERE code_hash = $1 AND used_at IS NOT NULL FOR UPDATE"};
 static struct db_stmt code_family = {"code_family",
 	"UPDATE authorization_codes SET family_id = $3 WHERE org_id = $1 AND code_hash = $2"};
-static struct db_stmt code_refresh_insert = {"code_refresh_insert",
-	"INSERT INTO refresh_tokens (org_id, family_id, token_hash, user_id, client_id, scopes,"
-	" family_expires_at) VALUES ($1, gen_random_uuid(), $2, $3, $4, $5,"
-	" now() + make_interval(days => $6)) RETURNING family_id"};
-static struct db_stmt code_revoke_family = {"code_revoke_family",
-	"UPDATE refresh_tokens SET revoked_at = now()"
-	" WHERE org_id = $1 AND family_id = $2 AND revoked_at IS NULL"};
-
 struct code_args {
 	struct arena *a;
 	const struct audit_ctx *ctx;
@@ -114,8 +107,7 @@ code_reused(struct db *db, struct code_args *c)
 	PQclear(r);
 	c->reused = true;
 	if (family) {
-		const char *q[] = {org, family};
-		if ((st = db_run_any(db, &code_revoke_family, 2, q)) != DB_OK)
+		if ((st = db_refresh_family_revoke(db, org, family)) != DB_OK)
 			return st;
 	}
 	struct audit_ctx ctx = *c->ctx;
@@ -144,12 +136,11 @@ code_exchange_tx(struct db *db, void *p)
 	PQclear(r);
 	*c->family_id = NULL;
 	if (c->refresh_hash) {
-		const char *q[] = {org, c->refresh_hash, user, client, scopes,
-				   arena_printf(c->a, "%d", c->n)};
-		if ((st = db_run_status(db, &code_refresh_insert, 6, q, &r)) != DB_OK)
+		struct db_refresh fam = {.org_id = org, .user_id = user, .client_id = client,
+					 .scopes = scopes};
+		st = db_refresh_family_start(db, c->a, &fam, c->refresh_hash, c->n, c->family_id);
+		if (st != DB_OK)
 			return st;
-		*c->family_id = db_str(c->a, r, 0, 0);
-		PQclear(r);
 		const char *f[] = {org, c->hash, *c->family_id};
 		if ((st = db_run_status(db, &code_family, 3, f, NULL)) != DB_OK)
 			return st;

@@ -182,5 +182,12 @@ enum db_status db_client_insert(struct db *db, struct arena *a, const char *org_
  * (db/refresh.c): DB_OK or the error status. */
 enum db_status db_refresh_revoke_user(struct db *db, const char *org_id, const char *user_id);
 enum db_status db_refresh_revoke_client(struct db *db, const char *org_id, const char *client_id);
+struct db_refresh;
+/* Inside a transaction (db/refresh.c): stores token_hash in a new family of
+ * r's user and client living days (*family_id gets its id, in a); revokes
+ * every token of a family (no event: the caller audits). */
+enum db_status db_refresh_family_start(struct db *db, struct arena *a, const struct db_refresh *r,
+				       const char *token_hash, int days, char **family_id);
+enum db_status db_refresh_family_revoke(struct db *db, const char *org_id, const char *family_id);
 
 #endif

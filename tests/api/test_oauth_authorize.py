@@ -393,3 +393,38 @@ def test_query_parameters_are_encoded_in_the_redirect(loopd, client, user):
     loc, params = redirect_params(s.submit(user.email, user.password))
     assert params["state"] == "x&code=injected"
     assert urllib.parse.parse_qs(loc.query)["code"] != ["injected"]
+
+
+def test_revoking_the_family_ends_its_access_tokens(loopd, client, user):
+    code, verifier = code_for(loopd, client, user, URI)
+    body = exchange(loopd, client, code, URI, verifier).json()
+    r = post_form(loopd, TOKEN, {"grant_type": "refresh_token", "client_id": client["id"],
+                                 "refresh_token": body["refresh_token"]})
+    refreshed = r.json()
+    assert me(loopd, refreshed["access_token"]).status_code == 200
+    r = post_form(loopd, "/oauth/revoke", {"token": refreshed["refresh_token"],
+                                           "client_id": client["id"]})
+    assert r.status_code == 200
+    assert me(loopd, refreshed["access_token"]).status_code == 401
+    assert me(loopd, body["access_token"]).status_code == 401
+
+
+def test_console_sign_in_of_an_unknown_email_reshows_the_form(loopd, new_org):
+    admin = new_org()
+    uri = loopd.url + "/app/"
+    s = SignIn(loopd)
+    q = authorize_query("loopd-console", uri, pkce()[1])
+    assert s.open(q).status_code == 200
+    for email in ("nobody-" + admin.email, admin.email):
+        r = s.submit(email, "wrong password!")
+        assert r.status_code == 200 and "The email or password is wrong." in r.text
+    assert redirect_params(s.submit(admin.email, admin.password))[1]["state"] == q["state"]
+
+
+def test_an_email_in_two_orgs_cannot_use_the_console(loopd, new_org):
+    email = f"twice-{pkce()[0][:10].lower()}@example.test"
+    first = new_org(email=email)
+    new_org(email=email)
+    s = SignIn(loopd)
+    assert s.open(authorize_query("loopd-console", loopd.url + "/app/", pkce()[1])).status_code == 200
+    assert "The email or password is wrong." in s.submit(email, first.password).text
