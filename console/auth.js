@@ -91,9 +91,11 @@ export function accessToken() {
   return tokens && tokens.access_token;
 }
 
-// Revokes the refresh token and the access token, then forgets both.
+// Revokes the refresh token, which ends its family's access tokens too,
+// and forgets both.
 export async function signOut() {
-  for (const token of tokens ? [tokens.refresh_token, tokens.access_token].filter(Boolean) : []) {
+  if (tokens) {
+    const token = tokens.refresh_token || tokens.access_token;
     await fetch('/oauth/revoke', {
       method: 'POST', body: new URLSearchParams({token, client_id: CLIENT_ID}),
       headers: {'Content-Type': 'application/x-www-form-urlencoded'},
