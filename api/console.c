@@ -17,8 +17,6 @@ static const struct media_type media_types[] = {
 	{".html", "text/html; charset=utf-8"},
 	{".js", "text/javascript; charset=utf-8"},
 	{".css", "text/css; charset=utf-8"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
 };
 
 /* The media type of a console file name, or NULL when it is not one we serve. */
@@ -82,7 +80,7 @@ api_console_index(struct api_request *rq)
 	return reply_console_file(rq, "index.html");
 }
 
-/* GET /app/{file}: a script, style sheet or image of the console. */
+/* GET /app/{file}: a module, the style sheet or the page of the console. */
 enum api_result
 api_console_file(struct api_request *rq)
 {
