@@ -23,6 +23,9 @@ INSERT INTO clients (org_id, name, grants, scopes, first_party, public, builtin)
 	       true, true, 'loopd-console'
 	FROM orgs;
 
+-- The console's sign-in finds the one org an email belongs to.
+CREATE INDEX users_email_any ON users (lower(email));
+
 -- Admins may turn the password grant off for their org (first-party
 -- scripts keep it by default).
 ALTER TABLE orgs ADD COLUMN password_grant boolean NOT NULL DEFAULT true;
