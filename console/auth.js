@@ -10,8 +10,19 @@ const REFRESH_MARGIN_S = 60;
 let tokens = null;        // {access_token, refresh_token, expires_in}
 let refreshTimer = null;
 
-function redirectUri() {
-  return location.origin + '/app/';
+let metadata = null;      // RFC 8414: the issuer names the only redirect URI
+
+async function server() {
+  if (!metadata) {
+    const r = await fetch('/.well-known/oauth-authorization-server', {cache: 'no-store'});
+    if (!r.ok) throw new Error('loopd does not describe its sign-in (no authorization server metadata).');
+    metadata = await r.json();
+  }
+  return metadata;
+}
+
+async function redirectUri() {
+  return (await server()).issuer + '/app/';
 }
 
 function b64url(bytes) {
@@ -28,16 +39,22 @@ async function challengeOf(verifier) {
   return b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
 }
 
-// Leaves for the sign-in page; comes back to /app/ with a code.
+// Leaves for the sign-in page; comes back to /app/ with a code. The flow
+// must start on the issuer's origin, where the redirect comes back to.
 export async function signIn() {
+  const meta = await server();
+  if (new URL(meta.issuer).origin !== location.origin) {
+    location.assign(meta.issuer + '/app/');
+    return;
+  }
   const pending = {verifier: randomText(), state: randomText()};
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const q = new URLSearchParams({
-    response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(),
+    response_type: 'code', client_id: CLIENT_ID, redirect_uri: await redirectUri(),
     code_challenge: await challengeOf(pending.verifier), code_challenge_method: 'S256',
     state: pending.state,
   });
-  location.assign('/oauth/authorize?' + q);
+  location.assign(meta.authorization_endpoint + '?' + q);
 }
 
 async function tokenRequest(form) {
@@ -81,7 +98,7 @@ export async function completeSignIn() {
     throw new Error('The sign-in answer does not belong to this page (state mismatch). Sign in again.');
   if (q.has('error')) throw new Error(q.get('error_description') || q.get('error'));
   keep(await tokenRequest({
-    grant_type: 'authorization_code', code: q.get('code'), redirect_uri: redirectUri(),
+    grant_type: 'authorization_code', code: q.get('code'), redirect_uri: await redirectUri(),
     code_verifier: pending.verifier,
   }));
   return true;

@@ -230,8 +230,21 @@ async function tokenIsRefreshedBeforeExpiry(browser) {
   await context.close();
 }
 
+// Opened under another origin (localhost for 127.0.0.1), Sign in first
+// moves to the issuer's /app/, the only place the code can come back to.
+async function signInMovesToTheIssuersOrigin(browser) {
+  const {context, page} = await session(browser);
+  await page.goto(BASE.replace('127.0.0.1', 'localhost') + '/app/');
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(BASE + '/app/');
+  await signIn(page, SEED.people.grace);
+  await page.getByRole('heading', {name: 'My rounds'}).waitFor();
+  await context.close();
+}
+
 const SCENARIOS = [interviewerSubmitsScorecard,
-  recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry];
+  recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry,
+  signInMovesToTheIssuersOrigin];
 
 const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
   args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []});
