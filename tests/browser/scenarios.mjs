@@ -242,9 +242,24 @@ async function signInMovesToTheIssuersOrigin(browser) {
   await context.close();
 }
 
+// A code this page did not ask for (a login CSRF, an old link) is never
+// exchanged: the state does not match.
+async function aCodeWithAnotherStateIsRefused(browser) {
+  const {context, page, seen} = await session(browser);
+  const exchanges = [];
+  page.on('request', (q) => { if (q.url() === BASE + '/oauth/token') exchanges.push(q); });
+  await page.goto(BASE + '/app/?code=planted&state=not-ours');
+  await page.getByRole('alert').getByText('state mismatch').waitFor();
+  await page.getByRole('button', {name: 'Sign in'}).waitFor();
+  assert.equal(exchanges.length, 0, 'the planted code was not exchanged');
+  assert.equal(new URL(page.url()).search, '', 'the planted code left the address bar');
+  assert.deepEqual(seen.refusals, []);
+  await context.close();
+}
+
 const SCENARIOS = [interviewerSubmitsScorecard,
   recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry,
-  signInMovesToTheIssuersOrigin];
+  signInMovesToTheIssuersOrigin, aCodeWithAnotherStateIsRefused];
 
 const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
   args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []});
