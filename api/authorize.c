@@ -4,6 +4,7 @@
  * redirect URI gets an HTML error page (never a redirect); other errors go
  * back to the redirect URI (4.1.2.1). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "api/common.h"
 #include "api/config.h"

@@ -180,7 +180,8 @@ api_clients_list(struct api_request *rq)
 					      last ? last->id : NULL));
 }
 
-/* DELETE /v1/clients/{id}: revokes the client and its refresh tokens. The
+/* DELETE /v1/clients/{id}: revokes the client and its refresh tokens (the
+ * built-in console client's row is not the API's: 404). The
  * caller needs every scope the client holds (as for creating it), and the
  * org's last first-party sign-in client stays (409). */
 enum api_result
@@ -188,7 +189,7 @@ api_clients_delete(struct api_request *rq)
 {
 	struct db_client c;
 	enum db_status st = db_client_get(rq->db, rq->arena, api_param(rq, 0), &c);
-	if (st == DB_OK && (c.revoked || strcmp(c.org_id, rq->who->org_id) != 0))
+	if (st == DB_OK && (c.revoked || c.builtin || strcmp(c.org_id, rq->who->org_id) != 0))
 		st = DB_NONE;
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "client");

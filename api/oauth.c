@@ -1,6 +1,7 @@
-/* The OAuth endpoints: token (RFC 6749), revoke (RFC 7009), introspect
- * (RFC 7662). Errors here are RFC 6749 section 5.2 bodies, not problem
- * documents, except 429 and 503, which are not OAuth errors. */
+/* The OAuth endpoints: token (RFC 6749, the authorization_code grant with
+ * RFC 7636 PKCE), revoke (RFC 7009), introspect (RFC 7662). Errors here
+ * are RFC 6749 section 5.2 bodies, not problem documents, except 429 and
+ * 503, which are not OAuth errors. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -11,10 +12,8 @@
 #include "api/login.h"
 #include "api/metrics.h"
 #include "auth/keyring.h"
-#include "auth/password.h"
 #include "auth/scope.h"
 #include "base/crypto.h"
-#include "base/email.h"
 #include "base/text.h"
 #include "db/clients.h"
 #include "db/codes.h"

@@ -428,3 +428,20 @@ def test_an_email_in_two_orgs_cannot_use_the_console(loopd, new_org):
     s = SignIn(loopd)
     assert s.open(authorize_query("loopd-console", loopd.url + "/app/", pkce()[1])).status_code == 200
     assert "The email or password is wrong." in s.submit(email, first.password).text
+
+
+@pytest.mark.parametrize("body", [{}, {"password_grant": "no"}, {"password_grant": None},
+                                  {"password_grant": False, "name": "x"}])
+def test_org_patch_refuses_bad_bodies_and_changes_nothing(loopd, org_admin, body):
+    api = loopd.api(token=org_admin.token)
+    problem_of(api.patch("/v1/org", json=body), 422, "validation_failed")
+    assert api.get("/v1/org").json()["password_grant"] is True
+
+
+def test_console_row_is_neither_listed_nor_deletable(loopd, new_org, db):
+    admin = new_org()
+    row = count(db, "SELECT id::text FROM clients WHERE org_id = %s AND builtin = 'loopd-console'",
+                admin.org_id)
+    listed = [c["id"] for c in admin.api.get("/v1/clients").json()["data"]]
+    assert row not in listed and admin.client_id in listed
+    problem_of(admin.api.delete(f"/v1/clients/{row}"), 404, "not_found")
