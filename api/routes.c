@@ -14,6 +14,8 @@ const struct route api_routes[] = {
 	{"GET", "/readyz", api_readyz, 0, PUBLIC},
 	{"GET", "/metrics", api_metrics, 0, PUBLIC},
 	{"GET", "/v1/openapi.yaml", api_openapi, 0, PUBLIC},
+	{"GET", "/app/", api_console_index, 0, PUBLIC},
+	{"GET", "/app/{file}", api_console_file, 0, PUBLIC},
 
 	{"GET", "/.well-known/oauth-authorization-server", api_oauth_metadata, 0, PUBLIC},
 	{"GET", "/oauth/authorize", api_oauth_authorize, 0, PUBLIC},

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "api/authn.h"
+#include "api/handlers.h"
 #include "api/config.h"
 #include "api/deadline.h"
 #include "api/framing.h"
@@ -261,6 +262,7 @@ queue(struct request_state *st)
 {
 	struct api_request *rq = &st->rq;
 	struct api_response *r = &rq->resp;
+	api_console_secure(rq);
 	/* The body lives in the request's arena (or is static), which
 	 * on_completed releases only after the response is sent: no copy. */
 	struct MHD_Response *resp =
