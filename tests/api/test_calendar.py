@@ -75,7 +75,7 @@ def test_calendar_structure_and_time_zones(team):
                               "interviewers": [{"user_id": iv.id, "role": "bar_raiser"}]})
     assert r.status_code == 201, r.text
     rd = r.json()
-    assert rd["starts_at"] == "2033-01-01T04:30:00Z" and rd["ends_at"] == "2033-01-01T06:00:00Z"
+    assert rd["starts_at"] == "2033-01-01T04:30:00.000000Z" and rd["ends_at"] == "2033-01-01T06:00:00.000000Z"
     resp = fetch(team, iv)
     assert resp.headers["Content-Type"].split(";")[0].strip() == "text/calendar"
     assert "charset=utf-8" in resp.headers["Content-Type"].replace(" ", "").lower()
