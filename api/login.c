@@ -111,7 +111,7 @@ void
 api_login_failed(struct api_request *rq, const char *org, const struct db_user *u,
 		 const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(METRIC_AUTH_PASSWORD);
 	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
 				rq->remote_addr};
 	json_t *ch = json_pack("{s:s}", "reason", reason);
@@ -169,7 +169,6 @@ void
 api_client_failed(struct api_request *rq, const char *org, const char *client_id,
 		  const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
 	if (client_id)
 		db_throttle_fail(rq->db, client_key(rq, client_id), org);
 	db_throttle_fail(rq->db, address_key(rq), NULL);
