@@ -18,7 +18,8 @@
 static enum api_result
 refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(e == E_UNAUTHENTICATED ? METRIC_AUTH_TOKEN_MISSING
+						  : METRIC_AUTH_TOKEN_INVALID);
 	api_reply_error(rq, e, "%s", detail);
 	api_add_header(rq, "WWW-Authenticate", challenge);
 	return API_REPLIED;

@@ -118,7 +118,7 @@ void
 api_login_failed(struct api_request *rq, const char *org, const struct db_user *u,
 		 const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(METRIC_AUTH_PASSWORD);
 	if (!org)
 		return;		/* no org's log to write to */
 	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
@@ -178,7 +178,6 @@ void
 api_client_failed(struct api_request *rq, const char *org, const char *client_id,
 		  const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
 	if (client_id)
 		db_throttle_fail(rq->db, client_key(rq, client_id), org);
 	db_throttle_fail(rq->db, address_key(rq), NULL);

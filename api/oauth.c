@@ -252,8 +252,8 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 				return API_REPLIED;
 			api_client_failed(rq, c->client.org_id, c->client.id, "token.refresh_failed",
 					  "invalid_refresh_token");
-		} else
-			metrics_count(METRIC_AUTH_FAILURES, 1);
+		}
+		metrics_auth_failed(METRIC_AUTH_REFRESH_TOKEN);
 		return oauth_error(rq, 400, "invalid_grant", st == DB_STATE
 			? "this refresh token was used already: its family is now revoked"
 			: "the refresh token is invalid, expired or revoked");

@@ -21,7 +21,7 @@ oauth_error(struct api_request *rq, int status, const char *error, const char *d
 void
 oauth_invalid_client(struct api_request *rq, const struct client_auth *c)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(METRIC_AUTH_CLIENT);
 	if (c->basic)
 		api_add_header(rq, "WWW-Authenticate", "Basic realm=\"loopd\"");
 	oauth_error(rq, 401, "invalid_client", "client authentication failed");

@@ -251,6 +251,14 @@ lock_candidate(struct db *db, const char *org_id, const char *id, int if_version
 	return if_version && if_version != version ? DB_STALE : DB_OK;
 }
 
+/* A new name changes the calendar events of the candidate's rounds (their
+ * SUMMARY): their SEQUENCE grows. Run before cand_update. */
+static struct db_stmt name_seen = {"candidate_name_seen",
+	"UPDATE rounds r SET sequence = r.sequence + 1 FROM loops l, candidates c"
+	" WHERE c.org_id = $1 AND c.id = $2 AND c.name <> $3"
+	" AND l.org_id = c.org_id AND l.candidate_id = c.id"
+	" AND r.org_id = l.org_id AND r.loop_id = l.id"};
+
 static enum db_status
 update_tx(struct db *db, void *p)
 {
@@ -260,7 +268,9 @@ update_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {c.ctx->org_id, c.id, arena_printf(c.a, "%u", c.in->set),
 				c.in->name, c.in->email, c.in->phone, c.in->source, c.in->notes};
-	if ((st = db_row_fetch(db, &cand_update, 8, params, c.a, copy_candidate, c.out)) != DB_OK)
+	const char *named[] = {c.ctx->org_id, c.id, c.in->name};
+	if ((c.in->name && (st = db_run_any(db, &name_seen, 3, named)) != DB_OK) ||
+	    (st = db_row_fetch(db, &cand_update, 8, params, c.a, copy_candidate, c.out)) != DB_OK)
 		return st;
 	json_t *ch = candidate_changes(c.in, c.in->set);
 	st = db_audit_append(db, c.ctx, "candidate.updated", "candidate", c.id, ch);

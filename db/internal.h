@@ -64,11 +64,9 @@ enum db_status db_simple(struct db *db, const char *sql);
 enum db_status db_fail(struct db *db, const PGresult *res);
 
 /* SQL text of a timestamptz column as the API serves it: RFC 3339 UTC,
- * whole seconds without a fraction ("2026-01-02T10:00:00Z"), others with
- * microseconds. Read it with db_str. */
-#define DB_TS(col) "CASE WHEN date_trunc('second', " col ") = " col \
-	" THEN to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
-	" ELSE to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+ * always with six fraction digits, the stored precision
+ * ("2026-01-02T10:00:00.000000Z"). Read it with db_str. */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* Copies the item that starts at row of r into item (memory from a);
  * returns the row after the last one it used (an item may span several

@@ -420,6 +420,13 @@ static struct db_stmt loop_update = {"loop_update",
 	" hiring_manager_id = coalesce($5::uuid, hiring_manager_id),"
 	" version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2"};
 
+/* A new position changes the calendar events of the loop's rounds (their
+ * DESCRIPTION): their SEQUENCE grows. Run before loop_update. */
+static struct db_stmt position_seen = {"loop_position_seen",
+	"UPDATE rounds r SET sequence = r.sequence + 1 FROM loops l"
+	" WHERE l.org_id = $1 AND l.id = $2 AND l.position <> $3"
+	" AND r.org_id = l.org_id AND r.loop_id = l.id"};
+
 static enum db_status
 update_tx(struct db *db, void *p)
 {
@@ -431,7 +438,8 @@ update_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {l->ctx->org_id, l->id, l->in->position, l->in->recruiter_id,
 				l->in->hiring_manager_id};
-	if ((st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
+	if ((l->in->position && (st = db_run_any(db, &position_seen, 3, params)) != DB_OK) ||
+	    (st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
 	    (st = render(db, l, l->id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s?, s:s?, s:s?}", "position", l->in->position, "recruiter_id",

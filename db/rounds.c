@@ -46,6 +46,10 @@ static struct db_stmt book = {"round_book",
 	" FROM rounds r WHERE r.org_id = $1 AND r.id = $2"
 	" ON CONFLICT (org_id, round_id, user_id) DO UPDATE SET role = EXCLUDED.role"};
 
+/* A user booked again no longer sees the round as cancelled. */
+static struct db_stmt unforget = {"round_removal_forget",
+	"DELETE FROM round_removals WHERE org_id = $1 AND user_id = $3 AND round_id = $2"};
+
 /* Books user as interviewers[index] of the request, or (index < 0) as
  * the user of a PUT of one booking. */
 static enum db_status
@@ -60,6 +64,8 @@ book_interviewer(struct db *db, struct round_args *r, const char *round_id, cons
 	if (st != DB_OK)
 		return st;
 	const char *b[] = {r->ctx->org_id, round_id, user, role};
+	if ((st = db_run_any(db, &unforget, 3, b)) != DB_OK)
+		return st;
 	st = db_run_status(db, &book, 4, b, NULL);
 	if (st == DB_CONFLICT && !strcmp(db_error_sqlstate(db), "23505"))
 		return refuse(r, index < 0 ? DB_REFUSED_BOOKING_BAR_RAISER
@@ -488,6 +494,13 @@ db_round_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 	return run(db, cancel_tx, &r);
 }
 
+/* Calendars list the attendees with their roles: a new booking or another
+ * role is a change they show (SEQUENCE). Run before the booking. */
+static struct db_stmt attendees_change = {"round_attendees_change",
+	"UPDATE rounds SET sequence = sequence + 1 WHERE org_id = $1 AND id = $2 AND NOT EXISTS"
+	" (SELECT 1 FROM round_interviewers WHERE org_id = $1 AND round_id = $2 AND user_id = $3"
+	"  AND role = $4)"};
+
 static enum db_status
 put_interviewer_tx(struct db *db, void *p)
 {
@@ -500,7 +513,9 @@ put_interviewer_tx(struct db *db, void *p)
 		r->starts = s.starts;
 		r->ends = s.ends;
 	}
-	if ((st = book_interviewer(db, r, r->id, r->user_id, r->role, -1)) != DB_OK ||
+	const char *p2[] = {r->ctx->org_id, r->id, r->user_id, r->role};
+	if ((st = db_run_any(db, &attendees_change, 4, p2)) != DB_OK ||
+	    (st = book_interviewer(db, r, r->id, r->user_id, r->role, -1)) != DB_OK ||
 	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s}", "user_id", r->user_id, "role", r->role);
@@ -520,8 +535,18 @@ db_round_put_interviewer(struct db *db, struct arena *a, const struct audit_ctx 
 	return run(db, put_interviewer_tx, &r);
 }
 
+/* Removes the booking, remembers it (the user's calendar shows the round
+ * cancelled for 30 days) and grows the round's SEQUENCE; no row when the
+ * user was not booked. */
 static struct db_stmt unbook = {"round_unbook",
-	"DELETE FROM round_interviewers WHERE org_id = $1 AND round_id = $2 AND user_id = $3"};
+	"WITH gone AS (DELETE FROM round_interviewers"
+	"  WHERE org_id = $1 AND round_id = $2 AND user_id = $3 RETURNING org_id, round_id, user_id,"
+	"  role),"
+	" kept AS (INSERT INTO round_removals (org_id, round_id, user_id, role)"
+	"  SELECT org_id, round_id, user_id, role FROM gone ON CONFLICT (org_id, user_id, round_id)"
+	"  DO UPDATE SET role = EXCLUDED.role, removed_at = now())"
+	" UPDATE rounds r SET sequence = r.sequence + 1 FROM gone"
+	" WHERE r.org_id = gone.org_id AND r.id = gone.round_id RETURNING r.id"};
 
 static enum db_status
 remove_interviewer_tx(struct db *db, void *p)

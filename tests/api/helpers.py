@@ -72,10 +72,7 @@ GENESIS = "0" * 64
 
 def iso(t):
     """RFC 3339 UTC text of an aware datetime, as loopd answers it."""
-    t = t.astimezone(dt.timezone.utc)
-    if t.microsecond:
-        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def utcnow():
