@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "db/embedded.h"
+#include "hooks/hooks.h"
 
 /* SIGTERM and SIGINT, blocked from the start so a signal during start-up
  * waits until the server can shut down cleanly (stopping its cluster). */
@@ -20,14 +21,20 @@ static sigset_t stop_signals;
 static int
 serve(void)
 {
+	struct hooks_config hooks = {(int)config.webhook_workers, config.webhook_timeout,
+				     config.webhook_allow_insecure, config.webhook_retry_schedule,
+				     config.webhook_disable_after, config.webhook_sweep,
+				     (int)config.scorecard_due_hours};
 	api_caches_start();
-	if (!server_start()) {
+	if (!server_start() || !hooks_start(&hooks)) {
+		server_stop();
 		api_caches_stop();
 		return 1;
 	}
 	int sig = 0;
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	hooks_stop();
 	server_stop();
 	api_caches_stop();
 	return 0;
