@@ -280,3 +280,26 @@ def test_a_killed_loopd_delivers_all_100_pending_events_after_restart(receiver, 
             again.stop()
     finally:
         s.cleanup()
+
+
+def test_a_subscription_failing_past_the_limit_is_disabled_and_audited(receiver):
+    """LOOP_WEBHOOK_DISABLE_AFTER (5 days by default) shortened to 1 s."""
+    s = Loopd(env=dict(INSECURE_ENV, LOOP_WEBHOOK_DISABLE_AFTER="1"))
+    try:
+        s.start()
+        admin, n = s.admin(), name()
+        hook = subscribe(admin.api, receiver.url(n, fail=100), ["ping"])
+        admin.api.post(f"/v1/webhooks/{hook['id']}/test")
+        receiver.wait(n, 2)     # the second failure comes after more than 1 s of failing
+        got = wait_for(lambda: not admin.api.get(f"/v1/webhooks/{hook['id']}").json()["enabled"])
+        assert got
+        h = admin.api.get(f"/v1/webhooks/{hook['id']}").json()
+        assert h["disabled_reason"] == "failing" and h["failures"] >= 2 and h["failing_since"]
+        with s.db() as conn:
+            (ev,) = [r for r in audit_rows(conn, admin.org_id) if r["action"] == "webhook.disabled"]
+        assert ev["actor_type"] == "system" and ev["entity_id"] == hook["id"]
+        r = admin.api.patch(f"/v1/webhooks/{hook['id']}", json={"enabled": True})
+        assert r.json()["enabled"] and not r.json()["failing"] and r.json()["disabled_reason"] is None
+        s.stop()
+    finally:
+        s.cleanup()
