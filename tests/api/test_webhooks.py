@@ -89,8 +89,8 @@ def test_bad_subscriptions_are_422_naming_each_field(team):
     r = hooks_api(team).post("/v1/webhooks", json={"url": "ftp://x", "events": ["nope"],
                                                    "description": "d" * 501})
     problem_of(r, 422, "validation_failed")
-    assert {e["field"] for e in r.json()["errors"]} >= {"url", "events[0]", "description"} or \
-        {e["field"].split("[")[0] for e in r.json()["errors"]} == {"url", "events", "description"}
+    assert {e["field"].split("[")[0] for e in r.json()["errors"]} == {"url", "events",
+                                                                      "description"}
 
 
 def test_who_manages_webhooks(server, team):
@@ -259,23 +259,32 @@ def test_metrics_count_deliveries_and_the_queue(server):
     assert re.search(r"^loopd_webhook_oldest_pending_seconds [0-9.]+$", text, re.M)
 
 
-def test_a_killed_loopd_delivers_all_100_pending_events_after_restart(receiver, tmp_path):
-    s = Loopd(env=dict(INSECURE_ENV, LOOP_WEBHOOK_WORKERS="0"))
+def test_a_killed_loopd_delivers_all_100_pending_events_after_restart(receiver):
+    """One worker, stuck on a receiver that never answers (in flight), while
+    100 events wait; kill -9; the restarted loopd delivers the 100 and sends
+    the in-flight one again with the same webhook-id."""
+    s = Loopd(env=dict(INSECURE_ENV, LOOP_WEBHOOK_WORKERS="1", LOOP_WEBHOOK_TIMEOUT="30"))
     try:
         s.start()
-        api, n = s.admin().api, name()
+        api, n, stuck = s.admin().api, name(), name()
+        hung = subscribe(api, receiver.url(stuck, hang=True), ["ping"])
+        api.post(f"/v1/webhooks/{hung['id']}/test")
+        (first,) = receiver.wait(stuck, 1)          # in flight now
         hook = subscribe(api, receiver.url(n), ["ping"])
         receiver.trust(n, [hook["secret"]])
         for _ in range(100):
             assert api.post(f"/v1/webhooks/{hook['id']}/test").status_code == 202
-        s.proc.kill()                      # kill -9: nothing was delivered yet
+        s.proc.kill()                               # kill -9
         s.proc.wait(timeout=30)
+        assert receiver.deliveries(n) == []
         again = Loopd(env=INSECURE_ENV, data_dir=s.data_dir)
         again.start()
         try:
             rows = receiver.wait(n, 100, bound=60)
-            assert len({d["id"] for d in rows}) == 100 and all(d["verified"] == [True]
-                                                                 for d in rows)
+            assert len({d["id"] for d in rows}) == 100
+            assert all(d["verified"] == [True] for d in rows)
+            assert receiver.wait(stuck, 2)[1]["id"] == first["id"]
+            again.api(token=s.admin().token).delete(f"/v1/webhooks/{hung['id']}")
         finally:
             again.stop()
     finally:
