@@ -25,17 +25,23 @@ serve(void)
 				     config.webhook_allow_insecure, config.webhook_retry_schedule,
 				     config.webhook_disable_after, config.webhook_sweep,
 				     (int)config.scorecard_due_hours};
+	/* libcurl is initialised (hooks_start) before request threads may
+	 * check webhook URLs with it, and cleaned up after they have drained. */
 	api_caches_start();
-	if (!server_start() || !hooks_start(&hooks)) {
-		server_stop();
+	if (!hooks_start(&hooks)) {
+		api_caches_stop();
+		return 1;
+	}
+	if (!server_start()) {
+		hooks_stop();
 		api_caches_stop();
 		return 1;
 	}
 	int sig = 0;
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
-	hooks_stop();
 	server_stop();
+	hooks_stop();
 	api_caches_stop();
 	return 0;
 }

@@ -33,12 +33,14 @@ static const struct spec_field patch_spec[] = {
 	{NULL},
 };
 
+/* A JSON string, or null for NULL. */
 static json_t *
 nullable(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
+/* A subscription as the API shows it (never its secret); a new reference. */
 static json_t *
 webhook_json(const struct db_webhook *w)
 {
@@ -235,6 +237,7 @@ api_webhooks_test(struct api_request *rq)
 	return api_reply_json(rq, 202, json_pack("{s:s}", "event_id", event_id));
 }
 
+/* One delivery of GET .../deliveries; a new reference. */
 static json_t *
 delivery_json(const struct db_webhook_delivery *d)
 {

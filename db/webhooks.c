@@ -48,6 +48,7 @@ static struct db_stmt hook_insert = {"webhook_insert",
 	"INSERT INTO webhooks (org_id, url, events, description, secret)"
 	" VALUES ($1, $2, string_to_array($3, ' '), $4, $5) RETURNING " WEBHOOK_COLUMNS};
 
+/* Transaction body of db_webhook_create. */
 static enum db_status
 create_tx(struct db *db, void *p)
 {
@@ -152,6 +153,7 @@ patch_changes(const struct db_webhook_patch *in, const struct db_webhook *out)
 	return ch;
 }
 
+/* Transaction body of db_webhook_update. */
 static enum db_status
 update_tx(struct db *db, void *p)
 {
@@ -185,6 +187,7 @@ db_webhook_update(struct db *db, struct arena *a, const struct audit_ctx *ctx, c
 static struct db_stmt hook_delete = {"webhook_delete",
 	"DELETE FROM webhooks WHERE org_id = $1 AND id = $2"};
 
+/* Transaction body of db_webhook_delete. */
 static enum db_status
 delete_tx(struct db *db, void *p)
 {
@@ -211,6 +214,7 @@ static struct db_stmt hook_rotate = {"webhook_rotate",
 	" version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 RETURNING " WEBHOOK_COLUMNS};
 
+/* Transaction body of db_webhook_rotate. */
 static enum db_status
 rotate_tx(struct db *db, void *p)
 {
@@ -241,6 +245,7 @@ static struct db_stmt hook_ping = {"webhook_ping",
 	" INSERT INTO webhook_deliveries (org_id, webhook_id, event_id)"
 	" SELECT $1, $2, e.id FROM e RETURNING event_id"};
 
+/* Transaction body of db_webhook_ping. */
 static enum db_status
 ping_tx(struct db *db, void *p)
 {
@@ -298,6 +303,7 @@ db_webhook_emit(struct db *db, const char *org_id, const char *type, json_t *dat
 static struct db_stmt delivery_list[2] = {{"webhook_delivery_list", DELIVERY_PAGE(">", "")},
 					   {"webhook_delivery_list_desc", DELIVERY_PAGE("<", " DESC")}};
 
+/* Row of DELIVERY_LIST into item (a struct db_webhook_delivery). */
 static int
 copy_delivery(struct arena *a, const PGresult *r, int row, void *item)
 {
@@ -330,6 +336,7 @@ static struct db_stmt delivery_again = {"webhook_delivery_again",
 	"UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(),"
 	" updated_at = now() WHERE org_id = $1 AND webhook_id = $2 AND id = $3"};
 
+/* Transaction body of db_webhook_redeliver. */
 static enum db_status
 redeliver_tx(struct db *db, void *p)
 {
@@ -364,6 +371,7 @@ static struct db_stmt job_claim = {"webhook_claim",
 	" WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.enabled"
 	" ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED"};
 
+/* Row of job_claim into item (a struct db_webhook_job). */
 static int
 copy_job(struct arena *a, const PGresult *r, int row, void *item)
 {

@@ -33,6 +33,8 @@ progress(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 	return atomic_load((atomic_bool *)cls) ? 1 : 0;
 }
 
+/* The request's headers, the Standard Webhooks ones among them (the caller
+ * frees the list). */
 static struct curl_slist *
 request_headers(struct arena *a, const struct hooks_request *rq)
 {

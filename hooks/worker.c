@@ -143,6 +143,8 @@ sweep_if_due(struct db *db, int64_t *next_us)
 		log_kv(LOG_WARN, "scorecard.overdue sweep failed", NULL);
 }
 
+/* A delivery thread: claims, sends, records, until loopd stops; arg is
+ * non-NULL for the one that also sweeps for overdue scorecards. */
 static void *
 work(void *arg)
 {
