@@ -15,12 +15,12 @@ static const char *const grant_names[] = {"client_credentials", "password", "ref
 	"authorization_code", NULL};
 static const char *const scope_names[] = {"candidates:read", "candidates:write", "loops:read",
 	"loops:write", "scorecards:write", "decisions:read", "decisions:write", "rubrics:write",
-	"audit:read", "users:admin", NULL};
+	"audit:read", "users:admin", "webhooks:admin", NULL};
 
 static const struct spec_field client_spec[] = {
 	{"name", SPEC_STRING, SPEC_REQUIRED, 1, 200},
 	{"grants", SPEC_ARRAY, SPEC_REQUIRED, 1, 4, .item_type = SPEC_STRING, .item_enums = grant_names},
-	{"scopes", SPEC_ARRAY, SPEC_REQUIRED, 1, 10, .item_type = SPEC_STRING, .item_enums = scope_names},
+	{"scopes", SPEC_ARRAY, SPEC_REQUIRED, 1, 11, .item_type = SPEC_STRING, .item_enums = scope_names},
 	{"first_party", SPEC_BOOLEAN, 0},
 	{"redirect_uris", SPEC_ARRAY, 0, 0, 10, .item_type = SPEC_STRING, .item_max = 512},
 	{"public", SPEC_BOOLEAN, 0},

@@ -26,6 +26,9 @@ api_handler api_rubrics_list, api_rubrics_get, api_rubrics_version, api_rubrics_
 api_handler api_loop_templates_list;
 api_handler api_scorecard_get, api_scorecard_put, api_scorecard_submit, api_scorecard_amend,
 	api_scorecard_versions, api_loop_scorecards, api_scorecards_overdue;
+api_handler api_webhooks_create, api_webhooks_list, api_webhooks_get, api_webhooks_patch,
+	api_webhooks_delete, api_webhooks_rotate, api_webhooks_test, api_webhooks_deliveries,
+	api_webhooks_retry;
 api_handler api_decision_policy_get, api_decision_policy_put, api_decision_packet_get,
 	api_decision_create, api_decision_get, api_reports_interviewers;
 api_handler api_survey_issue, api_survey_revoke, api_survey_get, api_survey_post, api_survey_page,

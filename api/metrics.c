@@ -11,6 +11,8 @@
 #include "api/config.h"
 #include "db/scorecards.h"
 #include "db/db.h"
+#include "db/webhooks.h"
+#include "hooks/hooks.h"
 
 #define MAX_ROUTES 128
 static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 412, 413,
@@ -222,6 +224,27 @@ write_process(struct abuf *b)
 			       "process_start_time_seconds %.2f\n", cpu, start);
 }
 
+/* Webhook attempts by outcome (this instance), and the shared queue. */
+static void
+write_webhooks(struct api_request *rq, struct abuf *b)
+{
+	abuf_printf(b, "# HELP loopd_webhook_deliveries_total Webhook delivery attempts by outcome.\n"
+		       "# TYPE loopd_webhook_deliveries_total counter\n"
+		       "loopd_webhook_deliveries_total{outcome=\"delivered\"} %ld\n"
+		       "loopd_webhook_deliveries_total{outcome=\"failed\"} %ld\n"
+		       "loopd_webhook_deliveries_total{outcome=\"dead\"} %ld\n",
+		    hooks_outcomes(HOOKS_DELIVERED), hooks_outcomes(HOOKS_FAILED),
+		    hooks_outcomes(HOOKS_DEAD));
+	long pending;
+	double oldest;
+	if (db_webhook_queue(rq->db, &pending, &oldest) == DB_OK)
+		abuf_printf(b, "# HELP loopd_webhook_queue_depth Webhook deliveries waiting.\n"
+			       "# TYPE loopd_webhook_queue_depth gauge\nloopd_webhook_queue_depth %ld\n"
+			       "# HELP loopd_webhook_oldest_pending_seconds Age of the oldest waiting"
+			       " webhook delivery.\n# TYPE loopd_webhook_oldest_pending_seconds gauge\n"
+			       "loopd_webhook_oldest_pending_seconds %.3f\n", pending, oldest);
+}
+
 enum api_result
 api_metrics(struct api_request *rq)
 {
@@ -249,5 +272,6 @@ api_metrics(struct api_request *rq)
 				" after their due time (LOOP_SCORECARD_DUE_HOURS after the round ends).\n"
 				"# TYPE loopd_scorecards_overdue gauge\nloopd_scorecards_overdue %ld\n",
 			    overdue);
+	write_webhooks(rq, &b);
 	return api_reply_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 }

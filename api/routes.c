@@ -62,6 +62,18 @@ const struct route api_routes[] = {
 	{"POST", "/v1/me/calendar-token", api_me_calendar_token, 0, 0},
 	{"GET", "/v1/calendar-feeds/{token}", api_calendar_feed, 0, PUBLIC},
 
+	{"GET", "/v1/webhooks", api_webhooks_list, AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+	{"POST", "/v1/webhooks", api_webhooks_create, AUTH_SCOPE_WEBHOOKS_ADMIN, JSON},
+	{"GET", "/v1/webhooks/{id}", api_webhooks_get, AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+	{"PATCH", "/v1/webhooks/{id}", api_webhooks_patch, AUTH_SCOPE_WEBHOOKS_ADMIN, JSON},
+	{"DELETE", "/v1/webhooks/{id}", api_webhooks_delete, AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+	{"POST", "/v1/webhooks/{id}/rotate-secret", api_webhooks_rotate, AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+	{"POST", "/v1/webhooks/{id}/test", api_webhooks_test, AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+	{"GET", "/v1/webhooks/{id}/deliveries", api_webhooks_deliveries, AUTH_SCOPE_WEBHOOKS_ADMIN,
+	 0},
+	{"POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", api_webhooks_retry,
+	 AUTH_SCOPE_WEBHOOKS_ADMIN, 0},
+
 	{"GET", "/v1/audit-events", api_audit_list, AUTH_SCOPE_AUDIT_READ, 0},
 	{"GET", "/v1/audit-events/verify", api_audit_verify, AUTH_SCOPE_AUDIT_READ, 0},
 

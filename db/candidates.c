@@ -2,6 +2,7 @@
 #include <string.h>
 #include "db/idempotency.h"
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/scheduling.h"
 #include "db/surveys.h"
 
@@ -99,7 +100,10 @@ create_tx(struct db *db, void *p)
 		return st;
 	json_t *ch = candidate_changes(c->in, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_SOURCE |
 					       CAND_NOTES);
-	st = db_audit_append(db, c->ctx, "candidate.created", "candidate", c->out->id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "candidate.created",
+			     json_pack("{s:s}", "candidate_id", c->out->id));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "candidate.created", "candidate", c->out->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -359,7 +363,10 @@ erase_tx(struct db *db, void *p)
 	struct db_candidate_in none = {0};
 	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);
 	json_object_set_new(ch, "source", json_null());
-	st = db_audit_append(db, c->ctx, "candidate.erased", "candidate", c->id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "candidate.erased",
+			     json_pack("{s:s}", "candidate_id", c->id));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "candidate.erased", "candidate", c->id, ch);
 	json_decref(ch);
 	return st;
 }

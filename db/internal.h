@@ -151,6 +151,10 @@ struct db_refusal;
 enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
 				 const char *id, int if_version, struct db_refusal *why);
 
+/* Brings loop_id's status up to date (loop_sync_status in db/functions.sql)
+ * and emits loop.status_changed when it moved (db/loops.c). */
+enum db_status db_loop_sync(struct db *db, const char *org_id, const char *loop_id);
+
 /* Keyset bounds before the first row, for "(created_at, id) > ($n, $m)"
  * conditions that stay index conditions in generic plans. */
 #define DB_KEYSET_START_TIME "-infinity"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/rubrics.h"
 #include "db/scheduling.h"
 
@@ -196,7 +197,11 @@ create_tx(struct db *db, void *p)
 			       "position", in->position, "recruiter_id", in->recruiter_id,
 			       "hiring_manager_id", in->hiring_manager_id, "template", in->template,
 			       "rounds_planned", rounds);
-	st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
+	st = db_webhook_emit(db, l->ctx->org_id, "loop.created",
+			     json_pack("{s:s, s:s, s:s}", "loop_id", id, "candidate_id",
+				       in->candidate_id, "status", "draft"));
+	if (st == DB_OK)
+		st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -485,7 +490,10 @@ cancel_tx(struct db *db, void *p)
 		return st;
 	/* Free text may name the candidate: the log records only that it was given. */
 	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", AUDIT_REDACTED);
-	st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
+	st = db_webhook_emit(db, l->ctx->org_id, "loop.cancelled",
+			     json_pack("{s:s, s:s}", "loop_id", l->id, "status", "cancelled"));
+	if (st == DB_OK)
+		st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -497,4 +505,26 @@ db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, cons
 	struct loop_args l = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
 			      .why = why};
 	return db_tx(db, cancel_tx, &l);
+}
+
+/* The stored status before and after the sync (the row is read before the
+ * function changes it). */
+static struct db_stmt loop_sync = {"loop_sync",
+	"SELECT l.status, loop_sync_status($1, $2) FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
+
+enum db_status
+db_loop_sync(struct db *db, const char *org_id, const char *loop_id)
+{
+	const char *p[] = {org_id, loop_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &loop_sync, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	const char *from = PQgetvalue(r, 0, 0), *to = PQgetvalue(r, 0, 1);
+	if (strcmp(from, to) != 0)
+		st = db_webhook_emit(db, org_id, "loop.status_changed",
+				     json_pack("{s:s, s:s, s:s, s:[s]}", "loop_id", loop_id, "from",
+					       from, "status", to, "changed", "status"));
+	PQclear(r);
+	return st;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/rubrics.h"
 #include "db/scheduling.h"
 
@@ -73,16 +74,12 @@ book_interviewer(struct db *db, struct round_args *r, const char *round_id, cons
 	return st;
 }
 
-static struct db_stmt sync_status = {"round_sync_loop",
-	"SELECT loop_sync_status($1, $2)"};
-
 /* Brings the status of loop_id up to date after a change to its round
  * round_id, then reads the round into *r->out. */
 static enum db_status
 finish(struct db *db, struct round_args *r, const char *round_id, const char *loop_id)
 {
-	const char *s[] = {r->ctx->org_id, loop_id};
-	enum db_status st = db_run_status(db, &sync_status, 2, s, NULL);
+	enum db_status st = db_loop_sync(db, r->ctx->org_id, loop_id);
 	if (st != DB_OK)
 		return st;
 	return db_round_read(db, r->a, r->ctx->org_id, round_id, r->out);
@@ -231,7 +228,13 @@ create_tx(struct db *db, void *p)
 		json_object_set_new(ch, "due_at", json_string(in->due_at));
 	if (in->expected_effort_hours)
 		json_object_set_new(ch, "expected_effort_hours", json_integer(in->expected_effort_hours));
-	st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
+	if (in->starts_at)
+		st = db_webhook_emit(db, r->ctx->org_id, "round.scheduled",
+				     json_pack("{s:s, s:s, s:s, s:s}", "round_id", id, "loop_id",
+					       r->loop_id, "starts_at", r->out->starts_at, "ends_at",
+					       r->out->ends_at));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -444,7 +447,15 @@ update_tx(struct db *db, void *p)
 	if (in->set & ROUND_EFFORT)
 		json_object_set_new(ch, "expected_effort_hours", in->expected_effort_hours
 			? json_integer(in->expected_effort_hours) : json_null());
-	st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);
+	if (in->set & ROUND_TIMES)
+		st = db_webhook_emit(db, r->ctx->org_id, s.starts ? "round.rescheduled"
+								    : "round.scheduled",
+				     json_pack("{s:s, s:s, s:s, s:s, s:[ss]}", "round_id", r->id,
+					       "loop_id", s.loop_id, "starts_at", r->out->starts_at,
+					       "ends_at", r->out->ends_at, "changed", "starts_at",
+					       "ends_at"));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -480,7 +491,11 @@ cancel_tx(struct db *db, void *p)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s?}", "status", "cancelled", "reason",
 			       r->reason ? AUDIT_REDACTED : NULL);	/* free text may name the candidate */
-	st = db_audit_append(db, r->ctx, "round.cancelled", "round", r->id, ch);
+	st = db_webhook_emit(db, r->ctx->org_id, "round.cancelled",
+			     json_pack("{s:s, s:s, s:s}", "round_id", r->id, "loop_id", s.loop_id,
+				       "status", "cancelled"));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.cancelled", "round", r->id, ch);
 	json_decref(ch);
 	return st;
 }

@@ -217,7 +217,7 @@ def user_with_token(admin, roles=("interviewer",), scope=None):
 
 
 ALL_SCOPES = ("candidates:read candidates:write loops:read loops:write scorecards:write "
-              "decisions:read decisions:write rubrics:write audit:read users:admin").split()
+              "decisions:read decisions:write rubrics:write audit:read users:admin webhooks:admin").split()
 
 # The policy as DESIGN.md section 1 and auth/scope.h state it: an oracle
 # independent of the C table.
