@@ -5,6 +5,7 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/metrics.h"
+#include "api/ratelimit.h"
 #include "auth/keyring.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
@@ -135,6 +136,8 @@ api_authenticate_or_reply(struct api_request *rq)
 		return false;
 	}
 	rq->who = who;
+	if (!api_rate_limit_or_reply(rq))
+		return false;	/* before the scope check: refusals count, unaudited past the limit */
 	if (rq->route->scope && !(who->scopes & rq->route->scope)) {
 		const char *need = auth_scope_name(rq->route->scope);
 		api_add_header(rq, "WWW-Authenticate",

@@ -26,6 +26,8 @@ struct config {
 	long argon_iterations;
 	bool embedded_nosync;
 	char *public_url;
+	long rate_limit;	/* requests a minute per caller, all instances; 0 = off */
+	long rate_limit_instances;	/* each instance allows rate_limit / this */
 	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };
 

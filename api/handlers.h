@@ -23,6 +23,7 @@ api_handler api_scorecard_get, api_scorecard_put, api_scorecard_submit, api_scor
 	api_scorecard_versions, api_loop_scorecards, api_scorecards_overdue;
 api_handler api_decision_policy_get, api_decision_policy_put, api_decision_packet_get,
 	api_decision_create, api_decision_get, api_reports_interviewers;
+api_handler api_rate_limit_get, api_rate_limit_put;
 
 json_t *api_audit_verdict_json(const struct audit_verdict *v);
 
