@@ -116,8 +116,10 @@ cached_limit(const char *key)
 	return limit;
 }
 
+/* Charges one request to key's bucket of limit requests a minute; read
+ * says limit was just read from the database (fresh for ORG_LIMIT_TTL_US). */
 static struct charge
-charge(const char *key, int64_t limit, int gen)
+charge(const char *key, int64_t limit, bool read, int gen)
 {
 	int64_t now = text_now_monotonic_us();
 	struct shard *sh = &shards[fnv1a(key) % SHARDS];
@@ -132,9 +134,7 @@ charge(const char *key, int64_t limit, int gen)
 	} else
 		b->level = refilled(b, limit, now);
 	b->at_us = now;
-	if (!fresh && b->limit != limit)
-		b->level = b->level < limit * UNIT ? b->level : limit * UNIT;
-	if (b->limit != limit || b->limit_generation != gen) {
+	if (read || fresh) {
 		b->limit = limit;
 		b->limit_at_us = now;
 		b->limit_generation = gen;
@@ -192,9 +192,10 @@ api_rate_limit_or_reply(struct api_request *rq)
 		 rq->who->org_id, rq->who->sub);
 	int gen = atomic_load(&generation);
 	int64_t limit = cached_limit(key);
-	if (!limit)
+	bool read = !limit;
+	if (read)
 		limit = org_limit(rq);
-	struct charge c = charge(key, limit, gen);
+	struct charge c = charge(key, limit, read, gen);
 	add_number(rq, "RateLimit-Limit", limit);
 	add_number(rq, "RateLimit-Remaining", c.level / UNIT);
 	add_number(rq, "RateLimit-Reset", seconds_to_refill(limit * UNIT - c.level, limit));
