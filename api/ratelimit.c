@@ -49,7 +49,6 @@ init_shards(void)
 /* What one charge saw, for the headers. */
 struct charge {
 	bool allowed;
-	int64_t limit;		/* requests per minute in this instance */
 	int64_t level;		/* micro-requests left after the charge */
 };
 
@@ -123,7 +122,7 @@ charge(const char *key, int64_t limit, bool read, int gen)
 {
 	int64_t now = text_now_monotonic_us();
 	struct shard *sh = &shards[fnv1a(key) % SHARDS];
-	struct charge c = {.limit = limit};
+	struct charge c;
 	pthread_once(&shards_once, init_shards);
 	pthread_mutex_lock(&sh->lock);
 	bool fresh;
