@@ -397,7 +397,7 @@ def run_writes(srv):
     figure("10 audited writes/s, 20 orgs / 1 org (fsync on)", b, a, None, "report")
 
 
-BUCKET_SQL = """INSERT INTO bench_buckets VALUES ('u:one', 6000, clock_timestamp())
+BUCKET_SQL = """INSERT INTO bench_buckets VALUES ('u-one', 6000, clock_timestamp())
  ON CONFLICT (k) DO UPDATE SET level = least(6000, bench_buckets.level
  + extract(epoch FROM clock_timestamp() - bench_buckets.at) * 100) - 1, at = clock_timestamp()
  RETURNING level;

@@ -6,7 +6,7 @@ limit set by its admins (GET/PUT /v1/rate-limit, audited)."""
 
 import pytest
 
-from helpers import audit_rows, count, problem_of
+from helpers import audit_rows, count, problem_of, wait_for
 
 pytestmark = pytest.mark.usefixtures("no_throttle_spill")
 
@@ -93,3 +93,20 @@ def test_an_admin_sets_the_orgs_own_limit(new_org, loopd, people):
 def test_help_shows_the_rate_limit_settings(loopd):
     out = loopd.run("--help").stdout
     assert "LOOP_RATE_LIMIT " in out and "LOOP_RATE_LIMIT_INSTANCES" in out
+
+
+def test_a_limit_set_elsewhere_reaches_this_instance_within_seconds(new_org, loopd, wait=20):
+    """Another instance's PUT writes the row; this one reads the org's limit
+    again at most 10 s after its last read, without a restart."""
+    admin = new_org()
+    user = admin.make_user(roles=("recruiter",))
+    assert limits(user.api.get("/v1/me"))[0] == 6000
+    conn = loopd.db()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO rate_limits (org_id, requests_per_minute) VALUES (%s, 4321)",
+                        (admin.org_id,))
+    finally:
+        conn.close()
+    assert wait_for(lambda: limits(user.api.get("/v1/me"))[0] == 4321, bound=wait), (
+        "the org's new limit was not applied")
