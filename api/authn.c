@@ -89,8 +89,10 @@ narrow_to_standing(struct api_request *rq, struct auth_principal *who)
 	return AUTH_TOKEN_OK;
 }
 
-const struct auth_principal *
-api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+/* The principal of a token whose signature and claims verify, before its
+ * standing is checked; NULL with *st otherwise. */
+static struct auth_principal *
+signed_principal(struct api_request *rq, const char *token, enum auth_token_status *st)
 {
 	struct auth_keyring ring;
 	const struct auth_key *signing;
@@ -102,7 +104,13 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 	struct auth_claims claims;
 	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
 				text_now_us() / 1000000, &claims);
-	struct auth_principal *who = *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+}
+
+const struct auth_principal *
+api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+{
+	struct auth_principal *who = signed_principal(rq, token, st);
 	if (who && (*st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK)
 		who = NULL;
 	return who;
@@ -126,7 +134,13 @@ api_authenticate_or_reply(struct api_request *rq)
 	while (*token == ' ')
 		token++;
 	enum auth_token_status st;
-	const struct auth_principal *who = api_verify_access_token(rq, token, &st);
+	struct auth_principal *who = signed_principal(rq, token, &st);
+	if (who && (st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK) {
+		/* signed by us: a disabled user's or revoked client's 401s count */
+		if (st == AUTH_TOKEN__INACTIVE && !api_rate_limit_or_reply(rq, who))
+			return false;
+		who = NULL;
+	}
 	if (!who) {
 		if (st != AUTH_TOKEN__UNAVAILABLE)
 			refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_token\"",
@@ -136,7 +150,7 @@ api_authenticate_or_reply(struct api_request *rq)
 		return false;
 	}
 	rq->who = who;
-	if (!api_rate_limit_or_reply(rq))
+	if (!api_rate_limit_or_reply(rq, who))
 		return false;	/* before the scope check: refusals count, unaudited past the limit */
 	if (rq->route->scope && !(who->scopes & rq->route->scope)) {
 		const char *need = auth_scope_name(rq->route->scope);

@@ -171,29 +171,29 @@ api_rate_limit_changed(void)
 /* The org's limit for one instance, read from the database (LOOP_RATE_LIMIT
  * when it has none, or when the database cannot say). */
 static int64_t
-org_limit(struct api_request *rq)
+org_limit(struct api_request *rq, const char *org_id)
 {
 	long own;
 	char *updated_at;
-	enum db_status st = db_rate_limit_get(db_thread(), rq->arena, rq->who->org_id, &own,
+	enum db_status st = db_rate_limit_get(db_thread(), rq->arena, org_id, &own,
 					      &updated_at);
 	int64_t limit = (st == DB_OK ? own : config.rate_limit) / config.rate_limit_instances;
 	return limit > 0 ? limit : 1;
 }
 
 bool
-api_rate_limit_or_reply(struct api_request *rq)
+api_rate_limit_or_reply(struct api_request *rq, const struct auth_principal *who)
 {
 	if (config.rate_limit == 0)
 		return true;
 	char key[96];
-	snprintf(key, sizeof key, "%c:%s:%s", rq->who->kind == AUTH_USER ? 'u' : 'c',
-		 rq->who->org_id, rq->who->sub);
+	snprintf(key, sizeof key, "%c:%s:%s", who->kind == AUTH_USER ? 'u' : 'c', who->org_id,
+		 who->sub);
 	int gen = atomic_load(&generation);
 	int64_t limit = cached_limit(key);
 	bool read = !limit;
 	if (read)
-		limit = org_limit(rq);
+		limit = org_limit(rq, who->org_id);
 	struct charge c = charge(key, limit, read, gen);
 	add_number(rq, "RateLimit-Limit", limit);
 	add_number(rq, "RateLimit-Remaining", c.level / UNIT);

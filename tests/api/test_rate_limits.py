@@ -58,6 +58,27 @@ def test_over_the_limit_is_429_and_refusals_count(fresh_loopd):
     assert r.status_code == 200 and limits(r)[:2] == (5, 4)
 
 
+def test_a_disabled_users_401s_count_but_forged_tokens_do_not(fresh_loopd):
+    """A token loopd signed still names its caller after the account is
+    disabled: its 401s are charged, then 429. A token with a bad signature
+    names no one loopd can trust, so it never drains that user's bucket."""
+    srv = fresh_loopd(env={"LOOP_RATE_LIMIT": "6", "LOOP_RATE_LIMIT_INSTANCES": "2"})
+    admin = srv.bootstrap()
+    user = admin.make_user(roles=("interviewer",))
+    token = user.token
+    etag = admin.api.get(f"/v1/users/{user.user_id}").headers["ETag"]
+    r = admin.api.patch(f"/v1/users/{user.user_id}", json={"disabled": True},
+                        headers={"If-Match": etag})
+    assert r.status_code == 200, r.text
+    api = srv.api(token=token)
+    got = [api.get("/v1/me") for _ in range(4)]
+    assert [r.status_code for r in got] == [401, 401, 401, 429], [r.text for r in got]
+    assert [limits(r)[:2] for r in got[:3]] == [(3, 2), (3, 1), (3, 0)]
+    forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    for _ in range(3):
+        problem_of(srv.api(token=forged).get("/v1/me"), 401, "invalid_token")
+
+
 def test_an_admin_sets_the_orgs_own_limit(new_org, loopd, people):
     admin = new_org()
     recruiter = admin.make_user(roles=("recruiter",))
