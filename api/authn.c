@@ -5,6 +5,7 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/metrics.h"
+#include "api/ratelimit.h"
 #include "auth/keyring.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
@@ -113,8 +114,10 @@ family_standing(struct api_request *rq, const struct auth_principal *who)
 	return AUTH_TOKEN__UNAVAILABLE;
 }
 
-const struct auth_principal *
-api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+/* The principal of a token whose signature and claims verify, before its
+ * standing is checked; NULL with *st otherwise. */
+static struct auth_principal *
+signed_principal(struct api_request *rq, const char *token, enum auth_token_status *st)
 {
 	struct auth_keyring ring;
 	const struct auth_key *signing;
@@ -126,7 +129,13 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 	struct auth_claims claims;
 	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
 				text_now_us() / 1000000, &claims);
-	struct auth_principal *who = *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+}
+
+const struct auth_principal *
+api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+{
+	struct auth_principal *who = signed_principal(rq, token, st);
 	if (who && (*st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK)
 		who = NULL;
 	if (who && (*st = family_standing(rq, who)) != AUTH_TOKEN_OK)
@@ -152,7 +161,15 @@ api_authenticate_or_reply(struct api_request *rq)
 	while (*token == ' ')
 		token++;
 	enum auth_token_status st;
-	const struct auth_principal *who = api_verify_access_token(rq, token, &st);
+	struct auth_principal *who = signed_principal(rq, token, &st);
+	if (who && (st = narrow_to_standing(rq, who)) == AUTH_TOKEN_OK)
+		st = family_standing(rq, who);
+	if (who && st != AUTH_TOKEN_OK) {
+		/* signed by us: a disabled user's or revoked client's 401s count */
+		if (st == AUTH_TOKEN__INACTIVE && !api_rate_limit_or_reply(rq, who))
+			return false;
+		who = NULL;
+	}
 	if (!who) {
 		if (st != AUTH_TOKEN__UNAVAILABLE)
 			refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_token\"",
@@ -162,6 +179,8 @@ api_authenticate_or_reply(struct api_request *rq)
 		return false;
 	}
 	rq->who = who;
+	if (!api_rate_limit_or_reply(rq, who))
+		return false;	/* before the scope check: refusals count, unaudited past the limit */
 	if (rq->route->scope && !(who->scopes & rq->route->scope)) {
 		const char *need = auth_scope_name(rq->route->scope);
 		api_add_header(rq, "WWW-Authenticate",

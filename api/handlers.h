@@ -33,6 +33,7 @@ api_handler api_decision_policy_get, api_decision_policy_put, api_decision_packe
 	api_decision_create, api_decision_get, api_reports_interviewers;
 api_handler api_survey_issue, api_survey_revoke, api_survey_get, api_survey_post, api_survey_page,
 	api_survey_page_post, api_reports_candidate_experience;
+api_handler api_rate_limit_get, api_rate_limit_put;
 
 json_t *api_audit_verdict_json(const struct audit_verdict *v);
 

@@ -32,6 +32,8 @@ const struct route api_routes[] = {
 	{"PATCH", "/v1/users/{id}", api_users_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/org", api_org_get, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"PATCH", "/v1/org", api_org_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
+	{"GET", "/v1/rate-limit", api_rate_limit_get, AUTH_SCOPE_USERS_ADMIN, 0},
+	{"PUT", "/v1/rate-limit", api_rate_limit_put, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/clients", api_clients_list, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"POST", "/v1/clients", api_clients_create, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"DELETE", "/v1/clients/{id}", api_clients_delete, AUTH_SCOPE_USERS_ADMIN, 0},
