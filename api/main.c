@@ -18,10 +18,13 @@ static sigset_t stop_signals;
 
 /* Serves until SIGTERM or SIGINT, then drains. */
 static int
-serve(void)
+serve(struct cli_db *d)
 {
 	api_caches_start();
+	if (!embedded_supervise(d->embedded))
+		log_kv(LOG_WARN, "cannot supervise the embedded PostgreSQL", NULL);
 	if (!server_start()) {
+		embedded_unsupervise(d->embedded);
 		api_caches_stop();
 		return 1;
 	}
@@ -29,6 +32,7 @@ serve(void)
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
+	embedded_unsupervise(d->embedded);
 	api_caches_stop();
 	return 0;
 }
@@ -67,7 +71,7 @@ main(int argc, char **argv)
 		free(why);
 		return 1;
 	}
-	rc = serving ? serve() : cli_run(argc - argi, argv + argi);
+	rc = serving ? serve(&d) : cli_run(argc - argi, argv + argi);
 	cli_close_database(&d);
 	return rc;
 }

@@ -18,6 +18,8 @@ static struct db *all_dbs;
 static _Thread_local struct db *this_db;
 static atomic_int next_stmt_index = 1;
 static atomic_long open_count, busy_count, error_count;
+static pthread_mutex_t outage_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *outage;		/* db_outage_set */
 
 static char *
 xstrdup(const char *s)
@@ -423,15 +425,40 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 	return st;
 }
 
+void
+db_outage_set(const char *reason)
+{
+	pthread_mutex_lock(&outage_lock);
+	free(outage);
+	outage = xstrdup(reason);
+	pthread_mutex_unlock(&outage_lock);
+}
+
+/* The supervisor's reason (copied into a), or NULL. */
+static const char *
+outage_reason(struct arena *a)
+{
+	pthread_mutex_lock(&outage_lock);
+	char *reason = outage ? arena_strdup(a, outage) : NULL;
+	pthread_mutex_unlock(&outage_lock);
+	return reason;
+}
+
 bool
-db_ready(struct db *db)
+db_ready(struct db *db, struct arena *a, const char **why)
 {
 	static struct db_stmt q = {"db_ready",
 		"SELECT count(*) FROM schema_migrations"};
 	PGresult *r = db_run(db, &q, 0, NULL);
-	if (!r)
+	if (!r) {
+		const char *reason = outage_reason(a);
+		*why = reason ? reason : arena_printf(a, "the database does not answer (SQLSTATE %s)",
+						      db->sqlstate[0] ? db->sqlstate : "08006");
 		return false;
+	}
 	bool ok = db_int(r, 0, 0) >= db_migration_count();
 	PQclear(r);
+	if (!ok)
+		*why = "the database lacks migrations this loopd needs (run loopd migrate)";
 	return ok;
 }

@@ -2,6 +2,7 @@
  * stop, run as an unprivileged account when loopd is root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
@@ -9,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "base/log.h"
 #include "db/embedded.h"
@@ -32,6 +37,13 @@ struct embedded {
 	bool drop;		/* run postgres binaries as run_uid/run_gid */
 	uid_t run_uid;
 	gid_t run_gid;
+	/* The supervisor (embedded_supervise): a thread that restarts a
+	 * postmaster that died; stop_lock guards stopping, stop_cond wakes it. */
+	pthread_t supervisor;
+	bool supervised;
+	bool stopping;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
 };
 
 static char *failf(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -193,7 +205,7 @@ write_config(const char *pgdata, struct embedded *e, bool nosync)
 		e->sockdir);
 	if (nosync)
 		fputs("# throw-away test cluster (LOOP_EMBEDDED_NOSYNC)\n"
-		      "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n", f);
+		      "fsync = off\nfull_page_writes = off\n", f);
 	return fclose(f) == 0;
 }
 
@@ -233,6 +245,16 @@ init_cluster(struct embedded *e, bool nosync, char **why)
 	return true;
 }
 
+/* pg_ctl start, waiting until the cluster accepts connections (after
+ * crash recovery, if it needs one). */
+static bool
+pg_start(struct embedded *e)
+{
+	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-o", LOG_OPTIONS, "-w", "-t", "60",
+			       "start", NULL};
+	return run_pg(e, "pg_ctl", start) == 0;
+}
+
 static bool
 start_cluster(struct embedded *e, char **why)
 {
@@ -244,9 +266,7 @@ start_cluster(struct embedded *e, char **why)
 	}
 	if (!e->owner)
 		return failf(why, "the embedded PostgreSQL under %s is not running", e->dir), false;
-	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-o", LOG_OPTIONS, "-w", "-t", "60",
-			       "start", NULL};
-	if (run_pg(e, "pg_ctl", start) != 0)
+	if (!pg_start(e))
 		return failf(why, "PostgreSQL did not start (see %s)", e->logfile), false;
 	return true;
 }
@@ -320,6 +340,12 @@ embedded_open(const char *dir, bool serve, bool nosync, char **conninfo, char **
 	if (!e)
 		abort();
 	e->lock_fd = -1;
+	pthread_mutex_init(&e->stop_lock, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->stop_cond, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	*why = NULL;
 	if (!choose_account(e, why) || !set_paths(e, dir, why))
 		goto out_free;
@@ -367,11 +393,225 @@ embedded_app_conninfo(struct embedded *e, const char *role)
 	return ci;
 }
 
+/* -- the supervisor: a postmaster that died is started again -------------- */
+
+#define WATCH_MS 250		/* how often the postmaster is looked at */
+#define BACKOFF_FIRST_MS 250	/* the wait after a failed restart ... */
+#define BACKOFF_MAX_MS 8000	/* ... doubling up to this */
+#define PG_CONTROL_STATE_AT 16	/* offset of DBState in global/pg_control */
+#define PG_SHUT_DOWN 1		/* DB_SHUTDOWNED: a clean stop (pg_ctl stop) */
+#define PG_SHUT_DOWN_IN_RECOVERY 2
+
+/* The pid in postmaster.pid, or 0 when there is none. */
+static pid_t
+postmaster_pid(struct embedded *e)
+{
+	char path[4300], line[32] = "";
+	snprintf(path, sizeof path, "%s/postmaster.pid", e->pgdata);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof line, f))
+		line[0] = '\0';
+	fclose(f);
+	return (pid_t)strtol(line, NULL, 10);
+}
+
+/* True when pid runs the postgres binary (not a pid reused since). */
+static bool
+is_postgres(pid_t pid)
+{
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return true;	/* no /proc: trust kill() */
+	if (!fgets(comm, sizeof comm, f))
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "postgres") == 0;
+}
+
+/* True when pg_control records a clean shutdown: someone stopped the
+ * cluster on purpose (pg_ctl stop). A crash leaves "in production" or "in
+ * crash recovery" there. */
+static bool
+stopped_on_purpose(struct embedded *e)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/global/pg_control", e->pgdata);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int32_t state = -1;
+	if (fd >= 0) {
+		if (pread(fd, &state, sizeof state, PG_CONTROL_STATE_AT) != sizeof state)
+			state = -1;
+		close(fd);
+	}
+	return state == PG_SHUT_DOWN || state == PG_SHUT_DOWN_IN_RECOVERY;
+}
+
+/* The last FATAL or PANIC message in postgres.log (no values: see
+ * LOG_SETTINGS), copied into out; empty when there is none. */
+static void
+last_failure(struct embedded *e, char *out, size_t size)
+{
+	char tail[8192];
+	out[0] = '\0';
+	int fd = open(e->logfile, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)sizeof tail - 1 ? end - (off_t)sizeof tail + 1 : 0;
+	ssize_t n = pread(fd, tail, sizeof tail - 1, from);
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	char *save = NULL;
+	for (char *line = strtok_r(tail, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *m = strstr(line, "FATAL:");
+		if (!m)
+			m = strstr(line, "PANIC:");
+		if (m)
+			snprintf(out, size, "%s", m + strspn(m + 6, " ") + 6);
+	}
+}
+
+/* Starts a postmaster that died. A pid file naming a live process that is
+ * not postgres (the pid was reused) would stop PostgreSQL from starting:
+ * it is removed; one naming a dead process PostgreSQL handles itself. */
+static bool
+restart(struct embedded *e, char *why, size_t size)
+{
+	pid_t pid = postmaster_pid(e);
+	if (pid > 0 && kill(pid, 0) == 0 && !is_postgres(pid)) {
+		char path[4300];
+		snprintf(path, sizeof path, "%s/postmaster.pid", e->pgdata);
+		unlink(path);
+	}
+	if (pg_start(e))
+		return true;
+	char failure[256];
+	last_failure(e, failure, sizeof failure);
+	snprintf(why, size, "the embedded PostgreSQL does not start: %s",
+		 failure[0] ? failure : "see postgres.log in the data dir");
+	return false;
+}
+
+/* Sleeps ms unless the supervisor is told to stop; true when it is. */
+static bool
+sleep_or_stop(struct embedded *e, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->stop_lock);
+	while (!e->stopping &&
+	       pthread_cond_timedwait(&e->stop_cond, &e->stop_lock, &until) != ETIMEDOUT)
+		;
+	bool stop = e->stopping;
+	pthread_mutex_unlock(&e->stop_lock);
+	return stop;
+}
+
+/* What the supervisor saw last, so each change is logged once. */
+enum watch { WATCH_UP, WATCH_STOPPED, WATCH_RESTARTING };
+
+/* The supervisor thread: looks at the postmaster every WATCH_MS; restarts
+ * it when it died, with exponential backoff while restarts fail; leaves a
+ * cluster stopped on purpose alone until someone starts it. */
+static void *
+supervise(void *arg)
+{
+	struct embedded *e = arg;
+	enum watch seen = WATCH_UP;
+	int wait_ms = WATCH_MS, backoff_ms = BACKOFF_FIRST_MS, attempts = 0;
+	char why[400];
+	while (!sleep_or_stop(e, wait_ms)) {
+		wait_ms = WATCH_MS;
+		pid_t pid = postmaster_pid(e);
+		if (pid > 0 && is_postgres(pid)) {
+			if (seen != WATCH_UP)
+				log_kv(LOG_INFO, "embedded PostgreSQL is running again", NULL);
+			db_outage_set(NULL);
+			seen = WATCH_UP;
+			backoff_ms = BACKOFF_FIRST_MS;
+			attempts = 0;
+			continue;
+		}
+		if (seen != WATCH_RESTARTING && stopped_on_purpose(e)) {
+			if (seen != WATCH_STOPPED)
+				log_kv(LOG_WARN, "embedded PostgreSQL was stopped from outside loopd; "
+				       "waiting for it to be started", NULL);
+			db_outage_set("the embedded PostgreSQL was stopped from outside loopd "
+				      "(pg_ctl stop); loopd reconnects once it is started again");
+			seen = WATCH_STOPPED;
+			continue;
+		}
+		if (seen != WATCH_RESTARTING)
+			log_kv(LOG_ERROR, "embedded PostgreSQL died; restarting it", NULL);
+		seen = WATCH_RESTARTING;
+		char count[16];
+		snprintf(count, sizeof count, "%d", ++attempts);
+		snprintf(why, sizeof why, "the embedded PostgreSQL died; loopd is restarting it "
+			 "(attempt %d)", attempts);
+		db_outage_set(why);
+		if (restart(e, why, sizeof why)) {
+			log_kv(LOG_INFO, "embedded PostgreSQL restarted", "attempts", count, NULL);
+			db_outage_set(NULL);
+			seen = WATCH_UP;
+			backoff_ms = BACKOFF_FIRST_MS;
+			attempts = 0;
+			continue;
+		}
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", backoff_ms);
+		log_kv(LOG_ERROR, "embedded PostgreSQL restart failed", "reason", why, "attempts",
+		       count, "retry_in_ms", retry, NULL);
+		snprintf(why + strlen(why), sizeof why - strlen(why), "; retrying in %d ms", backoff_ms);
+		db_outage_set(why);
+		wait_ms = backoff_ms;
+		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+	}
+	return NULL;
+}
+
+bool
+embedded_supervise(struct embedded *e)
+{
+	if (!e || !e->owner)
+		return true;	/* an external database, or a cluster of another loopd */
+	e->supervised = pthread_create(&e->supervisor, NULL, supervise, e) == 0;
+	return e->supervised;
+}
+
+void
+embedded_unsupervise(struct embedded *e)
+{
+	if (!e || !e->supervised)
+		return;
+	pthread_mutex_lock(&e->stop_lock);
+	e->stopping = true;
+	pthread_cond_signal(&e->stop_cond);
+	pthread_mutex_unlock(&e->stop_lock);
+	pthread_join(e->supervisor, NULL);
+	e->supervised = false;
+}
+
 void
 embedded_close(struct embedded *e)
 {
 	if (!e)
 		return;
+	embedded_unsupervise(e);
 	if (e->owner) {
 		const char *stop[] = {"-D", e->pgdata, "-m", "fast", "-w", "-t", "60", "stop", NULL};
 		if (run_pg(e, "pg_ctl", stop) != 0)
@@ -379,5 +619,7 @@ embedded_close(struct embedded *e)
 	}
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
+	pthread_mutex_destroy(&e->stop_lock);
+	pthread_cond_destroy(&e->stop_cond);
 	free(e);
 }

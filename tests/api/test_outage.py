@@ -1,0 +1,169 @@
+"""Database outages (issue 14, fault injection): the embedded cluster's
+postmaster killed with SIGKILL is restarted by loopd; while the database is
+down every data request answers 503 with Retry-After within a second,
+/healthz stays 200 and /readyz says why it is 503; an external database
+(LOOP_DATABASE_URL) is only reconnected to, never started."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import requests
+
+from harness import PG_BIN, as_postgres, pg_ctl, postgres_pids
+from helpers import problem_of
+
+CANDIDATES = "/v1/candidates"
+ANSWER_WITHIN = 1.0      # the issue's bound for a request while the database is down
+BACK_WITHIN = 15.0       # "a few seconds" (measured about 1-2 s), with room for a loaded machine
+RECONNECT_WITHIN = 2.0   # the issue's bound once an external database is back ...
+MARGIN = 1.5             # ... and the slack a loaded 2-core machine needs on top
+
+
+def postmaster_pid(pgdata):
+    return int(Path(pgdata, "postmaster.pid").read_text().split()[0])
+
+
+def timed(call):
+    start = time.monotonic()
+    r = call()
+    return r, time.monotonic() - start
+
+
+def wait_until(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return time.monotonic()
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {timeout}s")
+
+
+def ready(api):
+    try:
+        return api.get("/readyz", check=False, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def assert_down_answers(api, anonymous):
+    """While the database is down: data 503 + Retry-After within a second,
+    /healthz 200, /readyz 503 with a reason."""
+    r, took = timed(lambda: api.get(CANDIDATES))
+    problem_of(r, 503, "database_unavailable")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert took < ANSWER_WITHIN, f"a data request took {took:.2f}s while the database was down"
+    r, took = timed(lambda: anonymous.get("/readyz"))
+    body = problem_of(r, 503, "database_unavailable")
+    assert took < ANSWER_WITHIN, f"/readyz took {took:.2f}s"
+    assert isinstance(body.get("reason"), str) and body["reason"], body
+    assert anonymous.get("/healthz").status_code == 200, "liveness must not depend on the database"
+    return body["reason"]
+
+
+def answers_until_ready(api, anonymous, timeout):
+    """Polls a data endpoint until /readyz is 200: each answer is 200 or a
+    503 with Retry-After, within a second. Returns the statuses seen."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, took = timed(lambda: api.get(CANDIDATES))
+        assert took < ANSWER_WITHIN, f"a data request took {took:.2f}s during the outage"
+        if r.status_code != 200:
+            problem_of(r, 503, "database_unavailable")
+            assert "Retry-After" in r.headers
+        seen.append(r.status_code)
+        if ready(anonymous):
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"/readyz was not 200 again within {timeout}s (saw {seen[-5:]})")
+
+
+def test_killed_postmaster_is_restarted_and_serving_resumes(fresh_loopd):
+    server = fresh_loopd()
+    admin = server.bootstrap()
+    api, anonymous = admin.api, server.api()
+    before = api.post(CANDIDATES, json={"name": "Before", "email": "before@example.test"})
+    assert before.status_code == 201
+    for _ in range(4):                  # several workers hold a connection now
+        assert api.get(CANDIDATES).status_code == 200
+    old = postmaster_pid(server.pgdata)
+    os.kill(old, signal.SIGKILL)
+    answers_until_ready(api, anonymous, BACK_WITHIN)
+    assert postmaster_pid(server.pgdata) != old, "the postmaster was not restarted"
+    got = api.get(f"{CANDIDATES}/{before.json()['id']}")
+    assert got.status_code == 200, "a write acknowledged before the crash was lost"
+    statuses = [api.post(CANDIDATES, json={"name": f"After {i}",
+                                           "email": f"after{i}@example.test"}).status_code
+                for i in range(6)]
+    assert statuses == [201] * 6, f"broken worker connections were not replaced: {statuses}"
+    assert any("restarted" in line and "PostgreSQL" in line for line in server.log_lines()), (
+        "no log line says the cluster was restarted")
+
+
+def test_a_restart_that_fails_says_why_and_is_retried(fresh_loopd):
+    server = fresh_loopd()
+    admin = server.bootstrap()
+    api, anonymous = admin.api, server.api()
+    conf = Path(server.pgdata, "postgresql.conf")
+    conf.chmod(0)                       # the running server has read it already
+    try:
+        os.kill(postmaster_pid(server.pgdata), signal.SIGKILL)
+        wait_until(lambda: "restart failed" in server.stderr(), BACK_WITHIN,
+                   "no log line says the restart failed")
+        reason = assert_down_answers(api, anonymous)
+        assert "does not start" in reason and "postgresql.conf" in reason, reason
+        failed = [l for l in server.log_lines() if "restart failed" in l]
+        assert "retry_in_ms" in failed[0], failed[0]
+    finally:
+        conf.chmod(0o600)
+    answers_until_ready(api, anonymous, BACK_WITHIN)
+    assert api.get(CANDIDATES).status_code == 200
+
+
+def test_cluster_stopped_from_outside_is_not_restarted_behind_the_operators_back(fresh_loopd):
+    server = fresh_loopd()
+    admin = server.bootstrap()
+    api, anonymous = admin.api, server.api()
+    assert api.get(CANDIDATES).status_code == 200
+    pg_ctl(server.pgdata, "-m", "fast", "stop")
+    wait_until(lambda: "stopped" in anonymous.get("/readyz").json().get("reason", ""), 10,
+               "/readyz did not say the cluster was stopped")
+    assert_down_answers(api, anonymous)
+    pg_ctl(server.pgdata, "-l", f"{server.data_dir}/postgres.log", "start")
+    back = time.monotonic()
+    at = wait_until(lambda: api.get(CANDIDATES).status_code == 200,
+                    RECONNECT_WITHIN + MARGIN, "loopd did not serve again")
+    print(f"serving {at - back:.2f}s after the cluster was back")
+
+
+def start_when_orphans_are_gone(cluster, timeout=30):
+    """pg_ctl start after a SIGKILL: it fails while the dead postmaster's
+    backends still hold its shared memory, so try until it works."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(cluster.pgdata), "-w", "-l",
+                           f"{cluster.dir}/postgres.log", "-o",
+                           f"-c listen_addresses='' -k {cluster.dir} -c fsync=off", "start"])
+        if out.returncode == 0:
+            return
+        assert time.monotonic() < deadline, f"pg_ctl start kept failing:\n{out.stdout}{out.stderr}"
+        time.sleep(0.2)
+
+
+def test_external_database_is_only_reconnected(external_pg, fresh_loopd):
+    server = fresh_loopd(env={"LOOP_DATABASE_URL": external_pg.url})
+    admin = server.bootstrap()
+    api, anonymous = admin.api, server.api()
+    assert api.get(CANDIDATES).status_code == 200
+    os.kill(postmaster_pid(external_pg.pgdata), signal.SIGKILL)
+    wait_until(lambda: not ready(anonymous), 10, "/readyz stayed 200 after the kill")
+    assert_down_answers(api, anonymous)
+    assert not postgres_pids(external_pg.pgdata), "loopd started the external cluster"
+    start_when_orphans_are_gone(external_pg)
+    back = time.monotonic()
+    at = wait_until(lambda: api.get(CANDIDATES).status_code == 200,
+                    RECONNECT_WITHIN + MARGIN, "loopd did not reconnect")
+    print(f"serving {at - back:.2f}s after the external database was back")
+    assert not server.pgdata.exists(), "loopd made an embedded cluster of its own"
