@@ -475,7 +475,8 @@ last_failure(struct embedded *e, char *out, size_t size)
 		char *m = strstr(line, "FATAL:");
 		if (!m)
 			m = strstr(line, "PANIC:");
-		if (m)
+		/* Refused connections while it starts say nothing of why it fails. */
+		if (m && !strstr(m, "the database system is"))
 			snprintf(out, size, "%s", m + strspn(m + 6, " ") + 6);
 	}
 }

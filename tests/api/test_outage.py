@@ -2,16 +2,20 @@
 postmaster killed with SIGKILL is restarted by loopd; while the database is
 down every data request answers 503 with Retry-After within a second,
 /healthz stays 200 and /readyz says why it is 503; an external database
-(LOOP_DATABASE_URL) is only reconnected to, never started."""
+(LOOP_DATABASE_URL) is only reconnected to, never started; a full disk
+under the embedded cluster (a small tmpfs) answers 503, says so in /readyz
+and in the log, and loses no acknowledged write."""
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
-from harness import PG_BIN, as_postgres, pg_ctl, postgres_pids
+from harness import PG_BIN, as_postgres, pg_ctl, postgres_pids, short_tmpdir
 from helpers import problem_of
 
 CANDIDATES = "/v1/candidates"
@@ -167,3 +171,64 @@ def test_external_database_is_only_reconnected(external_pg, fresh_loopd):
                     RECONNECT_WITHIN + MARGIN, "loopd did not reconnect")
     print(f"serving {at - back:.2f}s after the external database was back")
     assert not server.pgdata.exists(), "loopd made an embedded cluster of its own"
+
+
+# -- a full disk ---------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk():
+    """A 96 MiB tmpfs for a data dir (needs root and mount; else skipped)."""
+    mnt = short_tmpdir("lm")
+    out = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m,mode=0755", "tmpfs", mnt],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        os.rmdir(mnt)
+        pytest.skip(f"cannot mount a small filesystem here: {out.stderr.strip()}")
+    yield Path(mnt)
+    subprocess.run(["umount", "-l", mnt], capture_output=True)
+    os.rmdir(mnt)
+
+
+def fill(disk):
+    with open(disk / "fill", "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * (1 << 20))
+                f.flush()
+        except OSError:
+            pass
+
+
+def test_full_disk_answers_503_says_why_and_loses_nothing(fresh_loopd, small_disk):
+    server = fresh_loopd(data_dir=str(small_disk / "d"))
+    try:
+        admin = server.bootstrap()
+        api, anonymous = admin.api, server.api()
+        acked = []
+        fill(small_disk)
+        refused = None
+        for i in range(2000):           # until a write needs a page the disk cannot give
+            r, took = timed(lambda: api.post(CANDIDATES, json={"name": f"Full {i}",
+                                                               "email": f"full{i}@example.test"}))
+            assert took < ANSWER_WITHIN, f"a write took {took:.2f}s on a full disk"
+            if r.status_code != 201:
+                refused = r
+                break
+            acked.append(r.json()["id"])
+        assert refused is not None, "2000 writes fitted on a full disk"
+        problem_of(refused, 503, "database_unavailable")
+        assert "Retry-After" in refused.headers
+        body = problem_of(anonymous.get("/readyz"), 503, "database_unavailable")
+        assert "disk" in body["reason"] or "space" in body["reason"], body
+        assert anonymous.get("/healthz").status_code == 200
+        assert sum("database cannot write" in l or "No space left" in l
+                   for l in server.log_lines()) >= 1, "no log line says the disk is full"
+        (small_disk / "fill").unlink()
+        wait_until(lambda: ready(anonymous), 30, "/readyz was not 200 once space was freed")
+        for cid in acked:
+            assert api.get(f"{CANDIDATES}/{cid}").status_code == 200, "an acknowledged write was lost"
+        assert api.post(CANDIDATES, json={"name": "After", "email": "after@example.test"}
+                        ).status_code == 201
+    finally:
+        server.stop(check=False)
