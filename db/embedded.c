@@ -417,22 +417,35 @@ postmaster_pid(struct embedded *e)
 	return (pid_t)strtol(line, NULL, 10);
 }
 
-/* True when pid runs the postgres binary (not a pid reused since). */
-static bool
-is_postgres(pid_t pid)
+/* What the pid in postmaster.pid is now. */
+enum pid_state {
+	PID_GONE,	/* no such process */
+	PID_POSTGRES,	/* a running postgres: the postmaster */
+	PID_ZOMBIE,	/* dead but not yet reaped (a non-reaping init takes seconds) */
+	PID_OTHER,	/* the pid was reused by another program */
+};
+
+static enum pid_state
+pid_state(pid_t pid)
 {
-	if (kill(pid, 0) != 0 && errno != EPERM)
-		return false;
-	char path[64], comm[32] = "";
-	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return PID_GONE;
+	char path[64], stat[256] = "";
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return true;	/* no /proc: trust kill() */
-	if (!fgets(comm, sizeof comm, f))
-		comm[0] = '\0';
+		return PID_POSTGRES;	/* no /proc: trust kill() */
+	if (!fgets(stat, sizeof stat, f))
+		stat[0] = '\0';
 	fclose(f);
-	comm[strcspn(comm, "\n")] = '\0';
-	return strcmp(comm, "postgres") == 0;
+	/* "pid (name) state ...": the name may hold spaces and parentheses */
+	char *name = strchr(stat, '('), *end = strrchr(stat, ')');
+	if (!name || !end || end < name || end[1] != ' ')
+		return PID_GONE;	/* it exited while we read */
+	if (end[2] == 'Z')
+		return PID_ZOMBIE;
+	*end = '\0';
+	return strcmp(name + 1, "postgres") == 0 ? PID_POSTGRES : PID_OTHER;
 }
 
 /* True when pg_control records a clean shutdown: someone stopped the
@@ -481,14 +494,14 @@ last_failure(struct embedded *e, char *out, size_t size)
 	}
 }
 
-/* Starts a postmaster that died. A pid file naming a live process that is
- * not postgres (the pid was reused) would stop PostgreSQL from starting:
- * it is removed; one naming a dead process PostgreSQL handles itself. */
+/* Starts a postmaster that died. A pid file naming another program (the
+ * pid was reused) would stop PostgreSQL from starting: it is removed; one
+ * naming a dead process PostgreSQL handles itself (and checks that no
+ * orphaned backend still uses the old shared memory). */
 static bool
 restart(struct embedded *e, char *why, size_t size)
 {
-	pid_t pid = postmaster_pid(e);
-	if (pid > 0 && kill(pid, 0) == 0 && !is_postgres(pid)) {
+	if (pid_state(postmaster_pid(e)) == PID_OTHER) {
 		char path[4300];
 		snprintf(path, sizeof path, "%s/postmaster.pid", e->pgdata);
 		unlink(path);
@@ -538,8 +551,8 @@ supervise(void *arg)
 	char why[400];
 	while (!sleep_or_stop(e, wait_ms)) {
 		wait_ms = WATCH_MS;
-		pid_t pid = postmaster_pid(e);
-		if (pid > 0 && is_postgres(pid)) {
+		enum pid_state pid = pid_state(postmaster_pid(e));
+		if (pid == PID_POSTGRES) {
 			if (seen != WATCH_UP)
 				log_kv(LOG_INFO, "embedded PostgreSQL is running again", NULL);
 			db_outage_set(NULL);
@@ -560,6 +573,11 @@ supervise(void *arg)
 		if (seen != WATCH_RESTARTING)
 			log_kv(LOG_ERROR, "embedded PostgreSQL died; restarting it", NULL);
 		seen = WATCH_RESTARTING;
+		if (pid == PID_ZOMBIE) {	/* PostgreSQL refuses to start until it is reaped */
+			db_outage_set("the embedded PostgreSQL died; loopd restarts it once its "
+				      "processes are gone");
+			continue;
+		}
 		char count[16];
 		snprintf(count, sizeof count, "%d", ++attempts);
 		snprintf(why, sizeof why, "the embedded PostgreSQL died; loopd is restarting it "
