@@ -180,6 +180,7 @@ def test_cluster_stopped_from_outside_is_not_restarted_behind_the_operators_back
     wait_until(lambda: "stopped" in anonymous.get("/readyz").json().get("reason", ""), 10,
                "/readyz did not say the cluster was stopped")
     assert_down_answers(api, anonymous)
+    assert not Path(server.pgdata, "postmaster.pid").exists(), "loopd started it anyway"
     pg_ctl(server.pgdata, "-l", f"{server.data_dir}/postgres.log", "start")
     back = time.monotonic()
     at = wait_until(lambda: api.get(CANDIDATES).status_code == 200,
@@ -277,3 +278,6 @@ def test_full_disk_answers_503_says_why_and_loses_nothing(fresh_loopd, small_dis
                         ).status_code == 201
     finally:
         server.stop(check=False)
+        if Path(server.pgdata, "postmaster.pid").exists():  # loopd died: its cluster did not
+            as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(server.pgdata), "-w", "-m", "immediate",
+                         "stop"])
