@@ -536,8 +536,69 @@ sleep_or_stop(struct embedded *e, int ms)
 	return stop;
 }
 
-/* What the supervisor saw last, so each change is logged once. */
-enum watch { WATCH_UP, WATCH_STOPPED, WATCH_RESTARTING };
+/* What the supervisor saw last (each change is logged once), and its
+ * restart attempts since the cluster last ran. */
+struct watch {
+	enum { WATCH_UP, WATCH_STOPPED, WATCH_RESTARTING } seen;
+	int attempts;
+	int backoff_ms;
+};
+
+/* The postmaster runs: nothing is wrong (any more). */
+static void
+on_running(struct watch *w)
+{
+	if (w->seen != WATCH_UP)
+		log_kv(LOG_INFO, "embedded PostgreSQL is running again", NULL);
+	db_outage_set(NULL);
+	*w = (struct watch){WATCH_UP, 0, BACKOFF_FIRST_MS};
+}
+
+/* Someone stopped the cluster (pg_ctl stop): wait for them to start it. */
+static void
+on_stopped(struct watch *w)
+{
+	if (w->seen != WATCH_STOPPED)
+		log_kv(LOG_WARN, "embedded PostgreSQL was stopped from outside loopd; "
+		       "waiting for it to be started", NULL);
+	db_outage_set("the embedded PostgreSQL was stopped from outside loopd "
+		      "(pg_ctl stop); loopd reconnects once it is started again");
+	w->seen = WATCH_STOPPED;
+}
+
+/* The postmaster died: one restart attempt. Returns how long to wait
+ * before looking again (the backoff after a failure). */
+static int
+on_died(struct embedded *e, struct watch *w, enum pid_state pid)
+{
+	if (w->seen != WATCH_RESTARTING)
+		log_kv(LOG_ERROR, "embedded PostgreSQL died; restarting it", NULL);
+	w->seen = WATCH_RESTARTING;
+	if (pid == PID_ZOMBIE) {	/* PostgreSQL refuses to start until it is reaped */
+		db_outage_set("the embedded PostgreSQL died; loopd restarts it once its "
+			      "processes are gone");
+		return WATCH_MS;
+	}
+	char why[400], count[16], retry[16];
+	snprintf(count, sizeof count, "%d", ++w->attempts);
+	snprintf(why, sizeof why, "the embedded PostgreSQL died; loopd is restarting it "
+		 "(attempt %d)", w->attempts);
+	db_outage_set(why);
+	if (restart(e, why, sizeof why)) {
+		log_kv(LOG_INFO, "embedded PostgreSQL restarted", "attempts", count, NULL);
+		db_outage_set(NULL);
+		*w = (struct watch){WATCH_UP, 0, BACKOFF_FIRST_MS};
+		return WATCH_MS;
+	}
+	int wait_ms = w->backoff_ms;
+	snprintf(retry, sizeof retry, "%d", wait_ms);
+	log_kv(LOG_ERROR, "embedded PostgreSQL restart failed", "reason", why, "attempts", count,
+	       "retry_in_ms", retry, NULL);
+	snprintf(why + strlen(why), sizeof why - strlen(why), "; retrying in %d ms", wait_ms);
+	db_outage_set(why);
+	w->backoff_ms = wait_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait_ms * 2;
+	return wait_ms;
+}
 
 /* The supervisor thread: looks at the postmaster every WATCH_MS; restarts
  * it when it died, with exponential backoff while restarts fail; leaves a
@@ -546,59 +607,17 @@ static void *
 supervise(void *arg)
 {
 	struct embedded *e = arg;
-	enum watch seen = WATCH_UP;
-	int wait_ms = WATCH_MS, backoff_ms = BACKOFF_FIRST_MS, attempts = 0;
-	char why[400];
+	struct watch w = {WATCH_UP, 0, BACKOFF_FIRST_MS};
+	int wait_ms = WATCH_MS;
 	while (!sleep_or_stop(e, wait_ms)) {
-		wait_ms = WATCH_MS;
 		enum pid_state pid = pid_state(postmaster_pid(e));
-		if (pid == PID_POSTGRES) {
-			if (seen != WATCH_UP)
-				log_kv(LOG_INFO, "embedded PostgreSQL is running again", NULL);
-			db_outage_set(NULL);
-			seen = WATCH_UP;
-			backoff_ms = BACKOFF_FIRST_MS;
-			attempts = 0;
-			continue;
-		}
-		if (seen != WATCH_RESTARTING && stopped_on_purpose(e)) {
-			if (seen != WATCH_STOPPED)
-				log_kv(LOG_WARN, "embedded PostgreSQL was stopped from outside loopd; "
-				       "waiting for it to be started", NULL);
-			db_outage_set("the embedded PostgreSQL was stopped from outside loopd "
-				      "(pg_ctl stop); loopd reconnects once it is started again");
-			seen = WATCH_STOPPED;
-			continue;
-		}
-		if (seen != WATCH_RESTARTING)
-			log_kv(LOG_ERROR, "embedded PostgreSQL died; restarting it", NULL);
-		seen = WATCH_RESTARTING;
-		if (pid == PID_ZOMBIE) {	/* PostgreSQL refuses to start until it is reaped */
-			db_outage_set("the embedded PostgreSQL died; loopd restarts it once its "
-				      "processes are gone");
-			continue;
-		}
-		char count[16];
-		snprintf(count, sizeof count, "%d", ++attempts);
-		snprintf(why, sizeof why, "the embedded PostgreSQL died; loopd is restarting it "
-			 "(attempt %d)", attempts);
-		db_outage_set(why);
-		if (restart(e, why, sizeof why)) {
-			log_kv(LOG_INFO, "embedded PostgreSQL restarted", "attempts", count, NULL);
-			db_outage_set(NULL);
-			seen = WATCH_UP;
-			backoff_ms = BACKOFF_FIRST_MS;
-			attempts = 0;
-			continue;
-		}
-		char retry[16];
-		snprintf(retry, sizeof retry, "%d", backoff_ms);
-		log_kv(LOG_ERROR, "embedded PostgreSQL restart failed", "reason", why, "attempts",
-		       count, "retry_in_ms", retry, NULL);
-		snprintf(why + strlen(why), sizeof why - strlen(why), "; retrying in %d ms", backoff_ms);
-		db_outage_set(why);
-		wait_ms = backoff_ms;
-		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+		wait_ms = WATCH_MS;
+		if (pid == PID_POSTGRES)
+			on_running(&w);
+		else if (w.seen != WATCH_RESTARTING && stopped_on_purpose(e))
+			on_stopped(&w);
+		else
+			wait_ms = on_died(e, &w, pid);
 	}
 	return NULL;
 }
