@@ -10,12 +10,14 @@ api_healthz(struct api_request *rq)
 	return api_reply_json(rq, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* GET /readyz: the database answers and is migrated. */
+/* GET /readyz: the database answers and is migrated; else 503 saying why. */
 enum api_result
 api_readyz(struct api_request *rq)
 {
-	if (!db_ready(rq->db)) {
+	const char *why = NULL;
+	if (!db_ready(rq->db, rq->arena, &why)) {
 		api_reply_error(rq, E_DB_UNAVAILABLE, "the database is unreachable or not migrated");
+		api_problem_extend(rq, json_pack("{s:s}", "reason", why));
 		api_add_header(rq, "Retry-After", "2");
 		return API_REPLIED;
 	}

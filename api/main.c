@@ -19,7 +19,7 @@ static sigset_t stop_signals;
 
 /* Serves until SIGTERM or SIGINT, then drains. */
 static int
-serve(void)
+serve(struct cli_db *d)
 {
 	struct hooks_config hooks = {(int)config.webhook_workers, config.webhook_timeout,
 				     config.webhook_allow_insecure, config.webhook_retry_schedule,
@@ -28,12 +28,16 @@ serve(void)
 	/* libcurl is initialised (hooks_start) before request threads may
 	 * check webhook URLs with it, and cleaned up after they have drained. */
 	api_caches_start();
+	if (!embedded_supervise(d->embedded))
+		log_kv(LOG_WARN, "cannot supervise the embedded PostgreSQL", NULL);
 	if (!hooks_start(&hooks)) {
+		embedded_unsupervise(d->embedded);
 		api_caches_stop();
 		return 1;
 	}
 	if (!server_start()) {
 		hooks_stop();
+		embedded_unsupervise(d->embedded);
 		api_caches_stop();
 		return 1;
 	}
@@ -42,6 +46,7 @@ serve(void)
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
 	hooks_stop();
+	embedded_unsupervise(d->embedded);
 	api_caches_stop();
 	return 0;
 }
@@ -80,7 +85,7 @@ main(int argc, char **argv)
 		free(why);
 		return 1;
 	}
-	rc = serving ? serve() : cli_run(argc - argi, argv + argi);
+	rc = serving ? serve(&d) : cli_run(argc - argi, argv + argi);
 	cli_close_database(&d);
 	return rc;
 }

@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/log.h"
+#include "base/text.h"
 #include "db/internal.h"
+
+/* How long /readyz stays 503 after a write the database could not store
+ * (disk full, read-only or failing disk): a commit that fits in space left
+ * proves little, so only time without refusals clears it. */
+#define WRITE_FAILURE_HOLD_US (10 * 1000000LL)
 
 static struct {
 	char *conninfo;
@@ -18,6 +24,10 @@ static struct db *all_dbs;
 static _Thread_local struct db *this_db;
 static atomic_int next_stmt_index = 1;
 static atomic_long open_count, busy_count, error_count[DB_ERROR__COUNT];
+static pthread_mutex_t outage_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *outage;		/* db_outage_set */
+static const char *write_failure;	/* the last write refused for its disk, or NULL */
+static int64_t write_failure_at;	/* ... when (monotonic us) */
 
 static char *
 xstrdup(const char *s)
@@ -162,12 +172,42 @@ const char *db_error_constraint(struct db *db) { return db->constraint; }
 const char *db_error_sqlstate(struct db *db) { return db->sqlstate; }
 const char *db_error_message(struct db *db) { return db->message; }
 
+/* The reason /readyz gives for a write the database's disk refused, or NULL
+ * when state is not such a failure. */
+static const char *
+write_failure_of(const char *state)
+{
+	if (!strcmp(state, "53100"))
+		return "the database's disk is full (SQLSTATE 53100): writes are refused";
+	if (!strcmp(state, "58030"))
+		return "the database cannot write its files (I/O error, SQLSTATE 58030)";
+	if (!strcmp(state, "25006"))
+		return "the database is read-only (SQLSTATE 25006): writes are refused";
+	return NULL;
+}
+
+/* Records a write the disk refused; logs the first of a series. */
+static void
+note_write_failure(const char *reason)
+{
+	pthread_mutex_lock(&outage_lock);
+	int64_t now = text_now_monotonic_us();
+	bool first = !write_failure || now - write_failure_at > WRITE_FAILURE_HOLD_US;
+	write_failure = reason;
+	write_failure_at = now;
+	pthread_mutex_unlock(&outage_lock);
+	if (first)
+		log_kv(LOG_ERROR, "database cannot write", "reason", reason, NULL);
+}
+
 /* Maps a SQLSTATE to a status: the one place that does. */
 static enum db_status
 status_of_sqlstate(const char *s)
 {
 	if (!s || !*s)
 		return DB_HARD;
+	if (write_failure_of(s))
+		return DB_UNAVAILABLE;	/* the disk, not the request: retry later */
 	if (!strcmp(s, "40001") || !strcmp(s, "40P01"))
 		return DB_SOFT;
 	if (!strcmp(s, "23505") || !strcmp(s, "23P01"))
@@ -193,6 +233,8 @@ db_fail(struct db *db, const PGresult *res)
 	set_error(db, state, res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL,
 		  res ? PQresultErrorMessage(res) : (db->conn ? PQerrorMessage(db->conn) : ""));
 	enum db_status st = status_of_sqlstate(db->sqlstate);
+	if (write_failure_of(db->sqlstate))
+		note_write_failure(write_failure_of(db->sqlstate));
 	if (st == DB_HARD || st == DB_UNAVAILABLE || st == DB_BUSY) {
 		atomic_fetch_add(&error_count[st == DB_HARD ? DB_ERROR_QUERY : st == DB_BUSY
 					      ? DB_ERROR_TIMEOUT : DB_ERROR_UNAVAILABLE], 1);
@@ -435,15 +477,55 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 	return st;
 }
 
+void
+db_outage_set(const char *reason)
+{
+	pthread_mutex_lock(&outage_lock);
+	free(outage);
+	outage = xstrdup(reason);
+	pthread_mutex_unlock(&outage_lock);
+}
+
+/* The supervisor's reason (copied into a), or NULL. */
+static const char *
+outage_reason(struct arena *a)
+{
+	pthread_mutex_lock(&outage_lock);
+	char *reason = outage ? arena_strdup(a, outage) : NULL;
+	pthread_mutex_unlock(&outage_lock);
+	return reason;
+}
+
+/* Why writes fail now (static text), or NULL: the last refusal for the
+ * disk's sake, unless it is older than the hold. */
+static const char *
+write_failure_reason(void)
+{
+	pthread_mutex_lock(&outage_lock);
+	const char *reason = write_failure;
+	if (reason && text_now_monotonic_us() - write_failure_at > WRITE_FAILURE_HOLD_US)
+		reason = NULL;
+	pthread_mutex_unlock(&outage_lock);
+	return reason;
+}
+
 bool
-db_ready(struct db *db)
+db_ready(struct db *db, struct arena *a, const char **why)
 {
 	static struct db_stmt q = {"db_ready",
 		"SELECT count(*) FROM schema_migrations"};
 	PGresult *r = db_run(db, &q, 0, NULL);
-	if (!r)
+	if (!r) {
+		const char *reason = outage_reason(a);
+		*why = reason ? reason : arena_printf(a, "the database does not answer (SQLSTATE %s)",
+						      db->sqlstate[0] ? db->sqlstate : "08006");
 		return false;
+	}
 	bool ok = db_int(r, 0, 0) >= db_migration_count();
 	PQclear(r);
+	if (!ok)
+		*why = "the database lacks migrations this loopd needs (run loopd migrate)";
+	else if ((*why = write_failure_reason()))
+		ok = false;
 	return ok;
 }

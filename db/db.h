@@ -67,8 +67,8 @@ const char *db_error_sqlstate(struct db *db);
 const char *db_error_message(struct db *db);
 
 /* True when the database answers and every migration this binary knows
- * is applied. */
-bool db_ready(struct db *db);
+ * is applied; else *why (in a) says what is wrong, in one line. */
+bool db_ready(struct db *db, struct arena *a, const char **why);
 
 /* Counters for /metrics. */
 long db_connections_open(void);

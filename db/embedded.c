@@ -2,6 +2,7 @@
  * stop, run as an unprivileged account when loopd is root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
@@ -9,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "base/log.h"
 #include "db/embedded.h"
@@ -32,6 +37,13 @@ struct embedded {
 	bool drop;		/* run postgres binaries as run_uid/run_gid */
 	uid_t run_uid;
 	gid_t run_gid;
+	/* The supervisor (embedded_supervise): a thread that restarts a
+	 * postmaster that died; stop_lock guards stopping, stop_cond wakes it. */
+	pthread_t supervisor;
+	bool supervised;
+	bool stopping;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
 };
 
 static char *failf(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -193,7 +205,7 @@ write_config(const char *pgdata, struct embedded *e, bool nosync)
 		e->sockdir);
 	if (nosync)
 		fputs("# throw-away test cluster (LOOP_EMBEDDED_NOSYNC)\n"
-		      "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n", f);
+		      "fsync = off\nfull_page_writes = off\n", f);
 	return fclose(f) == 0;
 }
 
@@ -233,6 +245,16 @@ init_cluster(struct embedded *e, bool nosync, char **why)
 	return true;
 }
 
+/* pg_ctl start, waiting until the cluster accepts connections (after
+ * crash recovery, if it needs one). */
+static bool
+pg_start(struct embedded *e)
+{
+	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-o", LOG_OPTIONS, "-w", "-t", "60",
+			       "start", NULL};
+	return run_pg(e, "pg_ctl", start) == 0;
+}
+
 static bool
 start_cluster(struct embedded *e, char **why)
 {
@@ -244,9 +266,7 @@ start_cluster(struct embedded *e, char **why)
 	}
 	if (!e->owner)
 		return failf(why, "the embedded PostgreSQL under %s is not running", e->dir), false;
-	const char *start[] = {"-D", e->pgdata, "-l", e->logfile, "-o", LOG_OPTIONS, "-w", "-t", "60",
-			       "start", NULL};
-	if (run_pg(e, "pg_ctl", start) != 0)
+	if (!pg_start(e))
 		return failf(why, "PostgreSQL did not start (see %s)", e->logfile), false;
 	return true;
 }
@@ -320,6 +340,12 @@ embedded_open(const char *dir, bool serve, bool nosync, char **conninfo, char **
 	if (!e)
 		abort();
 	e->lock_fd = -1;
+	pthread_mutex_init(&e->stop_lock, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->stop_cond, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	*why = NULL;
 	if (!choose_account(e, why) || !set_paths(e, dir, why))
 		goto out_free;
@@ -367,11 +393,263 @@ embedded_app_conninfo(struct embedded *e, const char *role)
 	return ci;
 }
 
+/* -- the supervisor: a postmaster that died is started again -------------- */
+
+#define WATCH_MS 250		/* how often the postmaster is looked at */
+#define BACKOFF_FIRST_MS 250	/* the wait after a failed restart ... */
+#define BACKOFF_MAX_MS 8000	/* ... doubling up to this */
+#define PG_CONTROL_STATE_AT 16	/* offset of DBState in global/pg_control */
+#define PG_SHUT_DOWN 1		/* DB_SHUTDOWNED: a clean stop (pg_ctl stop) */
+#define PG_SHUT_DOWN_IN_RECOVERY 2
+
+/* The pid in postmaster.pid, or 0 when there is none. */
+static pid_t
+postmaster_pid(struct embedded *e)
+{
+	char path[4300], line[32] = "";
+	snprintf(path, sizeof path, "%s/postmaster.pid", e->pgdata);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof line, f))
+		line[0] = '\0';
+	fclose(f);
+	return (pid_t)strtol(line, NULL, 10);
+}
+
+/* What the pid in postmaster.pid is now. */
+enum pid_state {
+	PID_GONE,	/* no such process */
+	PID_POSTGRES,	/* a running postgres: the postmaster */
+	PID_ZOMBIE,	/* dead but not yet reaped (a non-reaping init takes seconds) */
+	PID_OTHER,	/* the pid was reused by another program */
+};
+
+static enum pid_state
+pid_state(pid_t pid)
+{
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return PID_GONE;
+	char path[64], stat[256] = "";
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return PID_POSTGRES;	/* no /proc: trust kill() */
+	if (!fgets(stat, sizeof stat, f))
+		stat[0] = '\0';
+	fclose(f);
+	/* "pid (name) state ...": the name may hold spaces and parentheses */
+	char *name = strchr(stat, '('), *end = strrchr(stat, ')');
+	if (!name || !end || end < name || end[1] != ' ')
+		return PID_GONE;	/* it exited while we read */
+	if (end[2] == 'Z')
+		return PID_ZOMBIE;
+	*end = '\0';
+	return strcmp(name + 1, "postgres") == 0 ? PID_POSTGRES : PID_OTHER;
+}
+
+/* True when pg_control records a clean shutdown: someone stopped the
+ * cluster on purpose (pg_ctl stop). A crash leaves "in production" or "in
+ * crash recovery" there. */
+static bool
+stopped_on_purpose(struct embedded *e)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/global/pg_control", e->pgdata);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int32_t state = -1;
+	if (fd >= 0) {
+		if (pread(fd, &state, sizeof state, PG_CONTROL_STATE_AT) != sizeof state)
+			state = -1;
+		close(fd);
+	}
+	return state == PG_SHUT_DOWN || state == PG_SHUT_DOWN_IN_RECOVERY;
+}
+
+/* The last FATAL or PANIC message in postgres.log (no values: see
+ * LOG_SETTINGS), copied into out; empty when there is none. */
+static void
+last_failure(struct embedded *e, char *out, size_t size)
+{
+	char tail[8192];
+	out[0] = '\0';
+	int fd = open(e->logfile, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)sizeof tail - 1 ? end - (off_t)sizeof tail + 1 : 0;
+	ssize_t n = pread(fd, tail, sizeof tail - 1, from);
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	char *save = NULL;
+	for (char *line = strtok_r(tail, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *m = strstr(line, "FATAL:");
+		if (!m)
+			m = strstr(line, "PANIC:");
+		/* Refused connections while it starts say nothing of why it fails. */
+		if (m && !strstr(m, "the database system is"))
+			snprintf(out, size, "%s", m + strspn(m + 6, " ") + 6);
+	}
+}
+
+/* Starts a postmaster that died. A pid file naming another program (the
+ * pid was reused) would stop PostgreSQL from starting: it is removed; one
+ * naming a dead process PostgreSQL handles itself (and checks that no
+ * orphaned backend still uses the old shared memory). */
+static bool
+restart(struct embedded *e, char *why, size_t size)
+{
+	if (pid_state(postmaster_pid(e)) == PID_OTHER) {
+		char path[4300];
+		snprintf(path, sizeof path, "%s/postmaster.pid", e->pgdata);
+		unlink(path);
+	}
+	if (pg_start(e))
+		return true;
+	char failure[256];
+	last_failure(e, failure, sizeof failure);
+	snprintf(why, size, "the embedded PostgreSQL does not start: %s",
+		 failure[0] ? failure : "see postgres.log in the data dir");
+	return false;
+}
+
+/* Sleeps ms unless the supervisor is told to stop; true when it is. */
+static bool
+sleep_or_stop(struct embedded *e, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->stop_lock);
+	while (!e->stopping &&
+	       pthread_cond_timedwait(&e->stop_cond, &e->stop_lock, &until) != ETIMEDOUT)
+		;
+	bool stop = e->stopping;
+	pthread_mutex_unlock(&e->stop_lock);
+	return stop;
+}
+
+/* What the supervisor saw last (each change is logged once), and its
+ * restart attempts since the cluster last ran. */
+struct watch {
+	enum { WATCH_UP, WATCH_STOPPED, WATCH_RESTARTING } seen;
+	int attempts;
+	int backoff_ms;
+};
+
+/* The postmaster runs: nothing is wrong (any more). */
+static void
+on_running(struct watch *w)
+{
+	if (w->seen != WATCH_UP)
+		log_kv(LOG_INFO, "embedded PostgreSQL is running again", NULL);
+	db_outage_set(NULL);
+	*w = (struct watch){WATCH_UP, 0, BACKOFF_FIRST_MS};
+}
+
+/* Someone stopped the cluster (pg_ctl stop): wait for them to start it. */
+static void
+on_stopped(struct watch *w)
+{
+	if (w->seen != WATCH_STOPPED)
+		log_kv(LOG_WARN, "embedded PostgreSQL was stopped from outside loopd; "
+		       "waiting for it to be started", NULL);
+	db_outage_set("the embedded PostgreSQL was stopped from outside loopd "
+		      "(pg_ctl stop); loopd reconnects once it is started again");
+	w->seen = WATCH_STOPPED;
+}
+
+/* The postmaster died: one restart attempt. Returns how long to wait
+ * before looking again (the backoff after a failure). */
+static int
+on_died(struct embedded *e, struct watch *w, enum pid_state pid)
+{
+	if (w->seen != WATCH_RESTARTING)
+		log_kv(LOG_ERROR, "embedded PostgreSQL died; restarting it", NULL);
+	w->seen = WATCH_RESTARTING;
+	if (pid == PID_ZOMBIE) {	/* PostgreSQL refuses to start until it is reaped */
+		db_outage_set("the embedded PostgreSQL died; loopd restarts it once its "
+			      "processes are gone");
+		return WATCH_MS;
+	}
+	char why[400], count[16], retry[16];
+	snprintf(count, sizeof count, "%d", ++w->attempts);
+	snprintf(why, sizeof why, "the embedded PostgreSQL died; loopd is restarting it "
+		 "(attempt %d)", w->attempts);
+	db_outage_set(why);
+	if (restart(e, why, sizeof why)) {
+		log_kv(LOG_INFO, "embedded PostgreSQL restarted", "attempts", count, NULL);
+		db_outage_set(NULL);
+		*w = (struct watch){WATCH_UP, 0, BACKOFF_FIRST_MS};
+		return WATCH_MS;
+	}
+	int wait_ms = w->backoff_ms;
+	snprintf(retry, sizeof retry, "%d", wait_ms);
+	log_kv(LOG_ERROR, "embedded PostgreSQL restart failed", "reason", why, "attempts", count,
+	       "retry_in_ms", retry, NULL);
+	snprintf(why + strlen(why), sizeof why - strlen(why), "; retrying in %d ms", wait_ms);
+	db_outage_set(why);
+	w->backoff_ms = wait_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait_ms * 2;
+	return wait_ms;
+}
+
+/* The supervisor thread: looks at the postmaster every WATCH_MS; restarts
+ * it when it died, with exponential backoff while restarts fail; leaves a
+ * cluster stopped on purpose alone until someone starts it. */
+static void *
+supervise(void *arg)
+{
+	struct embedded *e = arg;
+	struct watch w = {WATCH_UP, 0, BACKOFF_FIRST_MS};
+	int wait_ms = WATCH_MS;
+	while (!sleep_or_stop(e, wait_ms)) {
+		enum pid_state pid = pid_state(postmaster_pid(e));
+		wait_ms = WATCH_MS;
+		if (pid == PID_POSTGRES)
+			on_running(&w);
+		else if (w.seen != WATCH_RESTARTING && stopped_on_purpose(e))
+			on_stopped(&w);
+		else
+			wait_ms = on_died(e, &w, pid);
+	}
+	return NULL;
+}
+
+bool
+embedded_supervise(struct embedded *e)
+{
+	if (!e || !e->owner)
+		return true;	/* an external database, or a cluster of another loopd */
+	e->supervised = pthread_create(&e->supervisor, NULL, supervise, e) == 0;
+	return e->supervised;
+}
+
+void
+embedded_unsupervise(struct embedded *e)
+{
+	if (!e || !e->supervised)
+		return;
+	pthread_mutex_lock(&e->stop_lock);
+	e->stopping = true;
+	pthread_cond_signal(&e->stop_cond);
+	pthread_mutex_unlock(&e->stop_lock);
+	pthread_join(e->supervisor, NULL);
+	e->supervised = false;
+}
+
 void
 embedded_close(struct embedded *e)
 {
 	if (!e)
 		return;
+	embedded_unsupervise(e);
 	if (e->owner) {
 		const char *stop[] = {"-D", e->pgdata, "-m", "fast", "-w", "-t", "60", "stop", NULL};
 		if (run_pg(e, "pg_ctl", stop) != 0)
@@ -379,5 +657,7 @@ embedded_close(struct embedded *e)
 	}
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
+	pthread_mutex_destroy(&e->stop_lock);
+	pthread_cond_destroy(&e->stop_cond);
 	free(e);
 }

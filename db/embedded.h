@@ -22,6 +22,15 @@ struct embedded *embedded_open(const char *dir, bool serve, bool nosync, char **
  * connections log in as it, so they hold only its privileges. */
 char *embedded_app_conninfo(struct embedded *e, const char *role);
 
+/* Starts a thread that restarts the cluster when its postmaster dies
+ * (kill -9, a crash), with exponential backoff while it fails to start,
+ * and tells /readyz why the database is down (db_ready). A cluster
+ * stopped on purpose (pg_ctl stop) is left alone until it is started.
+ * Does nothing for a cluster this process does not own; e may be NULL. */
+bool embedded_supervise(struct embedded *e);
+/* Stops the supervisor (embedded_close does too). */
+void embedded_unsupervise(struct embedded *e);
+
 /* Stops the cluster if this process started or adopted it; frees e. */
 void embedded_close(struct embedded *e);
 

@@ -31,6 +31,10 @@ struct db {
 	struct db *next_all;
 };
 
+/* Why the database is down, as the embedded cluster's supervisor knows it
+ * (copied; NULL once it is up again): db_ready reports it. */
+void db_outage_set(const char *reason);
+
 /* The connection string of db_configure (for connections of db/'s own). */
 const char *db_conninfo(void);
 
