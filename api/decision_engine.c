@@ -107,6 +107,7 @@ api_judge(void *ctx, struct arena *a, const struct db_packet_inputs *in, struct 
 		return DB_HARD;
 	}
 	const struct decision_packet *p = &j->packet;
+	j->hygiene = in->hygiene;
 	*out = (struct db_judgement){decision_outcome_name(p->recommendation), p->scored, p->score,
 				     p->policy_version, NULL, 0};
 	return j->with_contributions ? contributions_of(a, &din, out) : DB_OK;

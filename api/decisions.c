@@ -4,6 +4,7 @@
 #include "api/common.h"
 #include "api/decisions.h"
 #include "api/handlers.h"
+#include "api/hygiene.h"
 #include "api/spec.h"
 
 static const char *const outcomes[] = {"hire", "no_hire", NULL};
@@ -42,7 +43,13 @@ api_decision_packet_get(struct api_request *rq)
 	enum db_status st = db_packet_read(rq->db, rq->arena, &ctx, &v, id, api_judge, &j, &why);
 	if (st != DB_OK)
 		return reply_refused(rq, st, &why);
-	return api_reply_json(rq, 200, api_packet_json(id, &j.packet));
+	json_t *packet = api_packet_json(id, &j.packet), *warnings = json_array();
+	for (int i = 0; i < j.hygiene.n_rounds; i++)
+		api_warnings_append(warnings, j.hygiene.rounds[i].round_id, j.hygiene.rounds[i].words);
+	json_object_set_new(packet, "warnings", warnings);
+	json_object_set_new(packet, "elapsed_days",
+			    api_elapsed_json(j.hygiene.timed, j.hygiene.elapsed_days));
+	return api_reply_json(rq, 200, packet);
 }
 
 static json_t *

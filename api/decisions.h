@@ -13,6 +13,7 @@ void api_policy_from_db(struct arena *a, const struct db_policy *row, struct dec
 struct api_judge {
 	bool with_contributions;	/* a decision: compute each interviewer's share */
 	struct decision_packet packet;
+	struct db_loop_hygiene hygiene;	/* the loop's warnings and elapsed days */
 };
 
 /* The db_judge of db/decisions.h: runs the engine on the loop's rows (ctx:

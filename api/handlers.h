@@ -23,6 +23,8 @@ api_handler api_scorecard_get, api_scorecard_put, api_scorecard_submit, api_scor
 	api_scorecard_versions, api_loop_scorecards, api_scorecards_overdue;
 api_handler api_decision_policy_get, api_decision_policy_put, api_decision_packet_get,
 	api_decision_create, api_decision_get, api_reports_interviewers;
+api_handler api_survey_issue, api_survey_revoke, api_survey_get, api_survey_post, api_survey_page,
+	api_survey_page_post, api_reports_candidate_experience;
 
 json_t *api_audit_verdict_json(const struct audit_verdict *v);
 

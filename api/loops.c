@@ -3,6 +3,7 @@
 #include <string.h>
 #include "api/common.h"
 #include "api/handlers.h"
+#include "api/hygiene.h"
 #include "api/scheduling.h"
 #include "api/spec.h"
 #include "base/text.h"
@@ -38,19 +39,23 @@ static const struct spec_field cancel_spec[] = {
 static json_t *
 loop_json(const struct db_loop *l)
 {
-	json_t *rounds = json_null();
+	json_t *rounds = json_null(), *warnings = json_null();
 	if (l->with_rounds) {
 		rounds = json_array();
-		for (int i = 0; i < l->nrounds; i++)
+		warnings = json_array();
+		for (int i = 0; i < l->nrounds; i++) {
 			json_array_append_new(rounds, api_round_json(&l->rounds[i]));
+			api_warnings_append(warnings, l->rounds[i].id, l->rounds[i].warnings);
+		}
 	}
 	return json_pack("{s:s, s:s, s:{s:s, s:s?}, s:s, s:s, s:s, s:s, s:s?, s:s?, s:i, s:s, s:s,"
-			 " s:o}", "id", l->id, "candidate_id", l->candidate_id, "candidate", "id",
-			 l->candidate_id, "name", l->candidate_name, "position", l->position,
+			 " s:o, s:o, s:o}", "id", l->id, "candidate_id", l->candidate_id, "candidate",
+			 "id", l->candidate_id, "name", l->candidate_name, "position", l->position,
 			 "recruiter_id", l->recruiter_id, "hiring_manager_id", l->hiring_manager_id,
 			 "status", l->status, "cancel_reason", l->cancel_reason, "template",
 			 l->template, "version", l->version, "created_at", l->created_at,
-			 "updated_at", l->updated_at, "rounds", rounds);
+			 "updated_at", l->updated_at, "rounds", rounds, "warnings", warnings,
+			 "elapsed_days", api_elapsed_json(l->timed, l->elapsed_days));
 }
 
 static enum api_result

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "api/common.h"
 #include "api/handlers.h"
+#include "api/hygiene.h"
 #include "api/scheduling.h"
 #include "api/spec.h"
 #include "base/text.h"
@@ -26,6 +27,8 @@ static const struct spec_field round_spec[] = {
 	{"ends_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
 	{"location", SPEC_STRING, SPEC_NULLABLE, 0, 500},
 	{"required", SPEC_BOOLEAN, 0},
+	{"due_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
+	{"expected_effort_hours", SPEC_INTEGER, 0, 1, 200},
 	{"interviewers", SPEC_ARRAY, 0, 0, 10, .item_type = SPEC_OBJECT,
 	 .item_spec = interviewer_spec},
 	{NULL},
@@ -36,6 +39,8 @@ static const struct spec_field round_patch_spec[] = {
 	{"ends_at", SPEC_STRING, 0, .format = SPEC_DATETIME},
 	{"location", SPEC_STRING, SPEC_NULLABLE, 0, 500},
 	{"status", SPEC_STRING, 0, .enums = outcomes},
+	{"due_at", SPEC_STRING, SPEC_NULLABLE, .format = SPEC_DATETIME},
+	{"expected_effort_hours", SPEC_INTEGER, SPEC_NULLABLE, 1, 200},
 	{NULL},
 };
 
@@ -115,6 +120,9 @@ round_in(struct api_request *rq, json_t *errors)
 		.starts_at = times_ok ? spec_str(rq->json, "starts_at") : NULL,
 		.ends_at = times_ok ? spec_str(rq->json, "ends_at") : NULL,
 		.location = spec_str(rq->json, "location"),
+		.due_at = spec_failed(errors, "due_at") ? NULL : spec_str(rq->json, "due_at"),
+		.expected_effort_hours = spec_failed(errors, "expected_effort_hours") ? 0
+			: (int)spec_int(rq->json, "expected_effort_hours", 0),
 		.required = !required || json_is_true(required)};
 	if (times_ok)
 		times_check(in.starts_at, in.ends_at, errors);
@@ -133,12 +141,15 @@ api_round_json(const struct db_round *r)
 							      "name", iv->name, "role", iv->role));
 	}
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:i}, s:b, s:s?, s:s?, s:s?, s:s, s:i, s:o, s:i,"
-			 " s:s, s:s}", "id", r->id, "loop_id", r->loop_id, "kind", r->kind,
-			 "rubric", "key", r->rubric_key, "version", r->rubric_version,
+			 " s:s, s:s, s:s?, s:o, s:o}", "id", r->id, "loop_id", r->loop_id, "kind",
+			 r->kind, "rubric", "key", r->rubric_key, "version", r->rubric_version,
 			 "required", r->required, "starts_at", r->starts_at, "ends_at", r->ends_at,
 			 "location", r->location, "status", r->status, "sequence", r->sequence,
 			 "interviewers", interviewers, "version", r->version, "created_at",
-			 r->created_at, "updated_at", r->updated_at);
+			 r->created_at, "updated_at", r->updated_at, "due_at", r->due_at,
+			 "expected_effort_hours", r->expected_effort_hours
+				? json_integer(r->expected_effort_hours) : json_null(),
+			 "warnings", api_warnings_json(r->id, r->warnings));
 }
 
 static enum api_result
@@ -227,9 +238,14 @@ api_rounds_patch(struct api_request *rq)
 	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
 				 .ends_at = spec_str(rq->json, "ends_at"),
 				 .location = spec_str(rq->json, "location"),
-				 .status = spec_str(rq->json, "status")};
+				 .status = spec_str(rq->json, "status"),
+				 .due_at = spec_str(rq->json, "due_at"),
+				 .expected_effort_hours =
+					 (int)spec_int(rq->json, "expected_effort_hours", 0)};
 	in.set = (in.starts_at || in.ends_at ? ROUND_TIMES : 0) |
-		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0);
+		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0) |
+		 (spec_has(rq->json, "due_at") ? ROUND_DUE : 0) |
+		 (spec_has(rq->json, "expected_effort_hours") ? ROUND_EFFORT : 0);
 	if (!times_or_reply(rq, in.starts_at, in.ends_at))
 		return API_REPLIED;
 	struct audit_ctx ctx;

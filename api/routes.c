@@ -81,6 +81,15 @@ const struct route api_routes[] = {
 	{"POST", "/v1/loops/{id}/decision", api_decision_create, AUTH_SCOPE_DECISIONS_WRITE, JSON},
 	{"GET", "/v1/loops/{id}/decision", api_decision_get, AUTH_SCOPE_DECISIONS_READ, 0},
 	{"GET", "/v1/reports/interviewers", api_reports_interviewers, AUTH_SCOPE_DECISIONS_READ, 0},
+
+	{"POST", "/v1/loops/{id}/candidate-survey", api_survey_issue, AUTH_SCOPE_LOOPS_WRITE, 0},
+	{"DELETE", "/v1/loops/{id}/candidate-survey", api_survey_revoke, AUTH_SCOPE_LOOPS_WRITE, 0},
+	{"GET", "/v1/surveys/{token}", api_survey_get, 0, PUBLIC},
+	{"POST", "/v1/surveys/{token}", api_survey_post, 0, PUBLIC | JSON},
+	{"GET", "/survey/{token}", api_survey_page, 0, PUBLIC},
+	{"POST", "/survey/{token}", api_survey_page_post, 0, FORM},
+	{"GET", "/v1/reports/candidate-experience", api_reports_candidate_experience,
+	 AUTH_SCOPE_DECISIONS_READ, 0},
 };
 
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -3,6 +3,7 @@
 #include "db/idempotency.h"
 #include "db/internal.h"
 #include "db/scheduling.h"
+#include "db/surveys.h"
 
 /* Rows reachable by a viewer ($2 user, $3 reach) of org $1, as c. */
 #define CANDIDATE_REACH \
@@ -342,7 +343,8 @@ erase_tx(struct db *db, void *p)
 	    (st = db_idem_purge_tombstones(db, c->ctx->org_id)) != DB_OK ||
 	    (st = db_run_any(db, &cand_erase_replies, 2, params)) != DB_OK ||
 	    (st = db_decision_erase_text(db, c->ctx->org_id, c->id)) != DB_OK ||
-	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)
+	    (st = db_scorecards_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK ||
+	    (st = db_surveys_erase_candidate(db, c->ctx->org_id, c->id)) != DB_OK)
 		return st;
 	struct db_candidate_in none = {0};
 	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);

@@ -225,7 +225,8 @@ db_packet_load(struct db *db, struct arena *a, const char *org_id, const char *l
 	enum db_status st;
 	if ((st = db_policy_get(db, a, org_id, &in->policy)) != DB_OK ||
 	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_rubrics(db, a, p, in)) != DB_OK ||
-	    (st = load_stats(db, a, p, in)) != DB_OK)
+	    (st = load_stats(db, a, p, in)) != DB_OK ||
+	    (st = db_loop_hygiene(db, a, org_id, loop_id, &in->hygiene)) != DB_OK)
 		return st;
 	return db_packet_load_scorecards(db, a, org_id, loop_id, in);
 }

@@ -66,6 +66,22 @@ struct db_interviewer_stat {
 	double sum_deviation;
 };
 
+/* A loop's hygiene: its take-home rounds' warning codes (space-separated
+ * words, db/internal.h DB_TAKE_HOME_WARNINGS) and its elapsed days from
+ * first round to decision (known only once decided). */
+struct db_round_warnings {
+	char *round_id, *words;
+};
+struct db_loop_hygiene {
+	struct db_round_warnings *rounds;
+	int n_rounds;
+	bool timed;
+	double elapsed_days;
+};
+/* The hygiene of loop_id (db/hygiene.c); *out in a. */
+enum db_status db_loop_hygiene(struct db *db, struct arena *a, const char *org_id,
+			       const char *loop_id, struct db_loop_hygiene *out);
+
 struct db_packet_inputs {
 	char *loop_id, *status, *hiring_manager_id;
 	struct db_policy policy;
@@ -77,6 +93,7 @@ struct db_packet_inputs {
 	int n_stats;
 	struct db_scorecard *scorecards;	/* latest submitted revisions */
 	int n_scorecards;
+	struct db_loop_hygiene hygiene;
 };
 
 /* What the engine made of the inputs: the figures db/ records. */

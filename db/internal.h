@@ -93,8 +93,27 @@ enum db_status db_row_fetch(struct db *db, struct db_stmt *st, int n,
 #define DB_ROUND_COLUMNS \
 	"r.id, r.loop_id, r.kind, r.rubric_key, r.rubric_version, r.required, " \
 	DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", r.location, r.status, r.sequence," \
-	" r.version, " DB_TS("r.created_at") ", " DB_TS("r.updated_at") ", iv.user_id, u.name, iv.role"
-#define DB_ROUND_NCOLUMNS 17
+	" r.version, " DB_TS("r.created_at") ", " DB_TS("r.updated_at") ", iv.user_id, u.name, iv.role," \
+	" " DB_TS("r.due_at") ", r.expected_effort_hours, " DB_TAKE_HOME_WARNINGS("r")
+#define DB_ROUND_NCOLUMNS 20
+/* SQL of round r's hygiene warnings, space-separated words ('' for none):
+ * a take-home (not cancelled) due less than 7 days after it is assigned
+ * (its start, or its creation while unscheduled) or with no due time, and
+ * one with no stated effort (seed 003, "Red Flags to Watch For" > 2). */
+#define DB_TAKE_HOME_WARNINGS(r) \
+	"concat_ws(' ', CASE WHEN " r ".kind = 'take_home' AND " r ".status <> 'cancelled'" \
+	" AND (" r ".due_at IS NULL OR " r ".due_at < coalesce(" r ".starts_at, " r ".created_at)" \
+	" + interval '7 days') THEN 'take_home_deadline_short' END," \
+	" CASE WHEN " r ".kind = 'take_home' AND " r ".status <> 'cancelled'" \
+	" AND " r ".expected_effort_hours IS NULL THEN 'take_home_effort_missing' END)"
+/* SQL of loop l's elapsed days (one decimal, float8): from the start of its
+ * first round (not cancelled) to its decision; NULL until it is decided. */
+#define DB_LOOP_ELAPSED_DAYS \
+	"(SELECT round((extract(epoch FROM max(ed.created_at) - min(er.starts_at))" \
+	" / 86400)::numeric, 1)::float8 FROM rounds er JOIN decisions ed" \
+	" ON ed.org_id = er.org_id AND ed.loop_id = er.loop_id" \
+	" WHERE er.org_id = l.org_id AND er.loop_id = l.id AND er.status <> 'cancelled'" \
+	" AND er.starts_at <= ed.created_at)"
 /* Joins round r's interviewers iv and their users u (after FROM ... r). */
 #define DB_ROUND_INTERVIEWERS \
 	" LEFT JOIN round_interviewers iv ON iv.org_id = r.org_id AND iv.round_id = r.id" \

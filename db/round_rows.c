@@ -21,7 +21,10 @@ db_round_copy(struct arena *a, const PGresult *r, int row, int col, struct db_ro
 		.starts_at = db_str(a, r, row, col + 6), .ends_at = db_str(a, r, row, col + 7),
 		.location = db_str(a, r, row, col + 8), .status = db_str(a, r, row, col + 9),
 		.sequence = (int)db_int(r, row, col + 10), .version = (int)db_int(r, row, col + 11),
-		.created_at = db_str(a, r, row, col + 12), .updated_at = db_str(a, r, row, col + 13)};
+		.created_at = db_str(a, r, row, col + 12), .updated_at = db_str(a, r, row, col + 13),
+		.due_at = db_str(a, r, row, col + 17),
+		.expected_effort_hours = (int)db_int(r, row, col + 18),
+		.warnings = db_str(a, r, row, col + 19)};
 	int end = row + 1;
 	while (same_round(r, row, end, col))
 		end++;

@@ -84,9 +84,10 @@ finish(struct db *db, struct round_args *r, const char *round_id, const char *lo
 
 static struct db_stmt round_insert = {"round_insert",
 	"INSERT INTO rounds (org_id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,"
-	" starts_at, ends_at, location, status)"
+	" starts_at, ends_at, location, status, due_at, expected_effort_hours)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-	"  CASE WHEN $8::timestamptz IS NULL THEN 'unscheduled' ELSE 'scheduled' END) RETURNING id"};
+	"  CASE WHEN $8::timestamptz IS NULL THEN 'unscheduled' ELSE 'scheduled' END, $11, $12)"
+	" RETURNING id"};
 
 /* The rubric the round is pinned to: the named one, or the newest for kind. */
 static enum db_status
@@ -204,9 +205,11 @@ create_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->loop_id, in->kind, ref.id, ref.key,
 				arena_printf(r->a, "%d", ref.version), in->required ? "true" : "false",
-				in->starts_at, in->ends_at, in->location};
+				in->starts_at, in->ends_at, in->location, in->due_at,
+				in->expected_effort_hours
+					? arena_printf(r->a, "%d", in->expected_effort_hours) : NULL};
 	PGresult *res;
-	if ((st = db_run_status(db, &round_insert, 10, params, &res)) != DB_OK)
+	if ((st = db_run_status(db, &round_insert, 12, params, &res)) != DB_OK)
 		return st;
 	char *id = db_str(r->a, res, 0, 0);
 	PQclear(res);
@@ -218,6 +221,10 @@ create_tx(struct db *db, void *p)
 	json_t *ch = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "loop_id", r->loop_id, "kind", in->kind,
 			       "starts_at", in->starts_at, "ends_at", in->ends_at, "interviewers",
 			       booked_json(r->out));
+	if (in->due_at)
+		json_object_set_new(ch, "due_at", json_string(in->due_at));
+	if (in->expected_effort_hours)
+		json_object_set_new(ch, "expected_effort_hours", json_integer(in->expected_effort_hours));
 	st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
 	json_decref(ch);
 	return st;
@@ -352,6 +359,9 @@ static struct db_stmt round_reschedule = {"round_reschedule",
 static struct db_stmt round_touch = {"round_touch",
 	"UPDATE rounds SET location = CASE WHEN $3::boolean THEN $4 ELSE location END,"
 	" status = coalesce($5, status),"
+	" due_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE due_at END,"
+	" expected_effort_hours = CASE WHEN $8::boolean THEN $9::integer"
+	"  ELSE expected_effort_hours END,"
 	" sequence = sequence + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
 	" version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2"};
 
@@ -400,13 +410,17 @@ update_tx(struct db *db, void *p)
 		return st;
 	if ((in->set & ROUND_STATUS) && (st = check_outcome(r, &s)) != DB_OK)
 		return st;
-	if ((in->set & ROUND_LOCATION) && !is_open(&s))
+	if ((in->set & (ROUND_LOCATION | ROUND_DUE | ROUND_EFFORT)) && !is_open(&s))
 		return refuse_state(r, DB_REFUSED_ROUND_CLOSED_CHANGE, s.status);
 	if ((in->set & ROUND_TIMES) && (st = reschedule(db, r, &s)) != DB_OK)
 		return st;
 	const char *params[] = {r->ctx->org_id, r->id, in->set & ROUND_LOCATION ? "true" : "false",
-				in->location, in->set & ROUND_STATUS ? in->status : NULL};
-	if ((st = db_run_status(db, &round_touch, 5, params, NULL)) != DB_OK ||
+				in->location, in->set & ROUND_STATUS ? in->status : NULL,
+				in->set & ROUND_DUE ? "true" : "false", in->due_at,
+				in->set & ROUND_EFFORT ? "true" : "false",
+				in->expected_effort_hours
+					? arena_printf(r->a, "%d", in->expected_effort_hours) : NULL};
+	if ((st = db_run_status(db, &round_touch, 9, params, NULL)) != DB_OK ||
 	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_object();
@@ -419,6 +433,11 @@ update_tx(struct db *db, void *p)
 								 : json_null());	/* free text */
 	if (in->set & ROUND_STATUS)
 		json_object_set_new(ch, "status", json_string(in->status));
+	if (in->set & ROUND_DUE)
+		json_object_set_new(ch, "due_at", in->due_at ? json_string(in->due_at) : json_null());
+	if (in->set & ROUND_EFFORT)
+		json_object_set_new(ch, "expected_effort_hours", in->expected_effort_hours
+			? json_integer(in->expected_effort_hours) : json_null());
 	st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);
 	json_decref(ch);
 	return st;

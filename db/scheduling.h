@@ -122,6 +122,9 @@ struct db_round {
 	char *starts_at, *ends_at, *location, *status;
 	int sequence, version;
 	char *created_at, *updated_at;
+	char *due_at;			/* a take-home's due time, or NULL */
+	int expected_effort_hours;	/* 0: not stated */
+	char *warnings;			/* hygiene warning codes, space-separated ("" none) */
 	struct db_interviewer *interviewers;	/* in booking order */
 	int ninterviewers;
 };
@@ -135,6 +138,8 @@ struct db_loop {
 	char *status, *cancel_reason, *template;
 	int version;
 	char *created_at, *updated_at;
+	bool timed;			/* elapsed_days is known (the loop is decided) */
+	double elapsed_days;		/* its first round's start to its decision */
 	bool with_rounds;
 	struct db_round *rounds;
 	int nrounds;
@@ -169,6 +174,8 @@ struct db_round_in {
 	const char *kind, *rubric_key;
 	int rubric_version;
 	const char *starts_at, *ends_at, *location;	/* RFC 3339 (any offset) */
+	const char *due_at;		/* RFC 3339, or NULL */
+	int expected_effort_hours;	/* 0: not stated */
 	bool required;
 	const struct db_interviewer_in *interviewers;
 	int ninterviewers;
@@ -178,6 +185,8 @@ struct db_round_in {
 #define ROUND_TIMES 1u
 #define ROUND_LOCATION 2u
 #define ROUND_STATUS 4u
+#define ROUND_DUE 8u		/* due_at (NULL clears it) */
+#define ROUND_EFFORT 16u	/* expected_effort_hours (0 clears it) */
 
 enum db_status db_round_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 			       const char *loop_id, const struct db_round_in *in,

@@ -10,10 +10,10 @@ RENDERERS = ["ts", "candidate_json", "round_json", "loop_json", "loop_effective_
 
 LOOP_MEMBERS = ["id", "candidate_id", "candidate", "position", "recruiter_id",
                 "hiring_manager_id", "status", "cancel_reason", "template", "version",
-                "created_at", "updated_at", "rounds"]
+                "created_at", "updated_at", "rounds", "warnings", "elapsed_days"]
 ROUND_MEMBERS = ["id", "loop_id", "kind", "rubric", "required", "starts_at", "ends_at",
                  "location", "status", "sequence", "interviewers", "version", "created_at",
-                 "updated_at"]
+                 "updated_at", "due_at", "expected_effort_hours", "warnings"]
 
 
 def functions(conn, names):

@@ -15,7 +15,7 @@ import pytest
 from helpers import page_all
 
 CATALOGUE = {"recruiter_screen", "phone_screen_coding", "system_design", "coding_deep_dive",
-             "behavioral", "database_sql", "api_design", "role_depth"}
+             "behavioral", "database_sql", "api_design", "role_depth", "take_home"}
 
 
 # -- fixtures of this file ------------------------------------------------------

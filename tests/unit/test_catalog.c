@@ -85,7 +85,7 @@ test_compiled_catalog_validates(void **state)
 	char *why = NULL;
 	if (!catalog_load(a, &c, &why))
 		fail_msg("%s", why);
-	assert_true(c.n_rubrics >= 8);
+	assert_true(c.n_rubrics >= 9);
 	for (size_t i = 0; i < c.n_rubrics; i++) {
 		const struct catalog_rubric *r = &c.rubrics[i];
 		assert_string_equal(r->digest, crypto_sha256_hex(a, r->document, strlen(r->document)));
@@ -93,7 +93,7 @@ test_compiled_catalog_validates(void **state)
 	}
 	const char *kinds[] = {"recruiter_screen", "phone_screen_coding", "system_design",
 			       "coding_deep_dive", "behavioral", "database_sql", "api_design",
-			       "role_depth"};
+			       "role_depth", "take_home"};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		assert_non_null(catalog_rubric(&c, kinds[i], 0));
 	arena_destroy(a);
