@@ -143,6 +143,17 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 	return who;
 }
 
+const char *
+api_bearer_token(const char *authorization)
+{
+	if (strncasecmp(authorization, "Bearer ", 7) != 0)
+		return NULL;
+	const char *token = authorization + 7;
+	while (*token == ' ')
+		token++;
+	return token;
+}
+
 bool
 api_authenticate_or_reply(struct api_request *rq)
 {
@@ -152,14 +163,12 @@ api_authenticate_or_reply(struct api_request *rq)
 		       "send an access token: Authorization: Bearer <token>");
 		return false;
 	}
-	if (strncasecmp(h, "Bearer ", 7) != 0) {
+	const char *token = api_bearer_token(h);
+	if (!token) {
 		refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_request\"",
 		       "use the Bearer scheme");
 		return false;
 	}
-	const char *token = h + 7;
-	while (*token == ' ')
-		token++;
 	enum auth_token_status st;
 	struct auth_principal *who = signed_principal(rq, token, &st);
 	if (who && (st = narrow_to_standing(rq, who)) == AUTH_TOKEN_OK)

@@ -15,6 +15,11 @@
 const struct auth_principal *api_verify_access_token(struct api_request *rq, const char *token,
 						     enum auth_token_status *st);
 
+/* The token of an Authorization header value of the Bearer scheme (any
+ * case, spaces after it skipped), pointing into authorization; NULL for
+ * another scheme. */
+const char *api_bearer_token(const char *authorization);
+
 /* Authenticates the bearer token of rq and checks the route's scope; sets
  * rq->who. On failure queues 401 (with WWW-Authenticate) or 403 and
  * returns false. */

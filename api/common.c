@@ -331,9 +331,11 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 				"If-Match takes a strong ETag such as \"3\", not a weak W/ one");
 		return false;
 	}
+	/* the ETag as loopd writes it: no sign, space or leading zero ("+3", " 3", "03") */
+	bool digits = h[0] == '"' && h[1] >= '1' && h[1] <= '9';
 	char *end;
-	long v = h[0] == '"' ? strtol(h + 1, &end, 10) : 0;
-	if (h[0] != '"' || v < 1 || v > INT_MAX || end[0] != '"' || end[1] != '\0') {
+	long v = digits ? strtol(h + 1, &end, 10) : 0;
+	if (!digits || v > INT_MAX || end[0] != '"' || end[1] != '\0') {
 		api_reply_error(rq, E_PRECONDITION_FAILED, "If-Match must be an ETag such as \"3\"");
 		return false;
 	}

@@ -36,13 +36,19 @@ replay(struct api_request *rq, const struct db_idem_reply *r)
 }
 
 bool
+api_idempotency_key_ok(const char *key)
+{
+	return text_is_visible_ascii(key, 255);
+}
+
+bool
 api_idempotency_begin(struct api_request *rq, struct api_idempotency *idem)
 {
 	const char *key = api_header(rq, "Idempotency-Key");
 	idem->key = idem->hash = NULL;
 	if (!key || strcmp(rq->method, "POST") != 0 || !rq->who)
 		return true;
-	if (!text_is_visible_ascii(key, 255)) {
+	if (!api_idempotency_key_ok(key)) {
 		api_reply_error(rq, E_BAD_REQUEST, "Idempotency-Key must be 1-255 visible ASCII characters");
 		return false;
 	}

@@ -9,6 +9,9 @@ struct api_idempotency {
 	const char *hash;
 };
 
+/* An Idempotency-Key value loopd takes: 1-255 visible ASCII characters. */
+bool api_idempotency_key_ok(const char *key);
+
 /* For a POST carrying Idempotency-Key: opens the request's transaction, or
  * queues the stored reply / 409 / 422 and returns false. */
 bool api_idempotency_begin(struct api_request *rq, struct api_idempotency *idem);

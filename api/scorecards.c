@@ -173,13 +173,11 @@ read_notes(struct api_request *rq, const struct rubric *rb, struct db_scorecard_
 	in->n_notes = i;
 }
 
-/* The body as scorecard content checked against the pinned rubric; false
- * with 422 naming every bad path queued otherwise. */
-static bool
-content_or_reply(struct api_request *rq, const struct spec_field *spec, const struct rubric *rb,
-		 struct db_scorecard_in *in)
+bool
+api_scorecard_content_or_reply(struct api_request *rq, bool amend, const struct rubric *rb,
+			       struct db_scorecard_in *in)
 {
-	if (!api_parse_or_reply(rq, spec))
+	if (!api_parse_or_reply(rq, amend ? amend_spec : draft_spec))
 		return false;
 	json_t *errors = json_array();
 	read_ratings(rq, rb, in, errors);
@@ -299,7 +297,8 @@ api_scorecard_put(struct api_request *rq)
 	struct db_scorecard_in in = {0};
 	int version;
 	if (!seat_or_reply(rq, &seat) || !rubric_or_reply(rq, &seat, &rb) ||
-	    !content_or_reply(rq, draft_spec, &rb, &in) || !api_if_match_or_reply(rq, false, &version))
+	    !api_scorecard_content_or_reply(rq, false, &rb, &in) ||
+	    !api_if_match_or_reply(rq, false, &version))
 		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
@@ -383,8 +382,8 @@ api_scorecard_amend(struct api_request *rq)
 	struct db_scorecard_in in = {0};
 	int version;
 	if (!seat_or_reply(rq, &seat) || !rubric_or_reply(rq, &seat, &rb) ||
-	    !content_or_reply(rq, amend_spec, &rb, &in) || !api_if_match_or_reply(rq, false, &version) ||
-	    incomplete_replied(rq, &rb, &in))
+	    !api_scorecard_content_or_reply(rq, true, &rb, &in) ||
+	    !api_if_match_or_reply(rq, false, &version) || incomplete_replied(rq, &rb, &in))
 		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);

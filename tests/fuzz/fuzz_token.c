@@ -1,16 +1,22 @@
 /*
- * libFuzzer target for auth_token_verify.
+ * libFuzzer target for bearer tokens: the Authorization header
+ * (api_bearer_token), auth_token_verify against a key ring in memory (two
+ * keys and an empty one, which libjwt 1.10 would take as "verify nothing"),
+ * then the scope and roles of an accepted token as api/authn.c reads them.
  *
  * Input byte 0 picks the mode:
- *   even: the rest, NUL-terminated, is the bearer token as a client sent it;
- *   odd:  the rest is "<header JSON>\n<payload JSON>", base64url-encoded and
- *         correctly signed with a ring key, so the fuzzer reaches the header
- *         and claim checks behind the signature.
+ *   odd:        the rest is "<header JSON>\n<payload JSON>", base64url-encoded
+ *               and correctly signed with a ring key, so the fuzzer reaches
+ *               the header and claim checks behind the signature;
+ *   2 (mod 4):  the rest, NUL-terminated, is an Authorization header value;
+ *   0 (mod 4):  the rest is the bearer token as a client sent it.
  * It must never crash or leak, and an accepted token must have every claim.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/authn.h"
+#include "auth/scope.h"
 #include "auth/token.h"
 #include "base/crypto.h"
 #include "base/text.h"
@@ -42,6 +48,18 @@ signed_token(struct arena *a, const char *text)
 	return arena_printf(a, "%s.%s", signing, crypto_b64url_encode(a, mac, sizeof mac));
 }
 
+/* The roles and scopes of accepted claims, read as principal_of does. */
+static void
+read_principal(struct arena *a, const struct auth_claims *c)
+{
+	unsigned mask;
+	char *bad;
+	for (size_t i = 0; i < c->n_roles; i++)
+		(void)auth_role_from_name(c->roles[i]);
+	if (auth_scope_parse(a, c->scope, &mask, &bad) && bad)
+		abort();	/* a scope list that parses names no bad scope */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,10 +67,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct arena *a = arena_create();
 	char *text = arena_strndup(a, (const char *)data + 1, size - 1);
-	const char *token = (data[0] & 1) ? signed_token(a, text) : text;
+	const char *token = (data[0] & 1) ? signed_token(a, text)
+			    : (data[0] & 2) ? api_bearer_token(text) : text;
 	struct auth_claims out;
 
-	if (auth_token_verify(a, token, &ring, ISS, AUD, NOW, &out) == AUTH_TOKEN_OK) {
+	if (token && auth_token_verify(a, token, &ring, ISS, AUD, NOW, &out) == AUTH_TOKEN_OK) {
 		if (!text_is_uuid(out.sub) || !text_is_uuid(out.org) || !out.scope || !out.jti ||
 		    strcmp(out.iss, ISS) != 0 || strcmp(out.aud, AUD) != 0 ||
 		    out.exp < NOW - AUTH_TOKEN_LEEWAY || out.nbf > NOW + AUTH_TOKEN_LEEWAY ||
@@ -61,6 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < out.n_roles; i++)
 			if (!out.roles[i])
 				abort();
+		read_principal(a, &out);
 	}
 	arena_destroy(a);
 	return 0;
