@@ -5,6 +5,7 @@
 #include "api/common.h"
 #include "api/config.h"
 #include "api/metrics.h"
+#include "api/ratelimit.h"
 #include "auth/keyring.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
@@ -12,12 +13,14 @@
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/refresh.h"
 #include "db/users.h"
 
 static enum api_result
 refuse(struct api_request *rq, enum api_error e, const char *challenge, const char *detail)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(e == E_UNAUTHENTICATED ? METRIC_AUTH_TOKEN_MISSING
+						  : METRIC_AUTH_TOKEN_INVALID);
 	api_reply_error(rq, e, "%s", detail);
 	api_add_header(rq, "WWW-Authenticate", challenge);
 	return API_REPLIED;
@@ -88,8 +91,33 @@ narrow_to_standing(struct api_request *rq, struct auth_principal *who)
 	return AUTH_TOKEN_OK;
 }
 
-const struct auth_principal *
-api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+/* A token issued from a refresh family (authorization code, refresh) has
+ * a jti "<family id>.<random>": it stops working once the family is revoked
+ * (logout, refresh or code reuse, user disabled). */
+static enum auth_token_status
+family_standing(struct api_request *rq, const struct auth_principal *who)
+{
+	const char *dot = who->jti ? strchr(who->jti, '.') : NULL;
+	if (!dot || dot - who->jti != 36)
+		return AUTH_TOKEN_OK;
+	char family[37];
+	memcpy(family, who->jti, 36);
+	family[36] = '\0';
+	if (!text_is_uuid(family))
+		return AUTH_TOKEN_OK;
+	enum db_status st = db_refresh_family_live(db_thread(), who->org_id, family);
+	if (st == DB_OK)
+		return AUTH_TOKEN_OK;
+	if (st == DB_NONE)
+		return AUTH_TOKEN__INACTIVE;
+	api_reply_db(rq, st, "token");
+	return AUTH_TOKEN__UNAVAILABLE;
+}
+
+/* The principal of a token whose signature and claims verify, before its
+ * standing is checked; NULL with *st otherwise. */
+static struct auth_principal *
+signed_principal(struct api_request *rq, const char *token, enum auth_token_status *st)
 {
 	struct auth_keyring ring;
 	const struct auth_key *signing;
@@ -101,8 +129,16 @@ api_verify_access_token(struct api_request *rq, const char *token, enum auth_tok
 	struct auth_claims claims;
 	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
 				text_now_us() / 1000000, &claims);
-	struct auth_principal *who = *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
+}
+
+const struct auth_principal *
+api_verify_access_token(struct api_request *rq, const char *token, enum auth_token_status *st)
+{
+	struct auth_principal *who = signed_principal(rq, token, st);
 	if (who && (*st = narrow_to_standing(rq, who)) != AUTH_TOKEN_OK)
+		who = NULL;
+	if (who && (*st = family_standing(rq, who)) != AUTH_TOKEN_OK)
 		who = NULL;
 	return who;
 }
@@ -125,7 +161,15 @@ api_authenticate_or_reply(struct api_request *rq)
 	while (*token == ' ')
 		token++;
 	enum auth_token_status st;
-	const struct auth_principal *who = api_verify_access_token(rq, token, &st);
+	struct auth_principal *who = signed_principal(rq, token, &st);
+	if (who && (st = narrow_to_standing(rq, who)) == AUTH_TOKEN_OK)
+		st = family_standing(rq, who);
+	if (who && st != AUTH_TOKEN_OK) {
+		/* signed by us: a disabled user's or revoked client's 401s count */
+		if (st == AUTH_TOKEN__INACTIVE && !api_rate_limit_or_reply(rq, who))
+			return false;
+		who = NULL;
+	}
 	if (!who) {
 		if (st != AUTH_TOKEN__UNAVAILABLE)
 			refuse(rq, E_INVALID_TOKEN, "Bearer realm=\"loopd\", error=\"invalid_token\"",
@@ -135,6 +179,8 @@ api_authenticate_or_reply(struct api_request *rq)
 		return false;
 	}
 	rq->who = who;
+	if (!api_rate_limit_or_reply(rq, who))
+		return false;	/* before the scope check: refusals count, unaudited past the limit */
 	if (rq->route->scope && !(who->scopes & rq->route->scope)) {
 		const char *need = auth_scope_name(rq->route->scope);
 		api_add_header(rq, "WWW-Authenticate",

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 #include "api/common.h"
-#include "api/config.h"
 #include "api/authn.h"
 #include "api/handlers.h"
 #include "api/scheduling.h"
@@ -93,13 +92,16 @@ ics_text(struct arena *a, const char *s)
 	return b.data;
 }
 
-/* "2026-11-22T10:00:00+05:30" -> "20261122T043000Z". */
+/* "2026-11-22T10:00:00+05:30" -> "20261122T043000Z"; NULL: now. */
 static char *
 ics_time(struct arena *a, const char *rfc3339)
 {
 	int64_t us = 0;
-	text_parse_rfc3339(rfc3339 ? rfc3339 : "", &us);
-	time_t t = (time_t)(us / 1000000);
+	time_t t = time(NULL);
+	if (rfc3339) {
+		text_parse_rfc3339(rfc3339, &us);
+		t = (time_t)(us / 1000000);
+	}
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	return arena_printf(a, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -119,13 +121,36 @@ kind_title(struct arena *a, const char *kind)
 	return t;
 }
 
+/* DTSTAMP is the time the feed is generated: the feed is rendered with
+ * this stand-in of the same length, hashed for its ETag, then stamped. */
+#define STAMP_LINE "\r\nDTSTAMP:"
+#define STAMP_SLOT "00000000T000000Z"
+
+/* An interviewer of the round by name, never an email: RFC 5545 wants a
+ * URI, and the user's id (urn:uuid) is one that reveals nothing; ROLE
+ * from the booking role. */
+static void
+ics_attendee(struct abuf *b, struct arena *a, const struct db_calendar_attendee *who)
+{
+	struct abuf name;
+	abuf_init(&name, a);
+	for (const char *p = who->name; *p; p++)	/* a quoted param-value has no DQUOTE */
+		if (*p != '"' && (unsigned char)*p >= 0x20 && *p != 0x7f)
+			abuf_add(&name, p, 1);
+	const char *role = !strcmp(who->role, "lead") ? "CHAIR"
+			   : !strcmp(who->role, "shadow") ? "OPT-PARTICIPANT" : "REQ-PARTICIPANT";
+	ics_line(b, arena_printf(a, "ATTENDEE;CN=\"%s\";ROLE=%s;CUTYPE=INDIVIDUAL:urn:uuid:%s",
+				 name.data ? name.data : "", role, who->user_id));
+}
+
 /* Appends the VEVENT of one round. */
 static void
 ics_event(struct abuf *b, struct arena *a, const struct db_calendar_row *r)
 {
 	ics_line(b, "BEGIN:VEVENT");
 	ics_line(b, arena_printf(a, "UID:%s@loopd", r->id));
-	ics_line(b, arena_printf(a, "DTSTAMP:%s", ics_time(a, r->stamp)));
+	ics_line(b, "DTSTAMP:" STAMP_SLOT);
+	ics_line(b, arena_printf(a, "LAST-MODIFIED:%s", ics_time(a, r->changed)));
 	ics_line(b, arena_printf(a, "DTSTART:%s", ics_time(a, r->starts_at)));
 	ics_line(b, arena_printf(a, "DTEND:%s", ics_time(a, r->ends_at)));
 	ics_line(b, arena_printf(a, "SEQUENCE:%d", r->sequence));
@@ -138,10 +163,20 @@ ics_event(struct abuf *b, struct arena *a, const struct db_calendar_row *r)
 				 ics_text(a, arena_printf(a, "Position: %s\nYour role: %s",
 							  r->position, r->role))));
 	ics_line(b, !strcmp(r->status, "cancelled") ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
+	for (int i = 0; i < r->nattendees; i++)
+		ics_attendee(b, a, &r->attendees[i]);
 	ics_line(b, "END:VEVENT");
 }
 
-/* Replies the calendar of user in org. */
+/* Writes now (the DTSTAMP value) into every DTSTAMP line of feed. */
+static void
+stamp(char *feed, const char *now)
+{
+	for (char *p = feed; (p = strstr(p, STAMP_LINE STAMP_SLOT)); p += sizeof STAMP_LINE - 1)
+		memcpy(p + sizeof STAMP_LINE - 1, now, sizeof STAMP_SLOT - 1);
+}
+
+/* Replies the calendar of user in org (ETag, 304 on If-None-Match). */
 static enum api_result
 reply_calendar(struct api_request *rq, const char *org, const char *user)
 {
@@ -158,9 +193,17 @@ reply_calendar(struct api_request *rq, const char *org, const char *user)
 	ics_line(&b, "CALSCALE:GREGORIAN");
 	ics_line(&b, "METHOD:PUBLISH");
 	ics_line(&b, "X-WR-CALNAME:Interviews (loopd)");
+	ics_line(&b, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
+	ics_line(&b, "X-PUBLISHED-TTL:PT1H");
 	for (int i = 0; i < n; i++)
 		ics_event(&b, rq->arena, &rows[i]);
 	ics_line(&b, "END:VCALENDAR");
+	/* the ETag names the content, not the moment it was generated */
+	api_add_header(rq, "ETag", arena_printf(rq->arena, "\"%.32s\"",
+						 crypto_sha256_hex(rq->arena, b.data, b.len)));
+	if (api_not_modified(rq))
+		return api_reply_empty(rq, 304);
+	stamp(b.data, ics_time(rq->arena, NULL));
 	return api_reply_text(rq, 200, "text/calendar; charset=utf-8", b.data, b.len);
 }
 
@@ -186,8 +229,7 @@ api_me_calendar_token(struct api_request *rq)
 		crypto_sha256_hex(rq->arena, token, strlen(token)));
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	const char *base = *config.public_url ? config.public_url
-					      : arena_printf(rq->arena, "http://%s", config.listen);
+	const char *base = api_public_base(rq);
 	char *path = arena_printf(rq->arena, "/v1/calendar-feeds/%s", token);
 	rq->secret_members[0] = "token";
 	rq->secret_members[1] = "url";

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "api/common.h"
+#include "api/config.h"
 #include "api/spec.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
@@ -340,6 +341,16 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 	return true;
 }
 
+const char *
+api_public_base(struct api_request *rq)
+{
+	size_t n = strlen(config.public_url);
+	if (n && config.public_url[n - 1] == '/')
+		n--;	/* "https://x/" and "https://x" are one base */
+	return n ? arena_strndup(rq->arena, config.public_url, n)
+		 : arena_printf(rq->arena, "http://%s", config.listen);
+}
+
 void
 api_set_location(struct api_request *rq, const char *path)
 {
@@ -368,6 +379,16 @@ api_reply_refusal(struct api_request *rq, enum db_status st, const struct db_ref
 	if (why->reason != DB_REFUSED_NONE)
 		return api_reply_refused(rq, why);
 	return api_reply_db(rq, st, what);
+}
+
+bool
+api_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; n && p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
 }
 
 json_t *

@@ -89,8 +89,14 @@ void api_refusal_errors(struct api_request *rq, const struct db_refusal *why, js
 /* "a b c" (space-separated names, as roles, grants and scopes are stored)
  * as a JSON array of strings (a new reference). */
 json_t *api_words_json(const char *text);
+/* True when word (not empty) is one of the space-separated words of list. */
+bool api_has_word(const char *list, const char *word);
 
 /* Adds Location: path. */
+/* The base URL of links loopd gives out, without a trailing slash:
+ * config.public_url when set, else "http://" + the listen address (in
+ * rq's arena). */
+const char *api_public_base(struct api_request *rq);
 void api_set_location(struct api_request *rq, const char *path);
 
 #endif

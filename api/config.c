@@ -39,7 +39,16 @@ static const struct setting {
 	{"argon-iterations", NUMBER, "2", 2, 64, "argon2id passes per password hash", &config.argon_iterations},
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
 	{"public-url", TEXT, "", 0, 0, "external base URL", &config.public_url},
+	{"rate-limit", NUMBER, "6000", 0, 1000000000, "requests a minute per user or API client, in bursts of as many (0 = off)", &config.rate_limit},
+	{"rate-limit-instances", NUMBER, "1", 1, 1000, "loopd instances serving the same database: each allows rate-limit divided by this", &config.rate_limit_instances},
 	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
+	{"code-ttl", NUMBER, "60", 1, 60, "seconds an authorization code lives (tests shorten it)", &config.code_ttl},
+	{"webhook-workers", NUMBER, "2", 0, 32, "webhook delivery threads (0: none on this instance)", &config.webhook_workers},
+	{"webhook-timeout", NUMBER, "10", 1, 30, "seconds to connect and to finish one webhook delivery", &config.webhook_timeout},
+	{"webhook-allow-insecure", FLAG, "0", 0, 1, "tests and local use only: http and private or loopback webhook URLs", &config.webhook_allow_insecure},
+	{"webhook-retry-schedule", TEXT, "5,300,1800,7200,18000,36000,36000", 0, 0, "seconds between webhook attempts (shorter only in tests)", &config.webhook_retry_schedule},
+	{"webhook-disable-after", NUMBER, "432000", 1, 90L * 86400, "seconds of failure that disable a webhook subscription", &config.webhook_disable_after},
+	{"webhook-sweep", NUMBER, "60", 1, 3600, "seconds between sweeps for scorecard.overdue events", &config.webhook_sweep},
 	{NULL, TEXT, NULL, 0, 0, NULL, NULL},
 };
 

@@ -28,6 +28,15 @@ struct config {
 	long argon_iterations;
 	bool embedded_nosync;
 	char *public_url;
+	long code_ttl;		/* authorization code lifetime, s (60; tests shorten it) */
+	long webhook_workers;	/* delivery threads */
+	long webhook_timeout;	/* seconds per attempt */
+	bool webhook_allow_insecure;	/* http and inward addresses (tests only) */
+	char *webhook_retry_schedule;	/* seconds between attempts */
+	long webhook_disable_after;	/* seconds of failure that disable a subscription */
+	long webhook_sweep;	/* seconds between scorecard.overdue sweeps */
+	long rate_limit;	/* requests a minute per caller, all instances; 0 = off */
+	long rate_limit_instances;	/* each instance allows rate_limit / this */
 	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };
 

@@ -39,7 +39,7 @@ struct route {
 };
 
 #define API_MAX_PARAMS 4
-#define API_MAX_HEADERS 12
+#define API_MAX_HEADERS 16
 
 struct api_response {
 	int status;

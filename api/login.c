@@ -9,8 +9,12 @@
 #include "api/common.h"
 #include "api/login.h"
 #include "api/metrics.h"
+#include "auth/password.h"
 #include "base/crypto.h"
+#include "base/email.h"
+#include "api/oauth.h"
 #include "db/keys.h"
+#include "db/orgs.h"
 #include "db/throttles.h"
 #include "db/users.h"
 
@@ -21,6 +25,7 @@
 #define ADDRESS_SIGNINS 600	/* ... per address per minute */
 #define SIGNIN_WINDOW 60
 #define CLIENT_FAILURES 10	/* wrong secrets or refresh tokens per client */
+#define HASH_WAIT_MS 2000
 
 static const struct db_throttle_limits limits = {THROTTLE_WINDOW, ACCOUNT_FAILURES,
 	ADDRESS_FAILURES, SIGNIN_WINDOW, ACCOUNT_SIGNINS, ADDRESS_SIGNINS};
@@ -59,6 +64,8 @@ account_key(struct api_request *rq, const char *org, const struct db_user *u, co
 {
 	if (u)
 		return arena_printf(rq->arena, "acct:%s:%s", org, u->id);
+	if (!org)
+		org = "any";	/* the console's sign-in when the email names no one org */
 	char *l = arena_strdup(rq->arena, name);
 	for (char *p = l; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
@@ -115,7 +122,9 @@ void
 api_login_failed(struct api_request *rq, const char *org, const struct db_user *u,
 		 const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(METRIC_AUTH_PASSWORD);
+	if (!org)
+		return;		/* no org's log to write to */
 	struct audit_ctx ctx = {org, u ? "user" : "system", u ? u->id : NULL, rq->request_id,
 				rq->remote_addr};
 	json_t *ch = json_pack("{s:s}", "reason", reason);
@@ -173,7 +182,6 @@ void
 api_client_failed(struct api_request *rq, const char *org, const char *client_id,
 		  const char *action, const char *reason)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
 	if (client_id)
 		db_throttle_fail(rq->db, client_key(rq, client_id), org);
 	db_throttle_fail(rq->db, address_key(rq), NULL);
@@ -183,4 +191,74 @@ api_client_failed(struct api_request *rq, const char *org, const char *client_id
 	json_t *ch = json_pack("{s:s}", "reason", reason);
 	db_audit_record(rq->db, &ctx, action, "client", client_id, ch);
 	json_decref(ch);
+}
+
+/* Verifies the password under the hashing semaphore (dummy hash for an
+ * unknown user). -1 when the semaphore is saturated. */
+static int
+check_password(struct api_request *rq, const struct db_user *u, bool known, const char *pw)
+{
+	if (!auth_password_slot_acquire(HASH_WAIT_MS))
+		return -1;
+	bool ok = false;
+	if (known)
+		ok = auth_password_verify(u->password_hash, pw);
+	else
+		auth_password_dummy_verify(pw);
+	struct auth_argon_params params = auth_password_params();
+	char *rehash = ok && auth_password_needs_rehash(u->password_hash, &params)
+		? auth_password_hash(rq->arena, pw, &params) : NULL;
+	auth_password_slot_release();
+	if (rehash) {
+		struct audit_ctx ctx = {u->org_id, "system", NULL, rq->request_id, rq->remote_addr};
+		db_user_set_password(rq->db, &ctx, u->id, rehash, false);
+	}
+	return ok;
+}
+
+enum api_login
+api_login_password(struct api_request *rq, const char *org, const char *name, const char *pw,
+		   struct db_user *u, struct api_login_attempt *at)
+{
+	/* Emails are stored normalised; a refused (look-alike) form is an
+	 * unknown user: the same lookup ("" matches no row), throttle and hash. */
+	char *norm;
+	if (email_normalize(rq->arena, name, &norm) != EMAIL_OK)
+		norm = NULL;
+	enum db_status st = org ? db_user_by_email(rq->db, rq->arena, org, norm ? norm : "", u)
+				: DB_NONE;
+	if (st != DB_OK && st != DB_NONE) {
+		api_reply_db(rq, st, "user");
+		return API_LOGIN_REPLIED;
+	}
+	const struct db_user *known = st == DB_OK ? u : NULL;
+	if (!api_login_throttle_or_reply(rq, org, known, norm ? norm : name, at))
+		return API_LOGIN_REPLIED;
+	int ok = check_password(rq, u, known != NULL, pw);
+	if (ok < 0) {
+		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
+		api_add_header(rq, "Retry-After", "1");
+		return API_LOGIN_REPLIED;
+	}
+	if (!ok || u->disabled) {
+		api_login_failed(rq, org, known, "login.failed",
+				 !known ? "unknown_user" : !ok ? "wrong_password" : "disabled");
+		return API_LOGIN_WRONG;
+	}
+	return API_LOGIN_OK;
+}
+
+bool
+api_org_allows_password_or_reply(struct api_request *rq, const char *org)
+{
+	struct db_org o;
+	enum db_status st = db_org_get(rq->db, rq->arena, org, &o);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "organisation");
+		return false;
+	}
+	if (!o.password_grant)
+		oauth_error(rq, 400, "unauthorized_client", "this organisation turned the password grant "
+			    "off: sign in through the authorization code flow");
+	return o.password_grant;
 }

@@ -30,6 +30,20 @@ void api_login_failed(struct api_request *rq, const char *org, const struct db_u
 void api_login_succeeded(struct api_request *rq, const char *org,
 			 const struct api_login_attempt *at);
 
+enum api_login { API_LOGIN_REPLIED, API_LOGIN_WRONG, API_LOGIN_OK };
+/* A person's sign-in by email and password in org (NULL: no org, the name
+ * is then unknown), shared by the token endpoint and the sign-in page: the
+ * lookup, the throttle, the hash under the semaphore (a dummy one for an
+ * unknown name) and the failure audit. API_LOGIN_OK fills *u and *at (call
+ * api_login_succeeded once the login is complete); API_LOGIN_WRONG (counted
+ * and audited) for an unknown name, a wrong password or a disabled user
+ * alike; API_LOGIN_REPLIED when 429 or 503 was queued. */
+enum api_login api_login_password(struct api_request *rq, const char *org, const char *name,
+				  const char *pw, struct db_user *u, struct api_login_attempt *at);
+/* False with 400 unauthorized_client queued when the org turned the
+ * password grant off (PATCH /v1/org). */
+bool api_org_allows_password_or_reply(struct api_request *rq, const char *org);
+
 /* Client credentials (secrets, refresh tokens): 429 when the address failed
  * too often (checked before any credential). */
 bool api_address_throttle_or_reply(struct api_request *rq);

@@ -67,6 +67,30 @@ reply_loop(struct api_request *rq, int status, const struct db_loop *loop)
 	return api_reply_json(rq, status, loop_json(loop));
 }
 
+/* The bits of set (LOOP_CHECK_CANDIDATE, LOOP_RECRUITER,
+ * LOOP_HIRING_MANAGER) whose field errors does not name. */
+static unsigned
+people_ok(json_t *errors, unsigned set)
+{
+	return set & ((spec_failed(errors, "candidate_id") ? 0 : LOOP_CHECK_CANDIDATE) |
+		      (spec_failed(errors, "recruiter_id") ? 0 : LOOP_RECRUITER) |
+		      (spec_failed(errors, "hiring_manager_id") ? 0 : LOOP_HIRING_MANAGER));
+}
+
+/* 422 with errors (stolen) and the refusals of the lookups in set, the
+ * well-formed fields of in, so that one answer names every bad field. */
+static enum api_result
+invalid_with_lookups(struct api_request *rq, const struct db_loop_in *in, unsigned set,
+		     json_t *errors)
+{
+	struct audit_ctx ctx;
+	api_audit_ctx(rq, &ctx);
+	struct db_refusal why = {0};
+	if (set && db_loop_check(rq->db, rq->arena, &ctx, in, set, &why) == DB_INVALID)
+		api_refusal_errors(rq, &why, errors);
+	return api_reply_invalid(rq, errors);
+}
+
 /* POST /v1/loops: with "template" or "plan", the rounds are created
  * unscheduled, each pinned to the newest rubric for its kind. */
 enum api_result
@@ -88,20 +112,13 @@ api_loops_create(struct api_request *rq)
 		.hiring_manager_id = spec_str(rq->json, "hiring_manager_id"),
 		.template = plan_ok ? spec_str(rq->json, "template") : NULL, .plan = kinds,
 		.nplan = (int)n};
+	if (json_array_size(errors))
+		return invalid_with_lookups(rq, &in, people_ok(errors, LOOP_CHECK_CANDIDATE |
+			LOOP_RECRUITER | LOOP_HIRING_MANAGER) | (plan_ok ? LOOP_CHECK_PLAN : 0), errors);
+	json_decref(errors);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};
-	if (json_array_size(errors)) {
-		/* the lookups of the well-formed fields join the same 422 */
-		unsigned set = (spec_failed(errors, "candidate_id") ? 0 : LOOP_CHECK_CANDIDATE) |
-			       (spec_failed(errors, "recruiter_id") ? 0 : LOOP_RECRUITER) |
-			       (spec_failed(errors, "hiring_manager_id") ? 0 : LOOP_HIRING_MANAGER) |
-			       (plan_ok ? LOOP_CHECK_PLAN : 0);
-		if (db_loop_check(rq->db, rq->arena, &ctx, &in, set, &why) == DB_INVALID)
-			api_refusal_errors(rq, &why, errors);
-		return api_reply_invalid(rq, errors);
-	}
-	json_decref(errors);
 	struct db_loop out;
 	enum db_status st = db_loop_create(rq->db, rq->arena, &ctx, &in, &out, &why);
 	if (st != DB_OK)
@@ -173,13 +190,19 @@ enum api_result
 api_loops_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_patch_or_reply(rq, loop_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	json_t *errors;
+	if (!api_parse_patch_collect_or_reply(rq, loop_patch_spec, &errors))
 		return API_REPLIED;
 	struct db_loop_in in = {.position = spec_str(rq->json, "position"),
 				.recruiter_id = spec_str(rq->json, "recruiter_id"),
 				.hiring_manager_id = spec_str(rq->json, "hiring_manager_id")};
 	in.set = (in.recruiter_id ? LOOP_RECRUITER : 0) |
 		 (in.hiring_manager_id ? LOOP_HIRING_MANAGER : 0) | (in.position ? LOOP_POSITION : 0);
+	if (json_array_size(errors))
+		return invalid_with_lookups(rq, &in, people_ok(errors, in.set), errors);
+	json_decref(errors);
+	if (!api_if_match_or_reply(rq, true, &version))
+		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	struct db_refusal why = {0};

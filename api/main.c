@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "db/embedded.h"
+#include "hooks/hooks.h"
 
 /* SIGTERM and SIGINT, blocked from the start so a signal during start-up
  * waits until the server can shut down cleanly (stopping its cluster). */
@@ -20,8 +21,19 @@ static sigset_t stop_signals;
 static int
 serve(void)
 {
+	struct hooks_config hooks = {(int)config.webhook_workers, config.webhook_timeout,
+				     config.webhook_allow_insecure, config.webhook_retry_schedule,
+				     config.webhook_disable_after, config.webhook_sweep,
+				     (int)config.scorecard_due_hours};
+	/* libcurl is initialised (hooks_start) before request threads may
+	 * check webhook URLs with it, and cleaned up after they have drained. */
 	api_caches_start();
+	if (!hooks_start(&hooks)) {
+		api_caches_stop();
+		return 1;
+	}
 	if (!server_start()) {
+		hooks_stop();
 		api_caches_stop();
 		return 1;
 	}
@@ -29,6 +41,7 @@ serve(void)
 	sigwait(&stop_signals, &sig);
 	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	server_stop();
+	hooks_stop();
 	api_caches_stop();
 	return 0;
 }

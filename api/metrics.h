@@ -5,7 +5,6 @@
 
 /* Domain counters shown at /metrics: M(enum, "name", "help"). */
 #define METRIC_COUNTERS(M) \
-	M(AUTH_FAILURES, "loopd_auth_failures_total", "Requests refused for a missing or invalid credential.") \
 	M(LOGINS, "loopd_logins_total", "Successful password logins.") \
 	M(TOKENS_ISSUED, "loopd_tokens_issued_total", "Access tokens issued.") \
 	M(SCORECARD_DRAFT_SAVES, "loopd_scorecard_draft_saves_total", "Scorecard drafts saved.") \
@@ -19,6 +18,25 @@ enum metric_counter {
 };
 
 void metrics_count(enum metric_counter c, long n);
+
+/* Why a credential was refused, the reason label of loopd_auth_failures_total:
+ * M(enum, "label"). A bounded set: add a reason here, never a free text. */
+#define METRIC_AUTH_REASONS(M) \
+	M(TOKEN_MISSING, "token_missing")	/* no bearer token */ \
+	M(TOKEN_INVALID, "token_invalid")	/* malformed, forged, expired or revoked */ \
+	M(PASSWORD, "password")			/* a wrong password (login or password change) */ \
+	M(CLIENT, "client")			/* OAuth client authentication failed */ \
+	M(REFRESH_TOKEN, "refresh_token")	/* an unknown or reused refresh token */
+
+enum metric_auth_reason {
+#define M(e, label) METRIC_AUTH_##e,
+	METRIC_AUTH_REASONS(M)
+#undef M
+	METRIC_AUTH__COUNT
+};
+
+/* Counts one refused credential. */
+void metrics_auth_failed(enum metric_auth_reason why);
 
 /* Records one finished request. route_index -1 = unmatched. */
 void metrics_observe(int route_index, const char *method, int status, int64_t duration_us);

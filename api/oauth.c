@@ -1,6 +1,7 @@
-/* The OAuth endpoints: token (RFC 6749), revoke (RFC 7009), introspect
- * (RFC 7662). Errors here are RFC 6749 section 5.2 bodies, not problem
- * documents, except 429 and 503, which are not OAuth errors. */
+/* The OAuth endpoints: token (RFC 6749, the authorization_code grant with
+ * RFC 7636 PKCE), revoke (RFC 7009), introspect (RFC 7662). Errors here
+ * are RFC 6749 section 5.2 bodies, not problem documents, except 429 and
+ * 503, which are not OAuth errors. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -11,28 +12,16 @@
 #include "api/login.h"
 #include "api/metrics.h"
 #include "auth/keyring.h"
-#include "auth/password.h"
 #include "auth/scope.h"
 #include "base/crypto.h"
-#include "base/email.h"
 #include "base/text.h"
 #include "db/clients.h"
+#include "db/codes.h"
 #include "db/refresh.h"
 #include "db/users.h"
 #include "api/oauth.h"
 
 #define REFRESH_FAMILY_DAYS 30
-#define HASH_WAIT_MS 2000
-
-static bool
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
 
 /* The scopes a token gets: requested ∩ allowed; false with invalid_scope queued. */
 static bool
@@ -77,7 +66,9 @@ sign_access(struct api_request *rq, const struct issued *t)
 	struct auth_claims c = {.iss = config.issuer, .aud = config.audience, .sub = t->sub,
 				.org = t->org, .roles = roles, .n_roles = nroles,
 				.scope = auth_scope_format(rq->arena, t->scopes), .iat = now,
-				.nbf = now, .exp = now + AUTH_ACCESS_TTL};
+				.nbf = now, .exp = now + AUTH_ACCESS_TTL,
+				.jti = t->family ? arena_printf(rq->arena, "%s.%s", t->family,
+								crypto_token(rq->arena, 12)) : NULL};
 	char *token = auth_token_issue(rq->arena, key, &c);
 	if (!token)
 		api_reply_error(rq, E_INTERNAL, "the access token could not be signed");
@@ -123,29 +114,6 @@ complete_login(struct api_request *rq, const struct issued *t)
 	return reply_tokens(rq, access, refresh, t->scopes);
 }
 
-/* Verifies the password under the hashing semaphore (dummy hash for an
- * unknown user). -1 when the semaphore is saturated. */
-static int
-check_password(struct api_request *rq, const struct db_user *u, bool known, const char *pw)
-{
-	if (!auth_password_slot_acquire(HASH_WAIT_MS))
-		return -1;
-	bool ok = false;
-	if (known)
-		ok = auth_password_verify(u->password_hash, pw);
-	else
-		auth_password_dummy_verify(pw);
-	struct auth_argon_params params = auth_password_params();
-	char *rehash = ok && auth_password_needs_rehash(u->password_hash, &params)
-		? auth_password_hash(rq->arena, pw, &params) : NULL;
-	auth_password_slot_release();
-	if (rehash) {
-		struct audit_ctx ctx = {u->org_id, "system", NULL, rq->request_id, rq->remote_addr};
-		db_user_set_password(rq->db, &ctx, u->id, rehash, false);
-	}
-	return ok;
-}
-
 static enum api_result
 grant_password(struct api_request *rq, struct client_auth *c)
 {
@@ -153,35 +121,20 @@ grant_password(struct api_request *rq, struct client_auth *c)
 	if (!oauth_field(rq, "username", &user) || !oauth_field(rq, "password", &pw) ||
 	    !oauth_field(rq, "scope", &scope))
 		return API_REPLIED;
-	if (!c->client.first_party || !has_word(c->client.grants, "password"))
+	if (!c->client.first_party || !api_has_word(c->client.grants, "password"))
 		return oauth_error(rq, 400, "unauthorized_client", "this client may not use the password grant");
 	if (!user || !pw || !*user || strlen(user) > 254 || strlen(pw) > 4096)
 		return oauth_error(rq, 400, "invalid_request", "username and password are required");
 	const char *org = c->client.org_id;
-	/* Emails are stored normalised; a refused (look-alike) form is an
-	 * unknown user: the same lookup ("" matches no row), throttle and hash. */
-	char *name;
-	if (email_normalize(rq->arena, user, &name) != EMAIL_OK)
-		name = NULL;
 	struct db_user u;
-	enum db_status st = db_user_by_email(rq->db, rq->arena, org, name ? name : "", &u);
-	if (st != DB_OK && st != DB_NONE)
-		return api_reply_db(rq, st, "user");
-	const struct db_user *known = st == DB_OK ? &u : NULL;
 	struct api_login_attempt at;
-	if (!api_login_throttle_or_reply(rq, org, known, name ? name : user, &at))
+	if (!api_org_allows_password_or_reply(rq, org))
 		return API_REPLIED;
-	int ok = check_password(rq, &u, st == DB_OK, pw);
-	if (ok < 0) {
-		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
-		api_add_header(rq, "Retry-After", "1");
+	enum api_login st = api_login_password(rq, org, user, pw, &u, &at);
+	if (st == API_LOGIN_REPLIED)
 		return API_REPLIED;
-	}
-	if (!ok || u.disabled) {
-		api_login_failed(rq, org, known, "login.failed",
-				 !known ? "unknown_user" : !ok ? "wrong_password" : "disabled");
+	if (st == API_LOGIN_WRONG)
 		return oauth_error(rq, 400, "invalid_grant", "the username or password is wrong");
-	}
 	unsigned roles = 0, client_scopes = 0, granted;
 	char *bad;
 	auth_roles_parse(rq->arena, u.roles, &roles, &bad);
@@ -190,7 +143,7 @@ grant_password(struct api_request *rq, struct client_auth *c)
 		return API_REPLIED;
 	api_login_succeeded(rq, org, &at);
 	struct issued t = {org, u.id, c->client.id, u.id, NULL, roles, granted,
-			   has_word(c->client.grants, "refresh_token")};
+			   api_has_word(c->client.grants, "refresh_token")};
 	return complete_login(rq, &t);
 }
 
@@ -204,7 +157,7 @@ grant_client_credentials(struct api_request *rq, struct client_auth *c)
 		oauth_invalid_client(rq, c);	/* a public client looks like an unknown one */
 		return;
 	}
-	if (!has_word(c->client.grants, "client_credentials")) {
+	if (!api_has_word(c->client.grants, "client_credentials")) {
 		oauth_error(rq, 400, "unauthorized_client",
 			    "this client may not use the client_credentials grant");
 		return;
@@ -248,6 +201,27 @@ refresh_scope_ok_or_reply(struct api_request *rq, const char *token, const char 
 	return grant_scopes_or_reply(rq, scope, refresh_allowed(rq, &fam, &u), &granted);
 }
 
+/* The console client's row in the org of the refresh token it presents;
+ * an unknown token is refused like any other client's. */
+static bool
+console_row_of_token_or_reply(struct api_request *rq, struct client_auth *c, const char *token)
+{
+	if (!c->client.builtin || c->client.org_id)
+		return true;
+	char *org;
+	enum db_status st = db_refresh_org(rq->db, rq->arena,
+					   crypto_sha256_hex(rq->arena, token, strlen(token)), &org);
+	if (st == DB_OK)
+		return oauth_console_row_or_reply(rq, c, org);
+	if (st != DB_NONE) {
+		api_reply_db(rq, st, "refresh token");
+		return false;
+	}
+	api_client_failed(rq, NULL, NULL, "token.refresh_failed", "invalid_refresh_token");
+	oauth_error(rq, 400, "invalid_grant", "the refresh token is invalid, expired or revoked");
+	return false;
+}
+
 static enum api_result
 grant_refresh(struct api_request *rq, struct client_auth *c)
 {
@@ -256,9 +230,10 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 		return API_REPLIED;
 	if (!token || !*token || strlen(token) > 256)
 		return oauth_error(rq, 400, "invalid_request", "refresh_token is required");
-	if (!has_word(c->client.grants, "refresh_token"))
+	if (!api_has_word(c->client.grants, "refresh_token"))
 		return oauth_error(rq, 400, "unauthorized_client", "this client may not refresh tokens");
-	if (!refresh_scope_ok_or_reply(rq, token, scope))
+	if (!console_row_of_token_or_reply(rq, c, token) ||
+	    !refresh_scope_ok_or_reply(rq, token, scope))
 		return API_REPLIED;
 	char *next = crypto_token(rq->arena, 32);
 	struct db_refresh fam;
@@ -277,8 +252,8 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 				return API_REPLIED;
 			api_client_failed(rq, c->client.org_id, c->client.id, "token.refresh_failed",
 					  "invalid_refresh_token");
-		} else
-			metrics_count(METRIC_AUTH_FAILURES, 1);
+		}
+		metrics_auth_failed(METRIC_AUTH_REFRESH_TOKEN);
 		return oauth_error(rq, 400, "invalid_grant", st == DB_STATE
 			? "this refresh token was used already: its family is now revoked"
 			: "the refresh token is invalid, expired or revoked");
@@ -298,6 +273,114 @@ grant_refresh(struct api_request *rq, struct client_auth *c)
 	return API_REPLIED;
 }
 
+/* True when verifier (RFC 7636 4.1) hashes to challenge under S256. */
+static bool
+pkce_matches(struct api_request *rq, const char *verifier, const char *challenge)
+{
+	size_t n = strlen(verifier);
+	if (n < 43 || n > 128 || strspn(verifier, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789-._~") != n)
+		return false;
+	unsigned char h[32];
+	crypto_sha256(verifier, n, h);
+	char *want = crypto_b64url_encode(rq->arena, h, sizeof h);
+	return strlen(challenge) == strlen(want) && crypto_equal(want, challenge, strlen(want));
+}
+
+/* Why a code cannot be exchanged by this client (NULL: it can). */
+static const char *
+code_refusal(struct api_request *rq, const struct db_code *k, const struct client_auth *c,
+	     const char *redirect_uri, const char *verifier)
+{
+	if (strcmp(k->client_id, c->client.id) != 0)
+		return "the code was issued to another client";
+	if (k->expired)
+		return "the code has expired";
+	if (strcmp(k->redirect_uri, redirect_uri) != 0)
+		return "redirect_uri differs from the authorization request's";
+	if (!pkce_matches(rq, verifier, k->challenge))
+		return "the code_verifier does not match the code_challenge";
+	return NULL;
+}
+
+/* The code's scopes as far as its user's roles still allow; false with
+ * invalid_grant queued when the user is disabled. */
+static bool
+code_user_or_reply(struct api_request *rq, const struct db_code *k, struct db_user *u,
+		   unsigned *roles, unsigned *granted)
+{
+	enum db_status st = db_user_get(rq->db, rq->arena, k->org_id, k->user_id, u);
+	if (st == DB_NONE || (st == DB_OK && u->disabled)) {
+		oauth_error(rq, 400, "invalid_grant", "the user of this code is disabled");
+		return false;
+	}
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "user");
+		return false;
+	}
+	unsigned code_scopes = 0;
+	char *bad;
+	auth_roles_parse(rq->arena, u->roles, roles, &bad);
+	auth_scope_parse(rq->arena, k->scopes, &code_scopes, &bad);
+	*granted = code_scopes & auth_scopes_for_roles(*roles);
+	return true;
+}
+
+static enum api_result
+grant_authorization_code(struct api_request *rq, struct client_auth *c)
+{
+	const char *code, *redirect_uri, *verifier;
+	if (!oauth_field(rq, "code", &code) || !oauth_field(rq, "redirect_uri", &redirect_uri) ||
+	    !oauth_field(rq, "code_verifier", &verifier))
+		return API_REPLIED;
+	if (!api_has_word(c->client.grants, "authorization_code"))
+		return oauth_error(rq, 400, "unauthorized_client",
+				   "this client may not use the authorization_code grant");
+	if (!code || !*code || strlen(code) > 256 || !redirect_uri)
+		return oauth_error(rq, 400, "invalid_request", "code and redirect_uri are required");
+	if (!verifier)
+		return oauth_error(rq, 400, "invalid_request", "code_verifier is required (PKCE)");
+	char *hash = crypto_sha256_hex(rq->arena, code, strlen(code));
+	struct db_code k;
+	enum db_status st = db_code_peek(rq->db, rq->arena, hash, &k);
+	if (st == DB_NONE)
+		return oauth_error(rq, 400, "invalid_grant", "the code is invalid");
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "code");
+	if (!oauth_console_row_or_reply(rq, c, k.org_id))
+		return API_REPLIED;
+	struct audit_ctx ctx = {k.org_id, "client", c->client.id, rq->request_id, rq->remote_addr};
+	char *refresh = api_has_word(c->client.grants, "refresh_token") ? crypto_token(rq->arena, 32) : NULL;
+	char *family = NULL;
+	if (k.used && !strcmp(k.client_id, c->client.id)) {
+		st = db_code_exchange(rq->db, rq->arena, &ctx, hash, NULL, REFRESH_FAMILY_DAYS, &family);
+		if (st != DB_STATE && st != DB_NONE)
+			return api_reply_db(rq, st, "code");
+		return oauth_error(rq, 400, "invalid_grant", "the code was used already: the tokens "
+				   "issued from it are revoked");
+	}
+	const char *why = code_refusal(rq, &k, c, redirect_uri, verifier);
+	if (why)
+		return oauth_error(rq, 400, "invalid_grant", why);
+	struct db_user u;
+	unsigned roles = 0, granted;
+	if (!code_user_or_reply(rq, &k, &u, &roles, &granted))
+		return API_REPLIED;
+	st = db_code_exchange(rq->db, rq->arena, &ctx, hash,
+			      refresh ? crypto_sha256_hex(rq->arena, refresh, strlen(refresh)) : NULL,
+			      REFRESH_FAMILY_DAYS, &family);
+	if (st == DB_STATE || st == DB_NONE)	/* a concurrent exchange won */
+		return oauth_error(rq, 400, "invalid_grant", "the code was used already");
+	if (st != DB_OK)
+		return api_reply_db(rq, st, "code");
+	struct issued t = {k.org_id, u.id, c->client.id, u.id, family, roles, granted, false};
+	char *access = sign_access(rq, &t);
+	if (!access)
+		return API_REPLIED;
+	metrics_count(METRIC_LOGINS, 1);
+	return reply_tokens(rq, access, refresh, granted);
+}
+
 /* POST /oauth/token */
 enum api_result
 api_oauth_token(struct api_request *rq)
@@ -309,16 +392,18 @@ api_oauth_token(struct api_request *rq)
 	if (!grant)
 		return oauth_error(rq, 400, "invalid_request", "grant_type is required");
 	bool known = !strcmp(grant, "password") || !strcmp(grant, "client_credentials") ||
-		     !strcmp(grant, "refresh_token");
+		     !strcmp(grant, "refresh_token") || !strcmp(grant, "authorization_code");
 	if (!known)
 		return oauth_error(rq, 400, "unsupported_grant_type",
-			    "use password, client_credentials or refresh_token");
+			    "use authorization_code, password, client_credentials or refresh_token");
 	if (!oauth_client_or_reply(rq, &c))
 		return API_REPLIED;
 	if (!strcmp(grant, "password"))
 		grant_password(rq, &c);
 	else if (!strcmp(grant, "client_credentials"))
 		grant_client_credentials(rq, &c);
+	else if (!strcmp(grant, "authorization_code"))
+		grant_authorization_code(rq, &c);
 	else
 		grant_refresh(rq, &c);
 	return API_REPLIED;
@@ -337,6 +422,17 @@ api_oauth_revoke(struct api_request *rq)
 		return API_REPLIED;
 	if (!token)
 		return oauth_error(rq, 400, "invalid_request", "token is required");
+	char *org;
+	if (c.client.builtin && !c.client.org_id) {
+		enum db_status st = db_refresh_org(rq->db, rq->arena,
+						   crypto_sha256_hex(rq->arena, token, strlen(token)), &org);
+		if (st == DB_NONE)
+			return api_reply_empty(rq, 200);
+		if (st != DB_OK)
+			return api_reply_db(rq, st, "token");
+		if (!oauth_console_row_or_reply(rq, &c, org))
+			return API_REPLIED;
+	}
 	struct audit_ctx ctx = {c.client.org_id, "client", c.client.id, rq->request_id,
 				rq->remote_addr};
 	enum db_status st = db_refresh_revoke(rq->db, rq->arena, &ctx,

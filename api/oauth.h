@@ -24,4 +24,14 @@ bool oauth_field(struct api_request *rq, const char *name, const char **out);
  * and audited per client and address; queues the error, false on failure. */
 bool oauth_client_or_reply(struct api_request *rq, struct client_auth *c);
 
+/* The built-in public client of the web console, usable in every org; its
+ * one redirect URI is api_public_base() + "/app/". */
+#define OAUTH_CONSOLE_CLIENT "loopd-console"
+/* The console client before its org is known (id "loopd-console", no org). */
+void oauth_console_client(struct db_client *out);
+/* For the console client: replaces c->client with its row in org (so its
+ * tokens have a client of that org); false with the error queued. Other
+ * clients are left alone. */
+bool oauth_console_row_or_reply(struct api_request *rq, struct client_auth *c, const char *org);
+
 #endif

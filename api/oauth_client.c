@@ -21,7 +21,7 @@ oauth_error(struct api_request *rq, int status, const char *error, const char *d
 void
 oauth_invalid_client(struct api_request *rq, const struct client_auth *c)
 {
-	metrics_count(METRIC_AUTH_FAILURES, 1);
+	metrics_auth_failed(METRIC_AUTH_CLIENT);
 	if (c->basic)
 		api_add_header(rq, "WWW-Authenticate", "Basic realm=\"loopd\"");
 	oauth_error(rq, 401, "invalid_client", "client authentication failed");
@@ -94,6 +94,7 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 		oauth_invalid_client(rq, c);
 		return false;
 	}
+	bool console = !strcmp(c->id, OAUTH_CONSOLE_CLIENT) && !c->secret;
 	enum db_status st = text_is_uuid(c->id) ? db_client_get(rq->db, rq->arena, c->id, &c->client)
 						: DB_NONE;
 	if (st != DB_OK && st != DB_NONE) {
@@ -103,6 +104,10 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 	bool known = st == DB_OK && !c->client.revoked;
 	if (!api_address_throttle_or_reply(rq))
 		return false;
+	if (console) {
+		oauth_console_client(&c->client);
+		return true;	/* public: its org comes from the code or token */
+	}
 	if (known && secret_matches(rq, c))
 		return true;	/* a client's failures never lock out its right secret */
 	if (!api_client_throttle_or_reply(rq, known ? c->client.id : NULL))
@@ -111,4 +116,31 @@ oauth_client_or_reply(struct api_request *rq, struct client_auth *c)
 			  "client.authentication_failed", known ? "wrong_secret" : "unknown_client");
 	oauth_invalid_client(rq, c);
 	return false;
+}
+
+void
+oauth_console_client(struct db_client *out)
+{
+	static const struct db_client console = {
+		.id = OAUTH_CONSOLE_CLIENT, .name = "loopd console",
+		.grants = "authorization_code refresh_token", .first_party = true, .public = true,
+		.builtin = true};
+	*out = console;
+}
+
+bool
+oauth_console_row_or_reply(struct api_request *rq, struct client_auth *c, const char *org)
+{
+	if (!c->client.builtin || c->client.org_id)
+		return true;
+	enum db_status st = db_client_console(rq->db, rq->arena, org, &c->client);
+	if (st != DB_OK) {
+		api_reply_db(rq, st, "client");
+		return false;
+	}
+	if (c->client.revoked) {
+		oauth_invalid_client(rq, c);
+		return false;
+	}
+	return true;
 }

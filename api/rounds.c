@@ -69,20 +69,6 @@ times_check(const char *starts, const char *ends, json_t *errors)
 			   "must be after starts_at and at most 8 hours later");
 }
 
-/* times_check; false with 422 queued when wrong. */
-static bool
-times_or_reply(struct api_request *rq, const char *starts, const char *ends)
-{
-	json_t *errors = json_array();
-	times_check(starts, ends, errors);
-	if (!json_array_size(errors)) {
-		json_decref(errors);
-		return true;
-	}
-	api_reply_invalid(rq, errors);
-	return false;
-}
-
 /* Interviewers of the (well-formed) body into in; a repeated user is
  * appended to errors. */
 static void
@@ -233,7 +219,8 @@ enum api_result
 api_rounds_patch(struct api_request *rq)
 {
 	int version;
-	if (!api_parse_patch_or_reply(rq, round_patch_spec) || !api_if_match_or_reply(rq, true, &version))
+	json_t *errors;
+	if (!api_parse_patch_collect_or_reply(rq, round_patch_spec, &errors))
 		return API_REPLIED;
 	struct db_round_in in = {.starts_at = spec_str(rq->json, "starts_at"),
 				 .ends_at = spec_str(rq->json, "ends_at"),
@@ -246,7 +233,12 @@ api_rounds_patch(struct api_request *rq)
 		 (spec_has(rq->json, "location") ? ROUND_LOCATION : 0) | (in.status ? ROUND_STATUS : 0) |
 		 (spec_has(rq->json, "due_at") ? ROUND_DUE : 0) |
 		 (spec_has(rq->json, "expected_effort_hours") ? ROUND_EFFORT : 0);
-	if (!times_or_reply(rq, in.starts_at, in.ends_at))
+	if (!spec_failed(errors, "starts_at") && !spec_failed(errors, "ends_at"))
+		times_check(in.starts_at, in.ends_at, errors);
+	if (json_array_size(errors))
+		return api_reply_invalid(rq, errors);
+	json_decref(errors);
+	if (!api_if_match_or_reply(rq, true, &version))
 		return API_REPLIED;
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "api/authn.h"
+#include "api/handlers.h"
 #include "api/config.h"
 #include "api/deadline.h"
 #include "api/framing.h"
@@ -20,6 +21,7 @@
 #include "api/metrics.h"
 #include "api/listen.h"
 #include "api/server.h"
+#include "api/spec.h"
 #include "auth/password.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
@@ -212,6 +214,39 @@ check_headers(struct api_request *rq)
 	return true;
 }
 
+/* The name of the member whose value jansson stopped in at byte pos of
+ * the body (the nearest "name": before it), or "body". */
+static const char *
+member_before(struct api_request *rq, int pos)
+{
+	const char *b = rq->body;
+	int i = pos < (int)rq->body_len ? pos : (int)rq->body_len;
+	while (i > 0 && b[i - 1] != ':')
+		i--;
+	for (i--; i > 0 && b[i - 1] && strchr(" \t\r\n", b[i - 1]); i--)
+		;
+	if (i < 2 || b[i - 1] != '"')
+		return "body";
+	int end = i - 1, start = end;
+	while (start > 0 && b[start - 1] != '"')
+		start--;
+	return start > 0 && end > start ? arena_strndup(rq->arena, b + start, (size_t)(end - start))
+					: "body";
+}
+
+/* jansson refuses numbers beyond int64 and double ("too big integer",
+ * "real number overflow"): valid JSON, so a 422 naming the member. */
+static bool
+number_in_range_or_reply(struct api_request *rq, const json_error_t *err)
+{
+	if (!strstr(err->text, "too big") && !strstr(err->text, "overflow"))
+		return true;
+	json_t *errors = json_array();
+	spec_error(errors, member_before(rq, err->position), "range", "the number is out of range");
+	api_reply_invalid(rq, errors);
+	return false;
+}
+
 static bool
 parse_json_or_reply(struct api_request *rq)
 {
@@ -222,6 +257,8 @@ parse_json_or_reply(struct api_request *rq)
 	json_error_t err;
 	rq->json = api_own(rq, json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err));
 	if (!rq->json) {
+		if (!number_in_range_or_reply(rq, &err))
+			return false;
 		api_reply_error(rq, E_MALFORMED_JSON, "%s (at byte %d)", err.text, err.position);
 		return false;
 	}
@@ -323,6 +360,7 @@ queue(struct request_state *st)
 {
 	struct api_request *rq = &st->rq;
 	struct api_response *r = &rq->resp;
+	api_console_secure(rq);
 	/* The body lives in the request's arena (or is static), which
 	 * on_completed releases only after the response is sent: no copy. */
 	struct MHD_Response *resp =

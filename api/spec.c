@@ -320,14 +320,26 @@ spec_has(json_t *obj, const char *name)
 }
 
 bool
+api_parse_patch_collect_or_reply(struct api_request *rq, const struct spec_field *spec,
+				 json_t **errors)
+{
+	if (!api_parse_collect_or_reply(rq, spec, errors))
+		return false;
+	if (!json_object_size(rq->json))
+		spec_error(*errors, "body", "empty", "name at least one field to change");
+	return true;
+}
+
+bool
 api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec)
 {
-	if (!api_parse_or_reply(rq, spec))
+	json_t *errors;
+	if (!api_parse_patch_collect_or_reply(rq, spec, &errors))
 		return false;
-	if (json_object_size(rq->json))
+	if (!json_array_size(errors)) {
+		json_decref(errors);
 		return true;
-	json_t *errors = json_array();
-	spec_error(errors, "body", "empty", "name at least one field to change");
+	}
 	api_reply_invalid(rq, errors);
 	return false;
 }

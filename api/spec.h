@@ -56,6 +56,8 @@ bool spec_failed(json_t *errors, const char *field);
 
 /* The same for a PATCH body, which must also name at least one field. */
 bool api_parse_patch_or_reply(struct api_request *rq, const struct spec_field *spec);
+bool api_parse_patch_collect_or_reply(struct api_request *rq, const struct spec_field *spec,
+				      json_t **errors);
 
 /* The words for an email refusal: the message, and *code for the field
  * error ("invisible_characters", "mixed_script", ...). */

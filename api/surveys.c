@@ -3,7 +3,6 @@
 #include <string.h>
 #include "api/authn.h"
 #include "api/common.h"
-#include "api/config.h"
 #include "api/handlers.h"
 #include "api/hygiene.h"
 #include "api/spec.h"
@@ -31,13 +30,6 @@ recruiter_or_reply(struct api_request *rq, const char *what)
 	return false;
 }
 
-static const char *
-public_base(struct api_request *rq)
-{
-	return *config.public_url ? config.public_url
-				  : arena_printf(rq->arena, "http://%s", config.listen);
-}
-
 /* POST /v1/loops/{id}/candidate-survey: a single-use link for the candidate. */
 enum api_result
 api_survey_issue(struct api_request *rq)
@@ -57,7 +49,7 @@ api_survey_issue(struct api_request *rq)
 		LINK_LIFETIME_SECONDS, &link);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "loop");
-	const char *base = public_base(rq);
+	const char *base = api_public_base(rq);
 	rq->secret_members[0] = "token";
 	rq->secret_members[1] = "url";
 	rq->secret_members[2] = "api_url";

@@ -13,9 +13,10 @@ static const char *const scope_names[] = {
 	"rubrics:write",
 	"audit:read",
 	"users:admin",
+	"webhooks:admin",
 };
-_Static_assert(sizeof scope_names / sizeof *scope_names == 10, "one name per scope bit");
-_Static_assert(AUTH_SCOPE_USERS_ADMIN == 1u << 9, "scope bits match scope_names");
+_Static_assert(sizeof scope_names / sizeof *scope_names == 11, "one name per scope bit");
+_Static_assert(AUTH_SCOPE_WEBHOOKS_ADMIN == 1u << 10, "scope bits match scope_names");
 
 /* Role names, bit i at index i. */
 static const char *const role_names[] = {

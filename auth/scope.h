@@ -24,6 +24,7 @@
  *   rubrics:write        x
  *   audit:read           x
  *   users:admin          x
+ *   webhooks:admin       x
  *
  * recruiter: creates candidates and loops, schedules rounds, reads every
  *   scorecard and decision packet; never submits scorecards or decides.
@@ -31,7 +32,7 @@
  *   their own scorecards; no decision packet.
  * hiring_manager: reads like a recruiter for the loops they manage, reads
  *   the packet, records the decision; never edits scorecards.
- * admin: everything (users, clients, rubrics, keys, audit log).
+ * admin: everything (users, clients, rubrics, keys, audit log, webhooks).
  */
 
 enum auth_scope {
@@ -45,8 +46,9 @@ enum auth_scope {
 	AUTH_SCOPE_RUBRICS_WRITE = 1u << 7,
 	AUTH_SCOPE_AUDIT_READ = 1u << 8,
 	AUTH_SCOPE_USERS_ADMIN = 1u << 9,
+	AUTH_SCOPE_WEBHOOKS_ADMIN = 1u << 10,
 };
-#define AUTH_SCOPE_ALL ((1u << 10) - 1)
+#define AUTH_SCOPE_ALL ((1u << 11) - 1)
 
 enum auth_role {
 	AUTH_ROLE_ADMIN = 1u << 0,

@@ -40,6 +40,9 @@ const char *text_utf8_clean(struct arena *a, const char *s);
  * control character escaped, invalid UTF-8 bytes replaced by \ufffd. */
 void text_json_escape(struct abuf *b, const char *s);
 
+/* s percent-encoded for a URL query value (RFC 3986 unreserved kept), in a. */
+char *text_url_encode(struct arena *a, const char *s);
+
 /* Number of code points in a UTF-8 string. */
 size_t text_utf8_length(const char *s);
 

@@ -1,4 +1,5 @@
 /* The caller's schedule, calendar feed rows and feed tokens. */
+#include <string.h>
 #include "db/internal.h"
 #include "db/scheduling.h"
 
@@ -56,33 +57,50 @@ db_my_rounds(struct db *db, struct arena *a, const char *org_id, const char *use
 }
 
 /* Rounds of the last 90 days and all later ones, cancelled ones included
- * so calendar apps remove them. */
+ * so calendar apps remove them, and those the user was taken off in the
+ * last 30 days (shown cancelled, without attendees); driven by the user's
+ * bookings and removals, then the rounds by primary key. A row per
+ * attendee (the round's interviewers). */
 static struct db_stmt calendar_rows = {"calendar_rows",
-	"SELECT r.id, r.kind, " DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", r.location,"
-	" r.status, r.sequence, " DB_TS("r.updated_at") ", c.name, l.position, ri.role"
-	" FROM round_interviewers ri"
-	" JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id"
+	"WITH mine AS (SELECT round_id, role, created_at AS at, false AS removed"
+	"  FROM round_interviewers WHERE org_id = $1 AND user_id = $2"
+	" UNION ALL SELECT round_id, role, removed_at, true FROM round_removals"
+	"  WHERE org_id = $1 AND user_id = $2 AND removed_at > now() - interval '30 days')"
+	" SELECT r.id, r.kind, " DB_TS("r.starts_at") ", " DB_TS("r.ends_at") ", r.location,"
+	" CASE WHEN m.removed THEN 'cancelled' ELSE r.status END, r.sequence,"
+	" " DB_TS("greatest(r.updated_at, m.at)") ", c.name, l.position, m.role, u.name, iv.role,"
+	" iv.user_id"
+	" FROM mine m"
+	" JOIN rounds r ON r.org_id = $1 AND r.id = m.round_id"
 	" JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
-	" WHERE ri.org_id = $1 AND ri.user_id = $2 AND r.starts_at IS NOT NULL"
-	/* driven by the user's bookings, also in a generic plan */
-	" AND r.id = ANY (ARRAY(SELECT round_id FROM round_interviewers"
-	"  WHERE org_id = $1 AND user_id = $2))"
-	" AND r.ends_at > now() - interval '90 days'"
-	" ORDER BY r.starts_at, r.id"};
+	" LEFT JOIN round_interviewers iv ON NOT m.removed AND iv.org_id = r.org_id"
+	"  AND iv.round_id = r.id"
+	" LEFT JOIN users u ON u.org_id = iv.org_id AND u.id = iv.user_id"
+	" WHERE r.starts_at IS NOT NULL AND r.ends_at > now() - interval '90 days'"
+	" ORDER BY r.starts_at, r.id, iv.created_at, iv.user_id"};
 
-/* One feed event row into item. */
+/* One feed event (all its attendee rows) into item; returns the next row. */
 static int
 copy_event(struct arena *a, const PGresult *r, int row, void *item)
 {
-	*(struct db_calendar_row *)item = (struct db_calendar_row){
+	struct db_calendar_row *e = item;
+	*e = (struct db_calendar_row){
 		.id = db_str(a, r, row, 0), .kind = db_str(a, r, row, 1),
 		.starts_at = db_str(a, r, row, 2), .ends_at = db_str(a, r, row, 3),
 		.location = db_str(a, r, row, 4), .status = db_str(a, r, row, 5),
-		.sequence = (int)db_int(r, row, 6), .stamp = db_str(a, r, row, 7),
+		.sequence = (int)db_int(r, row, 6), .changed = db_str(a, r, row, 7),
 		.candidate = db_str(a, r, row, 8), .position = db_str(a, r, row, 9),
 		.role = db_str(a, r, row, 10)};
-	return row + 1;
+	int end = row;
+	while (end < PQntuples(r) && !strcmp(PQgetvalue(r, end, 0), e->id))
+		end++;
+	e->attendees = arena_alloc(a, sizeof *e->attendees * (size_t)(end - row));
+	for (int i = row; i < end; i++)
+		if (!PQgetisnull(r, i, 11))
+			e->attendees[e->nattendees++] = (struct db_calendar_attendee){
+				db_str(a, r, i, 11), db_str(a, r, i, 12), db_str(a, r, i, 13)};
+	return end;
 }
 
 enum db_status

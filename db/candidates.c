@@ -2,6 +2,7 @@
 #include <string.h>
 #include "db/idempotency.h"
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/scheduling.h"
 #include "db/surveys.h"
 
@@ -99,7 +100,10 @@ create_tx(struct db *db, void *p)
 		return st;
 	json_t *ch = candidate_changes(c->in, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_SOURCE |
 					       CAND_NOTES);
-	st = db_audit_append(db, c->ctx, "candidate.created", "candidate", c->out->id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "candidate.created",
+			     json_pack("{s:s}", "candidate_id", c->out->id));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "candidate.created", "candidate", c->out->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -251,6 +255,14 @@ lock_candidate(struct db *db, const char *org_id, const char *id, int if_version
 	return if_version && if_version != version ? DB_STALE : DB_OK;
 }
 
+/* A new name changes the calendar events of the candidate's rounds (their
+ * SUMMARY): their SEQUENCE grows. Run before cand_update. */
+static struct db_stmt name_seen = {"candidate_name_seen",
+	"UPDATE rounds r SET sequence = r.sequence + 1 FROM loops l, candidates c"
+	" WHERE c.org_id = $1 AND c.id = $2 AND c.name <> $3"
+	" AND l.org_id = c.org_id AND l.candidate_id = c.id"
+	" AND r.org_id = l.org_id AND r.loop_id = l.id"};
+
 static enum db_status
 update_tx(struct db *db, void *p)
 {
@@ -260,7 +272,9 @@ update_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {c.ctx->org_id, c.id, arena_printf(c.a, "%u", c.in->set),
 				c.in->name, c.in->email, c.in->phone, c.in->source, c.in->notes};
-	if ((st = db_row_fetch(db, &cand_update, 8, params, c.a, copy_candidate, c.out)) != DB_OK)
+	const char *named[] = {c.ctx->org_id, c.id, c.in->name};
+	if ((c.in->name && (st = db_run_any(db, &name_seen, 3, named)) != DB_OK) ||
+	    (st = db_row_fetch(db, &cand_update, 8, params, c.a, copy_candidate, c.out)) != DB_OK)
 		return st;
 	json_t *ch = candidate_changes(c.in, c.in->set);
 	st = db_audit_append(db, c.ctx, "candidate.updated", "candidate", c.id, ch);
@@ -349,7 +363,10 @@ erase_tx(struct db *db, void *p)
 	struct db_candidate_in none = {0};
 	json_t *ch = candidate_changes(&none, CAND_NAME | CAND_EMAIL | CAND_PHONE | CAND_NOTES);
 	json_object_set_new(ch, "source", json_null());
-	st = db_audit_append(db, c->ctx, "candidate.erased", "candidate", c->id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "candidate.erased",
+			     json_pack("{s:s}", "candidate_id", c->id));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "candidate.erased", "candidate", c->id, ch);
 	json_decref(ch);
 	return st;
 }

@@ -4,7 +4,8 @@
 #include "db/internal.h"
 
 #define CLIENT_COLUMNS "id, org_id, name, secret_hash, array_to_string(grants, ' '), scopes, " \
-	"first_party, revoked_at IS NOT NULL, " DB_TS("created_at") " "
+	"first_party, revoked_at IS NOT NULL, " DB_TS("created_at") ", " \
+	"array_to_string(redirect_uris, ' '), public, builtin IS NOT NULL "
 
 /* Row i of a CLIENT_COLUMNS result into *c (strings copied into a). */
 static void
@@ -19,11 +20,15 @@ read_client(struct arena *a, const PGresult *r, int i, struct db_client *c)
 	c->first_party = db_bool(r, i, 6);
 	c->revoked = db_bool(r, i, 7);
 	c->created_at = db_str(a, r, i, 8);
+	c->redirect_uris = db_str(a, r, i, 9);
+	c->public = db_bool(r, i, 10);
+	c->builtin = db_bool(r, i, 11);
 }
 
 static struct db_stmt client_insert = {"client_insert",
-	"INSERT INTO clients (org_id, name, secret_hash, grants, scopes, first_party)"
-	" VALUES ($1, $2, $3, string_to_array($4, ' '), $5, $6) RETURNING " CLIENT_COLUMNS};
+	"INSERT INTO clients (org_id, name, secret_hash, grants, scopes, first_party, redirect_uris,"
+	" public) VALUES ($1, $2, $3, string_to_array($4, ' '), $5, $6,"
+	" string_to_array(coalesce($7, ''), ' '), $8) RETURNING " CLIENT_COLUMNS};
 
 /* Inserts the client without auditing it; *out lives in a. */
 enum db_status
@@ -31,9 +36,10 @@ db_client_insert(struct db *db, struct arena *a, const char *org_id, const struc
 		 struct db_client *out)
 {
 	const char *params[] = {org_id, in->name, in->secret_hash, in->grants, in->scopes,
-				in->first_party ? "true" : "false"};
+				in->first_party ? "true" : "false", in->redirect_uris,
+				in->public ? "true" : "false"};
 	PGresult *r;
-	enum db_status st = db_run_status(db, &client_insert, 6, params, &r);
+	enum db_status st = db_run_status(db, &client_insert, 8, params, &r);
 	if (st != DB_OK)
 		return st;
 	read_client(a, r, 0, out);
@@ -57,9 +63,10 @@ client_create_tx(struct db *db, void *p)
 	enum db_status st = db_client_insert(db, c->a, c->ctx->org_id, c->in, c->out);
 	if (st != DB_OK)
 		return st;
-	json_t *ch = json_pack("{s:s, s:s, s:s, s:b}", "name", c->out->name, "grants",
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b}", "name", c->out->name, "grants",
 			       c->out->grants, "scopes", c->out->scopes, "first_party",
-			       c->out->first_party);
+			       c->out->first_party, "redirect_uris", c->out->redirect_uris,
+			       "public", c->out->public);
 	st = db_audit_append(db, c->ctx, "client.created", "client", c->out->id, ch);
 	json_decref(ch);
 	return st;
@@ -92,6 +99,7 @@ db_client_get(struct db *db, struct arena *a, const char *client_id, struct db_c
 /* Oldest first (">"), or newest first ("<", ord " DESC"). */
 #define CLIENT_LIST(cmp, ord) \
 	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND revoked_at IS NULL" \
+	" AND builtin IS NULL" \
 	" AND (created_at, id) " cmp " ($2::timestamptz, $3::uuid)" \
 	" ORDER BY created_at" ord ", id" ord " LIMIT $4"
 static struct db_stmt client_list[2] = {{"client_list", CLIENT_LIST(">", "")},
@@ -178,4 +186,33 @@ db_client_recover(struct db *db, struct arena *a, const char *org_id, const char
 			       .first_party = true};
 	struct client_args c = {a, &ctx, &in, out, NULL};
 	return db_tx(db, client_recover_tx, &c);
+}
+
+static struct db_stmt client_console = {"client_console",
+	"SELECT " CLIENT_COLUMNS "FROM clients WHERE org_id = $1 AND builtin = 'loopd-console'"};
+
+enum db_status
+db_client_console(struct db *db, struct arena *a, const char *org_id, struct db_client *out)
+{
+	const char *p[] = {org_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &client_console, 1, p, &r);
+	if (st == DB_OK) {
+		read_client(a, r, 0, out);
+		PQclear(r);
+	}
+	return st;
+}
+
+/* The built-in console client of a new org (bootstrap); not audited. */
+static struct db_stmt console_insert = {"client_console_insert",
+	"INSERT INTO clients (org_id, name, grants, scopes, first_party, public, builtin)"
+	" VALUES ($1, 'loopd console', ARRAY['authorization_code', 'refresh_token'], $2, true,"
+	" true, 'loopd-console')"};
+
+enum db_status
+db_client_console_insert(struct db *db, const char *org_id, const char *scopes)
+{
+	const char *p[] = {org_id, scopes};
+	return db_run_status(db, &console_insert, 2, p, NULL);
 }

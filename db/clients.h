@@ -15,6 +15,9 @@ struct db_client {
 	char *scopes;		/* space-separated */
 	bool first_party, revoked;
 	char *created_at;
+	char *redirect_uris;	/* space-separated exact URIs */
+	bool public;		/* no secret: authorization_code (PKCE) and refresh only */
+	bool builtin;		/* the org's row of the built-in console client */
 };
 
 enum db_status db_client_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
@@ -32,5 +35,10 @@ enum db_status db_client_revoke(struct db *db, const struct audit_ctx *ctx, cons
  * (password and refresh_token grants) for org_id, audited as the system. */
 enum db_status db_client_recover(struct db *db, struct arena *a, const char *org_id,
 				 const char *scopes, struct db_client *out);
+/* The org's row of the built-in console client ("loopd-console"). */
+enum db_status db_client_console(struct db *db, struct arena *a, const char *org_id,
+				 struct db_client *out);
+/* Inserts that row for a new org (inside the bootstrap transaction). */
+enum db_status db_client_console_insert(struct db *db, const char *org_id, const char *scopes);
 
 #endif

@@ -17,7 +17,7 @@ static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *all_dbs;
 static _Thread_local struct db *this_db;
 static atomic_int next_stmt_index = 1;
-static atomic_long open_count, busy_count, error_count;
+static atomic_long open_count, busy_count, error_count[DB_ERROR__COUNT];
 
 static char *
 xstrdup(const char *s)
@@ -145,7 +145,18 @@ db_mark_busy(struct db *db, bool busy)
 
 long db_connections_open(void) { return atomic_load(&open_count); }
 long db_connections_busy(void) { return atomic_load(&busy_count); }
-long db_errors_total(void) { return atomic_load(&error_count); }
+long db_errors_total(enum db_error_reason why) { return atomic_load(&error_count[why]); }
+
+const char *
+db_error_reason_label(enum db_error_reason why)
+{
+	static const char *const labels[] = {
+#define E(e, label) label,
+		DB_ERROR_REASONS(E)
+#undef E
+	};
+	return labels[why];
+}
 
 const char *db_error_constraint(struct db *db) { return db->constraint; }
 const char *db_error_sqlstate(struct db *db) { return db->sqlstate; }
@@ -182,8 +193,9 @@ db_fail(struct db *db, const PGresult *res)
 	set_error(db, state, res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL,
 		  res ? PQresultErrorMessage(res) : (db->conn ? PQerrorMessage(db->conn) : ""));
 	enum db_status st = status_of_sqlstate(db->sqlstate);
-	if (st == DB_HARD || st == DB_UNAVAILABLE) {
-		atomic_fetch_add(&error_count, 1);
+	if (st == DB_HARD || st == DB_UNAVAILABLE || st == DB_BUSY) {
+		atomic_fetch_add(&error_count[st == DB_HARD ? DB_ERROR_QUERY : st == DB_BUSY
+					      ? DB_ERROR_TIMEOUT : DB_ERROR_UNAVAILABLE], 1);
 		log_kv(LOG_ERROR, "database error", "sqlstate", db->sqlstate, NULL);
 	}
 	if (st == DB_UNAVAILABLE || (db->conn && PQstatus(db->conn) != CONNECTION_OK)) {

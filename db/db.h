@@ -73,7 +73,19 @@ bool db_ready(struct db *db);
 /* Counters for /metrics. */
 long db_connections_open(void);
 long db_connections_busy(void);
-long db_errors_total(void);
+/* The reason label of loopd_db_errors_total: E(enum, "label"), bounded. */
+#define DB_ERROR_REASONS(E) \
+	E(UNAVAILABLE, "unavailable")	/* no connection, or the server is shutting down */ \
+	E(TIMEOUT, "timeout")		/* statement or lock timeout */ \
+	E(QUERY, "query")		/* any other failure that is not a refusal */
+enum db_error_reason {
+#define E(e, label) DB_ERROR_##e,
+	DB_ERROR_REASONS(E)
+#undef E
+	DB_ERROR__COUNT
+};
+long db_errors_total(enum db_error_reason why);
+const char *db_error_reason_label(enum db_error_reason why);
 
 /* Marks this thread's connection busy/idle (for the in-use gauge). */
 void db_mark_busy(struct db *db, bool busy);

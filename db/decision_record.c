@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "db/decision_internal.h"
+#include "db/webhooks.h"
 
 /* The loop as a packet reader or decider sees it. full: reached as an
  * admin, recruiter, client or its hiring manager; seen: reached at all. */
@@ -223,7 +224,12 @@ decide_tx(struct db *db, void *p)
 		j.scored ? json_real(j.score) : json_null(), "policy_version", j.policy_version,
 		"status", "decided", "rationale", AUDIT_REDACTED, "override_justification",
 		pa->in->override_justification ? AUDIT_REDACTED : NULL);
-	st = db_audit_append(db, pa->ctx, "decision.recorded", "loop", pa->loop_id, ch);
+	st = db_webhook_emit(db, pa->ctx->org_id, "loop.decided",
+			     json_pack("{s:s, s:s, s:s, s:b, s:s}", "loop_id", pa->loop_id,
+				       "decision_id", pa->out->id, "outcome", pa->in->outcome,
+				       "override", override, "status", "decided"));
+	if (st == DB_OK)
+		st = db_audit_append(db, pa->ctx, "decision.recorded", "loop", pa->loop_id, ch);
 	json_decref(ch);
 	return st;
 }

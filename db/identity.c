@@ -60,6 +60,8 @@ bootstrap_tx(struct db *db, void *p)
 	if ((st = db_client_insert(db, b->a, b->out->org_id, &tools, &c)) != DB_OK)
 		return st;
 	b->out->client_id = c.id;
+	if ((st = db_client_console_insert(db, b->out->org_id, b->scopes)) != DB_OK)
+		return st;
 	return bootstrap_audit(db, b, &u);
 }
 

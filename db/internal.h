@@ -65,11 +65,9 @@ enum db_status db_simple(struct db *db, const char *sql);
 enum db_status db_fail(struct db *db, const PGresult *res);
 
 /* SQL text of a timestamptz column as the API serves it: RFC 3339 UTC,
- * whole seconds without a fraction ("2026-01-02T10:00:00Z"), others with
- * microseconds. Read it with db_str. */
-#define DB_TS(col) "CASE WHEN date_trunc('second', " col ") = " col \
-	" THEN to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
-	" ELSE to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+ * always with six fraction digits, the stored precision
+ * ("2026-01-02T10:00:00.000000Z"). Read it with db_str. */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* Copies the item that starts at row of r into item (memory from a);
  * returns the row after the last one it used (an item may span several
@@ -154,6 +152,10 @@ struct db_refusal;
 enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
 				 const char *id, int if_version, struct db_refusal *why);
 
+/* Brings loop_id's status up to date (loop_sync_status in db/functions.sql)
+ * and emits loop.status_changed when it moved (db/loops.c). */
+enum db_status db_loop_sync(struct db *db, const char *org_id, const char *loop_id);
+
 /* Keyset bounds before the first row, for "(created_at, id) > ($n, $m)"
  * conditions that stay index conditions in generic plans. */
 #define DB_KEYSET_START_TIME "-infinity"
@@ -202,5 +204,12 @@ enum db_status db_client_insert(struct db *db, struct arena *a, const char *org_
  * (db/refresh.c): DB_OK or the error status. */
 enum db_status db_refresh_revoke_user(struct db *db, const char *org_id, const char *user_id);
 enum db_status db_refresh_revoke_client(struct db *db, const char *org_id, const char *client_id);
+struct db_refresh;
+/* Inside a transaction (db/refresh.c): stores token_hash in a new family of
+ * r's user and client living days (*family_id gets its id, in a); revokes
+ * every token of a family (no event: the caller audits). */
+enum db_status db_refresh_family_start(struct db *db, struct arena *a, const struct db_refresh *r,
+				       const char *token_hash, int days, char **family_id);
+enum db_status db_refresh_family_revoke(struct db *db, const char *org_id, const char *family_id);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/rubrics.h"
 #include "db/scheduling.h"
 
@@ -196,7 +197,11 @@ create_tx(struct db *db, void *p)
 			       "position", in->position, "recruiter_id", in->recruiter_id,
 			       "hiring_manager_id", in->hiring_manager_id, "template", in->template,
 			       "rounds_planned", rounds);
-	st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
+	st = db_webhook_emit(db, l->ctx->org_id, "loop.created",
+			     json_pack("{s:s, s:s, s:s}", "loop_id", id, "candidate_id",
+				       in->candidate_id, "status", "draft"));
+	if (st == DB_OK)
+		st = db_audit_append(db, l->ctx, "loop.created", "loop", id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -427,6 +432,13 @@ static struct db_stmt loop_update = {"loop_update",
 	" hiring_manager_id = coalesce($5::uuid, hiring_manager_id),"
 	" version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2"};
 
+/* A new position changes the calendar events of the loop's rounds (their
+ * DESCRIPTION): their SEQUENCE grows. Run before loop_update. */
+static struct db_stmt position_seen = {"loop_position_seen",
+	"UPDATE rounds r SET sequence = r.sequence + 1 FROM loops l"
+	" WHERE l.org_id = $1 AND l.id = $2 AND l.position <> $3"
+	" AND r.org_id = l.org_id AND r.loop_id = l.id"};
+
 static enum db_status
 update_tx(struct db *db, void *p)
 {
@@ -438,7 +450,8 @@ update_tx(struct db *db, void *p)
 		return st;
 	const char *params[] = {l->ctx->org_id, l->id, l->in->position, l->in->recruiter_id,
 				l->in->hiring_manager_id};
-	if ((st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
+	if ((l->in->position && (st = db_run_any(db, &position_seen, 3, params)) != DB_OK) ||
+	    (st = db_run_status(db, &loop_update, 5, params, NULL)) != DB_OK ||
 	    (st = render(db, l, l->id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s?, s:s?, s:s?}", "position", l->in->position, "recruiter_id",
@@ -484,7 +497,10 @@ cancel_tx(struct db *db, void *p)
 		return st;
 	/* Free text may name the candidate: the log records only that it was given. */
 	json_t *ch = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason", AUDIT_REDACTED);
-	st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
+	st = db_webhook_emit(db, l->ctx->org_id, "loop.cancelled",
+			     json_pack("{s:s, s:s}", "loop_id", l->id, "status", "cancelled"));
+	if (st == DB_OK)
+		st = db_audit_append(db, l->ctx, "loop.cancelled", "loop", l->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -496,4 +512,26 @@ db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, cons
 	struct loop_args l = {.a = a, .ctx = ctx, .id = id, .reason = reason, .out = out,
 			      .why = why};
 	return db_tx(db, cancel_tx, &l);
+}
+
+/* The stored status before and after the sync (the row is read before the
+ * function changes it). */
+static struct db_stmt loop_sync = {"loop_sync",
+	"SELECT l.status, loop_sync_status($1, $2) FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
+
+enum db_status
+db_loop_sync(struct db *db, const char *org_id, const char *loop_id)
+{
+	const char *p[] = {org_id, loop_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &loop_sync, 2, p, &r);
+	if (st != DB_OK)
+		return st;
+	const char *from = PQgetvalue(r, 0, 0), *to = PQgetvalue(r, 0, 1);
+	if (strcmp(from, to) != 0)
+		st = db_webhook_emit(db, org_id, "loop.status_changed",
+				     json_pack("{s:s, s:s, s:s, s:[s]}", "loop_id", loop_id, "from",
+					       from, "status", to, "changed", "status"));
+	PQclear(r);
+	return st;
 }

@@ -9,7 +9,8 @@ static struct db_stmt refresh_insert = {"refresh_insert",
 	" family_expires_at)"
 	" SELECT $1, coalesce($2::uuid, gen_random_uuid()), $3, $4, $5, $6,"
 	" coalesce((SELECT family_expires_at FROM refresh_tokens WHERE org_id = $1"
-	"   AND family_id = $2::uuid LIMIT 1), now() + make_interval(days => $7))"};
+	"   AND family_id = $2::uuid LIMIT 1), now() + make_interval(days => $7))"
+	" RETURNING family_id"};
 
 #define REFRESH_COLUMNS "org_id, family_id, user_id, client_id, scopes"
 
@@ -40,6 +41,28 @@ db_refresh_revoke_user(struct db *db, const char *org_id, const char *user_id)
 {
 	const char *p[] = {org_id, user_id};
 	return db_run_any(db, &refresh_revoke_user, 2, p);
+}
+
+enum db_status
+db_refresh_family_revoke(struct db *db, const char *org_id, const char *family_id)
+{
+	const char *p[] = {org_id, family_id};
+	return db_run_any(db, &refresh_revoke_family, 2, p);
+}
+
+enum db_status
+db_refresh_family_start(struct db *db, struct arena *a, const struct db_refresh *r,
+			const char *token_hash, int days, char **family_id)
+{
+	const char *p[] = {r->org_id, NULL, token_hash, r->user_id, r->client_id, r->scopes,
+			   arena_printf(a, "%d", days)};
+	PGresult *res;
+	enum db_status st = db_run_status(db, &refresh_insert, 7, p, &res);
+	if (st == DB_OK) {
+		*family_id = db_str(a, res, 0, 0);
+		PQclear(res);
+	}
+	return st;
 }
 
 /* Ends every session held by a client (revoked). */
@@ -74,8 +97,7 @@ struct refresh_args {
 static enum db_status
 revoke_family(struct db *db, struct refresh_args *f, const char *action)
 {
-	const char *p[] = {f->out->org_id, f->out->family_id};
-	enum db_status st = db_run_any(db, &refresh_revoke_family, 2, p);
+	enum db_status st = db_refresh_family_revoke(db, f->out->org_id, f->out->family_id);
 	if (st != DB_OK)
 		return st;
 	struct audit_ctx ctx = *f->ctx;
@@ -170,10 +192,9 @@ static enum db_status
 login_tx(struct db *db, void *p)
 {
 	struct login_args *l = p;
+	char *family;
 	if (l->hash) {
-		const char *params[] = {l->r->org_id, NULL, l->hash, l->r->user_id, l->r->client_id,
-					l->r->scopes, arena_printf(l->a, "%d", l->days)};
-		enum db_status st = db_run_status(db, &refresh_insert, 7, params, NULL);
+		enum db_status st = db_refresh_family_start(db, l->a, l->r, l->hash, l->days, &family);
 		if (st != DB_OK)
 			return st;
 	}
@@ -236,6 +257,33 @@ db_refresh_peek(struct db *db, struct arena *a, const char *token_hash, struct d
 	if (st == DB_OK) {
 		read_refresh(a, r, out);
 		*expires_at = db_str(a, r, 0, 5);
+		PQclear(r);
+	}
+	return st;
+}
+
+static struct db_stmt family_live = {"refresh_family_live",
+	"SELECT 1 FROM refresh_tokens WHERE org_id = $1 AND family_id = $2 AND revoked_at IS NULL"
+	" LIMIT 1"};
+
+enum db_status
+db_refresh_family_live(struct db *db, const char *org_id, const char *family_id)
+{
+	const char *p[] = {org_id, family_id};
+	return db_run_status(db, &family_live, 2, p, NULL);
+}
+
+static struct db_stmt token_org = {"refresh_token_org",
+	"SELECT org_id FROM refresh_tokens WHERE token_hash = $1"};
+
+enum db_status
+db_refresh_org(struct db *db, struct arena *a, const char *token_hash, char **org_id)
+{
+	const char *p[] = {token_hash};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &token_org, 1, p, &r);
+	if (st == DB_OK) {
+		*org_id = db_str(a, r, 0, 0);
 		PQclear(r);
 	}
 	return st;

@@ -38,5 +38,11 @@ enum db_status db_refresh_revoke(struct db *db, struct arena *a, const struct au
 /* Reads an active (unused, unrevoked, unexpired) token for introspection. */
 enum db_status db_refresh_peek(struct db *db, struct arena *a, const char *token_hash,
 			       struct db_refresh *out, char **expires_at);
+/* DB_OK while some token of the family is unrevoked (access tokens bound
+ * to a family stop working once it is revoked), else DB_NONE. */
+enum db_status db_refresh_family_live(struct db *db, const char *org_id, const char *family_id);
+/* The org of a refresh token in any state (the console client names none). */
+enum db_status db_refresh_org(struct db *db, struct arena *a, const char *token_hash,
+			      char **org_id);
 
 #endif

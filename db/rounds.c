@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/rubrics.h"
 #include "db/scheduling.h"
 
@@ -46,6 +47,10 @@ static struct db_stmt book = {"round_book",
 	" FROM rounds r WHERE r.org_id = $1 AND r.id = $2"
 	" ON CONFLICT (org_id, round_id, user_id) DO UPDATE SET role = EXCLUDED.role"};
 
+/* A user booked again no longer sees the round as cancelled. */
+static struct db_stmt unforget = {"round_removal_forget",
+	"DELETE FROM round_removals WHERE org_id = $1 AND user_id = $3 AND round_id = $2"};
+
 /* Books user as interviewers[index] of the request, or (index < 0) as
  * the user of a PUT of one booking. */
 static enum db_status
@@ -60,6 +65,8 @@ book_interviewer(struct db *db, struct round_args *r, const char *round_id, cons
 	if (st != DB_OK)
 		return st;
 	const char *b[] = {r->ctx->org_id, round_id, user, role};
+	if ((st = db_run_any(db, &unforget, 3, b)) != DB_OK)
+		return st;
 	st = db_run_status(db, &book, 4, b, NULL);
 	if (st == DB_CONFLICT && !strcmp(db_error_sqlstate(db), "23505"))
 		return refuse(r, index < 0 ? DB_REFUSED_BOOKING_BAR_RAISER
@@ -67,16 +74,12 @@ book_interviewer(struct db *db, struct round_args *r, const char *round_id, cons
 	return st;
 }
 
-static struct db_stmt sync_status = {"round_sync_loop",
-	"SELECT loop_sync_status($1, $2)"};
-
 /* Brings the status of loop_id up to date after a change to its round
  * round_id, then reads the round into *r->out. */
 static enum db_status
 finish(struct db *db, struct round_args *r, const char *round_id, const char *loop_id)
 {
-	const char *s[] = {r->ctx->org_id, loop_id};
-	enum db_status st = db_run_status(db, &sync_status, 2, s, NULL);
+	enum db_status st = db_loop_sync(db, r->ctx->org_id, loop_id);
 	if (st != DB_OK)
 		return st;
 	return db_round_read(db, r->a, r->ctx->org_id, round_id, r->out);
@@ -225,7 +228,13 @@ create_tx(struct db *db, void *p)
 		json_object_set_new(ch, "due_at", json_string(in->due_at));
 	if (in->expected_effort_hours)
 		json_object_set_new(ch, "expected_effort_hours", json_integer(in->expected_effort_hours));
-	st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
+	if (in->starts_at)
+		st = db_webhook_emit(db, r->ctx->org_id, "round.scheduled",
+				     json_pack("{s:s, s:s, s:s, s:s}", "round_id", id, "loop_id",
+					       r->loop_id, "starts_at", r->out->starts_at, "ends_at",
+					       r->out->ends_at));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.created", "round", id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -438,7 +447,15 @@ update_tx(struct db *db, void *p)
 	if (in->set & ROUND_EFFORT)
 		json_object_set_new(ch, "expected_effort_hours", in->expected_effort_hours
 			? json_integer(in->expected_effort_hours) : json_null());
-	st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);
+	if (in->set & ROUND_TIMES)
+		st = db_webhook_emit(db, r->ctx->org_id, s.starts ? "round.rescheduled"
+								    : "round.scheduled",
+				     json_pack("{s:s, s:s, s:s, s:s, s:[ss]}", "round_id", r->id,
+					       "loop_id", s.loop_id, "starts_at", r->out->starts_at,
+					       "ends_at", r->out->ends_at, "changed", "starts_at",
+					       "ends_at"));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.updated", "round", r->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -474,7 +491,11 @@ cancel_tx(struct db *db, void *p)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s?}", "status", "cancelled", "reason",
 			       r->reason ? AUDIT_REDACTED : NULL);	/* free text may name the candidate */
-	st = db_audit_append(db, r->ctx, "round.cancelled", "round", r->id, ch);
+	st = db_webhook_emit(db, r->ctx->org_id, "round.cancelled",
+			     json_pack("{s:s, s:s, s:s}", "round_id", r->id, "loop_id", s.loop_id,
+				       "status", "cancelled"));
+	if (st == DB_OK)
+		st = db_audit_append(db, r->ctx, "round.cancelled", "round", r->id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -488,6 +509,13 @@ db_round_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, con
 	return run(db, cancel_tx, &r);
 }
 
+/* Calendars list the attendees with their roles: a new booking or another
+ * role is a change they show (SEQUENCE). Run before the booking. */
+static struct db_stmt attendees_change = {"round_attendees_change",
+	"UPDATE rounds SET sequence = sequence + 1 WHERE org_id = $1 AND id = $2 AND NOT EXISTS"
+	" (SELECT 1 FROM round_interviewers WHERE org_id = $1 AND round_id = $2 AND user_id = $3"
+	"  AND role = $4)"};
+
 static enum db_status
 put_interviewer_tx(struct db *db, void *p)
 {
@@ -500,7 +528,9 @@ put_interviewer_tx(struct db *db, void *p)
 		r->starts = s.starts;
 		r->ends = s.ends;
 	}
-	if ((st = book_interviewer(db, r, r->id, r->user_id, r->role, -1)) != DB_OK ||
+	const char *p2[] = {r->ctx->org_id, r->id, r->user_id, r->role};
+	if ((st = db_run_any(db, &attendees_change, 4, p2)) != DB_OK ||
+	    (st = book_interviewer(db, r, r->id, r->user_id, r->role, -1)) != DB_OK ||
 	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s}", "user_id", r->user_id, "role", r->role);
@@ -520,8 +550,18 @@ db_round_put_interviewer(struct db *db, struct arena *a, const struct audit_ctx 
 	return run(db, put_interviewer_tx, &r);
 }
 
+/* Removes the booking, remembers it (the user's calendar shows the round
+ * cancelled for 30 days) and grows the round's SEQUENCE; no row when the
+ * user was not booked. */
 static struct db_stmt unbook = {"round_unbook",
-	"DELETE FROM round_interviewers WHERE org_id = $1 AND round_id = $2 AND user_id = $3"};
+	"WITH gone AS (DELETE FROM round_interviewers"
+	"  WHERE org_id = $1 AND round_id = $2 AND user_id = $3 RETURNING org_id, round_id, user_id,"
+	"  role),"
+	" kept AS (INSERT INTO round_removals (org_id, round_id, user_id, role)"
+	"  SELECT org_id, round_id, user_id, role FROM gone ON CONFLICT (org_id, user_id, round_id)"
+	"  DO UPDATE SET role = EXCLUDED.role, removed_at = now())"
+	" UPDATE rounds r SET sequence = r.sequence + 1 FROM gone"
+	" WHERE r.org_id = gone.org_id AND r.id = gone.round_id RETURNING r.id"};
 
 static enum db_status
 remove_interviewer_tx(struct db *db, void *p)

@@ -242,14 +242,20 @@ enum db_status db_my_rounds(struct db *db, struct arena *a, const char *org_id,
 			    const char *user_id, const char *from, const char *to,
 			    const struct db_page *page, struct db_my_round **out, int *n);
 /* One event of an iCalendar feed. */
+struct db_calendar_attendee {
+	char *name, *role, *user_id;
+};
 struct db_calendar_row {
 	char *id, *kind, *starts_at, *ends_at, *location, *status;
 	int sequence;
-	char *stamp;		/* last change */
+	char *changed;		/* last change the calendar shows */
 	char *candidate, *position, *role;
+	struct db_calendar_attendee *attendees;	/* the round's interviewers */
+	int nattendees;
 };
 /* The user's rounds of the last 90 days and all later ones (cancelled
- * ones too, so calendar apps remove them), in (starts_at, id) order. */
+ * ones too, so calendar apps remove them), and those they were taken off
+ * in the last 30 days (status "cancelled"), in (starts_at, id) order. */
 enum db_status db_calendar_rounds(struct db *db, struct arena *a, const char *org_id,
 				  const char *user_id, struct db_calendar_row **out, int *n);
 enum db_status db_calendar_token_set(struct db *db, const struct audit_ctx *ctx,

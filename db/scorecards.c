@@ -3,6 +3,7 @@
  * (revision n+1 with a reason, audited with the fields that changed). */
 #include <string.h>
 #include "db/internal.h"
+#include "db/webhooks.h"
 #include "db/scorecards.h"
 #include "db/scorecards_internal.h"
 
@@ -264,7 +265,6 @@ static struct db_stmt draft_drop = {"scorecard_draft_drop",
 static struct db_stmt round_complete = {"scorecard_round_complete",
 	"UPDATE rounds SET status = 'completed', version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 AND status = 'scheduled'"};
-static struct db_stmt loop_sync = {"scorecard_loop_sync", "SELECT loop_sync_status($1, $2)"};
 
 /* A lead's submission of an ended round completes it (audited as the PATCH is). */
 static enum db_status
@@ -302,13 +302,18 @@ submit_tx(struct db *db, void *p)
 	if ((st = db_run_any(db, &card_publish, 4, pp)) != DB_OK ||
 	    (st = db_run_any(db, &draft_drop, 2, pp)) != DB_OK ||
 	    (st = complete_round(db, c, &rr)) != DB_OK ||
-	    (st = db_run_status(db, &loop_sync, 2, lp, NULL)) != DB_OK ||
+	    (st = db_loop_sync(db, lp[0], lp[1])) != DB_OK ||
 	    (st = render(db, c)) != DB_OK)
 		return st;
 	json_t *ch = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "round_id", c->round_id, "loop_id",
 			       row.loop_id, "role", rr.role, "revision", 1, "recommendation",
 			       c->out->recommendation);
-	st = db_audit_append(db, c->ctx, "scorecard.submitted", "scorecard", row.id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "scorecard.submitted",
+			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "scorecard_id", row.id,
+				       "round_id", c->round_id, "loop_id", row.loop_id,
+				       "interviewer_id", c->ctx->actor_id, "status", "submitted"));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "scorecard.submitted", "scorecard", row.id, ch);
 	json_decref(ch);
 	return st;
 }
@@ -407,7 +412,12 @@ amend_tx(struct db *db, void *p)
 	json_t *ch = json_pack("{s:s, s:i, s:o, s:s, s:s?}", "round_id", c->round_id, "revision",
 			       row.revision + 1, "changed", changed_fields(&old, in), "reason",
 			       AUDIT_REDACTED, "recommendation", in->recommendation);
-	st = db_audit_append(db, c->ctx, "scorecard.amended", "scorecard", row.id, ch);
+	st = db_webhook_emit(db, c->ctx->org_id, "scorecard.amended",
+			     json_pack("{s:s, s:s, s:s, s:i, s:O}", "scorecard_id", row.id,
+				       "round_id", c->round_id, "loop_id", row.loop_id, "revision",
+				       row.revision + 1, "changed", json_object_get(ch, "changed")));
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "scorecard.amended", "scorecard", row.id, ch);
 	json_decref(ch);
 	return st;
 }

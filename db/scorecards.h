@@ -170,4 +170,9 @@ enum db_status db_scorecards_overdue(struct db *db, struct arena *a, const char 
 /* Every overdue lead or bar-raiser scorecard of every org (for /metrics). */
 enum db_status db_scorecards_overdue_count(struct db *db, int due_hours, long *count);
 
+/* Emits scorecard.overdue (db/webhooks.h) once for each lead or bar-raiser
+ * scorecard that became overdue and is still missing, in every org;
+ * *emitted says how many. */
+enum db_status db_scorecards_overdue_sweep(struct db *db, int due_hours, long *emitted);
+
 #endif

@@ -5,6 +5,7 @@
 #include "db/idempotency.h"
 #include "db/internal.h"
 #include "db/scorecards.h"
+#include "db/webhooks.h"
 
 /* Lead and bar-raiser seats of live rounds with their due time ($1 hours
  * after the round ends) and submission, overdue now. */
@@ -108,4 +109,52 @@ db_scorecards_erase_candidate(struct db *db, const char *org_id, const char *can
 {
 	const char *p[] = {org_id, candidate_id};
 	return db_run_any(db, &erase, 2, p);
+}
+
+/* Missing scorecards overdue now that no sweep has reported yet, marked
+ * reported in the same statement (ON CONFLICT: once, across instances). */
+static struct db_stmt overdue_unsent = {"scorecards_overdue_unsent",
+	"WITH due AS (SELECT ri.org_id, r.id AS round_id, ri.user_id, r.loop_id, ri.role,"
+	" " DB_TS("d.due_at") " AS due_at" OVERDUE_FROM " AND s.first_submitted_at IS NULL),"
+	" sent AS (INSERT INTO webhook_overdue_sent (org_id, round_id, interviewer_id)"
+	"  SELECT org_id, round_id, user_id FROM due ON CONFLICT DO NOTHING"
+	"  RETURNING org_id, round_id, interviewer_id)"
+	" SELECT due.org_id, due.round_id, due.loop_id, due.user_id, due.role, due.due_at"
+	" FROM sent JOIN due ON due.org_id = sent.org_id AND due.round_id = sent.round_id"
+	" AND due.user_id = sent.interviewer_id"};
+
+struct sweep_args {
+	int due_hours;
+	long *emitted;
+};
+
+static enum db_status
+sweep_tx(struct db *db, void *p)
+{
+	struct sweep_args *s = p;
+	char hours[16];
+	snprintf(hours, sizeof hours, "%d", s->due_hours);
+	const char *params[] = {hours};
+	PGresult *r = db_run(db, &overdue_unsent, 1, params);
+	if (!r)
+		return db->status;
+	enum db_status st = DB_OK;
+	int n = PQntuples(r);
+	for (int i = 0; i < n && st == DB_OK; i++) {
+		json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "round_id", PQgetvalue(r, i, 1),
+					 "loop_id", PQgetvalue(r, i, 2), "interviewer_id",
+					 PQgetvalue(r, i, 3), "role", PQgetvalue(r, i, 4), "due_at",
+					 PQgetvalue(r, i, 5));
+		st = db_webhook_emit(db, PQgetvalue(r, i, 0), "scorecard.overdue", data);
+	}
+	PQclear(r);
+	*s->emitted = n;
+	return st;
+}
+
+enum db_status
+db_scorecards_overdue_sweep(struct db *db, int due_hours, long *emitted)
+{
+	struct sweep_args s = {due_hours, emitted};
+	return db_tx(db, sweep_tx, &s);
 }

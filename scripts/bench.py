@@ -5,7 +5,7 @@ median of BENCH_ROUNDS runs (this machine is shared and noisy; absolute
 numbers drift). Prints a markdown table and writes bench/results.json.
 
   scripts/bench [SCENARIO...]     (rubric me loop packet list packet-size rss logins writes
-                                  submit, or the figures' numbers 1-10; default all)
+                                  submit ratelimit, or the figures' numbers 1-11; default all)
 
 The data scenarios (4 5 6 7) are in scripts/bench_data.py.
 
@@ -27,9 +27,10 @@ PORT = int(os.environ.get("BENCH_PORT", "18190"))
 THREADS = int(os.environ.get("BENCH_THREADS", "0")) or 4 * os.cpu_count()
 PASSWORD = "bench-password-%d" % time.time()
 ALL = ["rubric", "me", "loop", "packet", "list", "packet-size", "rss", "logins", "writes",
-       "submit"]
+       "submit", "ratelimit"]
 BY_NUMBER = {"1": "rubric", "2": "me", "3": "loop", "4": "list", "5": "packet",
-             "6": "packet-size", "7": "submit", "8": "logins", "9": "rss", "10": "writes"}
+             "6": "packet-size", "7": "submit", "8": "logins", "9": "rss", "10": "writes",
+             "11": "ratelimit"}
 procs, dirs = [], []
 
 
@@ -51,13 +52,15 @@ def call(listen, method, path, token=None, body=None, form=None):
         return json.loads(r.read() or b"null")
 
 
-def start_loopd(port, sync=False):
-    """loopd on a fresh embedded cluster, fsync off unless sync, 20 orgs."""
+def start_loopd(port, sync=False, rate_limit="1000000000"):
+    """loopd on a fresh embedded cluster, fsync off unless sync, 20 orgs;
+    rate limits checked but never reached (rate_limit "0": not checked)."""
     d = tempfile.mkdtemp(prefix="ldb", dir="/tmp")
     dirs.append(d)
     listen = "127.0.0.1:%d" % port
     env = dict(os.environ, LOOP_DATA_DIR=d, LOOP_LISTEN=listen, LOOP_LOG_LEVEL="warn", LOOP_ADMIN_PASSWORD=PASSWORD, LOOP_THREADS=str(THREADS),
-               LOOP_MAX_CONNS="3000", LOOP_MAX_CONNS_PER_IP="3000", LOOP_METRICS_LISTEN="")
+               LOOP_MAX_CONNS="3000", LOOP_MAX_CONNS_PER_IP="3000", LOOP_METRICS_LISTEN="",
+               LOOP_RATE_LIMIT=rate_limit)
     if not sync:
         env["LOOP_EMBEDDED_NOSYNC"] = "1"
     p = subprocess.Popen([BUILD + "/loopd"], env=env, stdin=subprocess.DEVNULL,
@@ -394,6 +397,32 @@ def run_writes(srv):
     figure("10 audited writes/s, 20 orgs / 1 org (fsync on)", b, a, None, "report")
 
 
+BUCKET_SQL = """INSERT INTO bench_buckets VALUES ('u-one', 6000, clock_timestamp())
+ ON CONFLICT (k) DO UPDATE SET level = least(6000, bench_buckets.level
+ + extract(epoch FROM clock_timestamp() - bench_buckets.at) * 100) - 1, at = clock_timestamp()
+ RETURNING level;
+"""
+
+
+def run_ratelimit(srv):
+    """The cost of the in-process rate limit check: GET /v1/me with one
+    caller's token (every request on one bucket, the worst contention)
+    against a loopd with limits off; and, for the choice in README, the
+    bucket as one PostgreSQL upsert (unlogged, fsync off) per request."""
+    off = start_loopd(PORT + 2, rate_limit="0")
+    on_t = tokens_file(srv, srv["tokens"][:1])
+    off_t = tokens_file(off, off["tokens"][:1])
+    psql(srv, "CREATE UNLOGGED TABLE IF NOT EXISTS bench_buckets"
+              " (k text PRIMARY KEY, level double precision, at timestamptz)")
+    on, base, pg = interleave(lambda: wrk(srv["listen"], "/v1/me", on_t),
+                              lambda: wrk(off["listen"], "/v1/me", off_t),
+                              lambda: pgbench(srv, BUCKET_SQL, {}))
+    stop(off)
+    figure("11 GET /v1/me with rate limits / without", on, base, 0.90, ">=")
+    figure("12 PostgreSQL bucket upsert alone (pgbench) / GET /v1/me with in-process limits",
+           pg, on, None, "report")
+
+
 def table():
     lines = ["| figure | req/s | p50 ms | p99 ms | baseline req/s | ratio | goal | pass |",
              "|---|---:|---:|---:|---:|---:|---|---|"]
@@ -430,6 +459,8 @@ def main():
         run_rss(srv)
     if "logins" in want:
         run_logins(srv)
+    if "ratelimit" in want:
+        run_ratelimit(srv)
     if "writes" in want:
         run_writes(srv)	# last: it turns fsync on for this cluster
     if "submit" in want:

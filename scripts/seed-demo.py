@@ -6,6 +6,9 @@ three interviewers, and one loop ready for the README's scorecard and
 decision tour: a candidate, a loop Morgan manages, and a system design
 round that took place two hours before seeding, led by Ada with Grace as
 the bar raiser, so both can write and submit their scorecards at once.
+The web console's tour (README "Web console") has a loop of its own, the
+same kind of round four hours before seeding, where Grace has already
+submitted: once Ada submits in the console, Morgan can decide.
 
 Usage: seed-demo.py BASE_URL BOOTSTRAP_JSON CREDENTIALS_FILE
 BOOTSTRAP_JSON is what `loopd admin bootstrap` printed; the admin password
@@ -30,7 +33,7 @@ PEOPLE = [
 ]
 
 
-def call(base, path, data=None, token=None, form=False):
+def call(base, path, data=None, token=None, form=False, method=None):
     headers = {}
     if token:
         headers["Authorization"] = "Bearer " + token
@@ -42,7 +45,7 @@ def call(base, path, data=None, token=None, form=False):
         else:
             body = json.dumps(data).encode()
             headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, data=body, headers=headers)
+    req = urllib.request.Request(base + path, data=body, headers=headers, method=method)
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read() or b"null")
 
@@ -51,15 +54,15 @@ def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def demo_loop(base, token, ids):
-    """The tour's loop: a candidate, a loop Riley runs and Morgan manages, and
-    a system design round held two hours ago (Ada lead, Grace bar raiser)."""
-    cand = call(base, "/v1/candidates", {"name": "Sam Example", "email": "sam@example.com",
+def demo_loop(base, token, ids, name="Sam Example", email="sam@example.com", hours_ago=2):
+    """A tour's loop: a candidate, a loop Riley runs and Morgan manages, and
+    a system design round held hours_ago (Ada lead, Grace bar raiser)."""
+    cand = call(base, "/v1/candidates", {"name": name, "email": email,
                                          "source": "referral"}, token)
     loop = call(base, "/v1/loops", {"candidate_id": cand["id"], "position": "Backend engineer",
                                     "recruiter_id": ids["recruiter@demo.loopd.test"],
                                     "hiring_manager_id": ids["manager@demo.loopd.test"]}, token)
-    end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=2)
+    end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=hours_ago)
     rnd = call(base, f"/v1/loops/{loop['id']}/rounds", {
         "kind": "system_design", "starts_at": iso(end - dt.timedelta(hours=1)),
         "ends_at": iso(end), "location": "Room 4",
@@ -67,6 +70,22 @@ def demo_loop(base, token, ids):
                          {"user_id": ids["grace@demo.loopd.test"], "role": "bar_raiser"}]},
         token)
     return {"candidate_id": cand["id"], "loop_id": loop["id"], "round_id": rnd["id"]}
+
+
+def submitted_scorecard(base, client_id, person, round_id):
+    """Grace's submitted scorecard for the console tour's round: a yes,
+    every required criterion rated with evidence."""
+    token = call(base, "/oauth/token", {"grant_type": "password", "username": person[0],
+                                        "password": person[3], "client_id": client_id},
+                 form=True)["access_token"]
+    rubric = call(base, f"/v1/rounds/{round_id}/scorecard", token=token)["round"]["rubric"]
+    doc = call(base, f"/v1/rubrics/{rubric['key']}/versions/{rubric['version']}", token=token)
+    body = {"ratings": [{"criterion": c["key"], "rating": 3,
+                         "evidence": f"A sound answer on {c['title'].lower()}."}
+                        for c in doc["criteria"] if c["required"]],
+            "recommendation": "yes", "summary": "Sound design and clear trade-offs."}
+    call(base, f"/v1/rounds/{round_id}/scorecard", body, token, method="PUT")
+    call(base, f"/v1/rounds/{round_id}/scorecard/submit", {}, token)
 
 
 def main():
@@ -88,6 +107,9 @@ def main():
                         for e, n, r, p in people]}
     save(cred_file, creds)   # the passwords first: they cannot be read back
     creds["demo"] = demo_loop(base, token, ids)
+    creds["console"] = demo_loop(base, token, ids, "Alex Console", "alex@example.com", 4)
+    grace = next(p for p in people if p[0] == "grace@demo.loopd.test")
+    submitted_scorecard(base, boot["client_id"], grace, creds["console"]["round_id"])
     save(cred_file, creds)
 
 

@@ -72,10 +72,7 @@ GENESIS = "0" * 64
 
 def iso(t):
     """RFC 3339 UTC text of an aware datetime, as loopd answers it."""
-    t = t.astimezone(dt.timezone.utc)
-    if t.microsecond:
-        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def utcnow():
@@ -220,7 +217,7 @@ def user_with_token(admin, roles=("interviewer",), scope=None):
 
 
 ALL_SCOPES = ("candidates:read candidates:write loops:read loops:write scorecards:write "
-              "decisions:read decisions:write rubrics:write audit:read users:admin").split()
+              "decisions:read decisions:write rubrics:write audit:read users:admin webhooks:admin").split()
 
 # The policy as DESIGN.md section 1 and auth/scope.h state it: an oracle
 # independent of the C table.

@@ -83,7 +83,8 @@ def test_client_endpoints_write_one_event_each(loopd, org_admin, audited):
                                               "scopes": ["loops:read"]})
     c = r.json()
     assert ev["changes"] == {"name": "sync", "grants": "client_credentials",
-                             "scopes": "loops:read", "first_party": False}
+                             "scopes": "loops:read", "first_party": False,
+                             "redirect_uris": "", "public": False}
     # client credentials: a login of the client
     r, ev = audited.request(loopd.api(), "POST", TOKEN, org=org_admin,
                             action="login.succeeded", entity_type="client", entity_id=c["id"],

@@ -1,9 +1,12 @@
-"""Black-box tests of the caller's schedule and calendar feeds (issue 6):
+"""Black-box tests of the caller's schedule and calendar feeds (issues 6
+and 13):
 GET /v1/me/rounds, GET /v1/me/calendar.ics (RFC 5545, parsed by Debian's
 python3-icalendar and checked line by line: CRLF, folding at 75 octets
 without splitting UTF-8 characters, text escaping), stable UIDs, SEQUENCE
-growing on reschedule, STATUS:CANCELLED, time zones, and the secret feed
-URL (works without a bearer, stops working after rotation, stored hashed)."""
+growing on every change a calendar shows, STATUS:CANCELLED (also for an
+interviewer taken off a round), ATTENDEE names, DTSTAMP/LAST-MODIFIED,
+refresh hints and ETag/304, time zones, and the secret feed URL (works
+without a bearer, stops working after rotation, stored hashed)."""
 
 import datetime as dt
 import hashlib
@@ -75,7 +78,7 @@ def test_calendar_structure_and_time_zones(team):
                               "interviewers": [{"user_id": iv.id, "role": "bar_raiser"}]})
     assert r.status_code == 201, r.text
     rd = r.json()
-    assert rd["starts_at"] == "2033-01-01T04:30:00Z" and rd["ends_at"] == "2033-01-01T06:00:00Z"
+    assert rd["starts_at"] == "2033-01-01T04:30:00.000000Z" and rd["ends_at"] == "2033-01-01T06:00:00.000000Z"
     resp = fetch(team, iv)
     assert resp.headers["Content-Type"].split(";")[0].strip() == "text/calendar"
     assert "charset=utf-8" in resp.headers["Content-Type"].replace(" ", "").lower()
@@ -128,9 +131,9 @@ def test_uid_is_stable_and_sequence_grows(team):
     rd = team.round(loop["id"], start=start, interviewers=[(iv, "lead")])
     ev = events(fetch(team, iv).content)[uid(rd)]
     assert int(ev["SEQUENCE"]) == 0
-    # the same feed twice: the same UID and DTSTAMP
+    # the same feed twice: the same UID and LAST-MODIFIED
     again = events(fetch(team, iv).content)[uid(rd)]
-    assert again.decoded("DTSTAMP") == ev.decoded("DTSTAMP")
+    assert again.decoded("LAST-MODIFIED") == ev.decoded("LAST-MODIFIED")
     # reschedule: SEQUENCE 1, new times, same UID
     r = api.patch(f"/v1/rounds/{rd['id']}", json={"starts_at": iso(start + 2 * H),
                                                   "ends_at": iso(end + 2 * H)},
@@ -158,6 +161,117 @@ def test_uid_is_stable_and_sequence_grows(team):
     # but not in the JSON schedule
     mine = team.api(iv).get("/v1/me/rounds", params={"from": iso(start - H)}).json()["data"]
     assert rd["id"] not in [m["round"]["id"] for m in mine]
+
+
+def seconds(t):
+    return t.replace(microsecond=0)
+
+
+def name_of(user):
+    """The name tests' users get (the local part of their email)."""
+    return user.email.split("@")[0]
+
+
+def test_feed_stamps_refresh_hints_and_etag(team):
+    iv = team.iv[2]
+    rd = team.round(team.loop()["id"], interviewers=[(iv, "lead")])
+    before = seconds(utcnow())
+    resp = fetch(team, iv)
+    lines = check_rfc5545_text(resp.content)
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines and "X-PUBLISHED-TTL:PT1H" in lines
+    ev = events(resp.content)[uid(rd)]
+    assert before <= utc(ev.decoded("DTSTAMP")) <= utcnow(), "DTSTAMP is when the feed was made"
+    changed = dt.datetime.fromisoformat(rd["updated_at"].replace("Z", "+00:00"))
+    assert utc(ev.decoded("LAST-MODIFIED")) == seconds(changed)
+    etag = resp.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    r = team.api(iv).get("/v1/me/calendar.ics", headers={"If-None-Match": etag})
+    assert r.status_code == 304 and not r.content
+    token = team.api(iv).post("/v1/me/calendar-token").json()["token"]
+    feed = team.api(None).get(f"/v1/calendar-feeds/{token}", headers={"If-None-Match": etag})
+    assert feed.status_code == 304, "the feed URL has the same ETag"
+    r = team.api().patch(f"/v1/rounds/{rd['id']}", json={"location": "Room 9"},
+                         headers={"If-Match": f'"{rd["version"]}"'})
+    assert r.status_code == 200, r.text
+    r = team.api(iv).get("/v1/me/calendar.ics", headers={"If-None-Match": etag})
+    assert r.status_code == 200 and r.headers["ETag"] != etag
+    assert str(events(r.content)[uid(rd)]["LOCATION"]) == "Room 9"
+
+
+def test_attendees_are_named_never_by_email(team):
+    lead, shadow = team.iv[0], team.iv[1]
+    c = team.candidate(name="Grace Hopper")
+    rd = team.round(team.loop(candidate_id=c["id"])["id"],
+                    interviewers=[(lead, "lead"), (shadow, "shadow")])
+    raw = fetch(team, shadow).content
+    attendees = events(raw)[uid(rd)].get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    names = sorted(str(a.params["CN"]) for a in attendees)
+    assert names == sorted([name_of(lead), name_of(shadow)])
+    roles = {str(a.params["CN"]): str(a.params["ROLE"]) for a in attendees}
+    assert roles == {name_of(lead): "CHAIR", name_of(shadow): "OPT-PARTICIPANT"}
+    assert all(str(a).startswith("urn:uuid:") for a in attendees)
+    assert b"mailto:" not in raw and c["email"].encode() not in raw
+    assert lead.email.encode() not in raw and shadow.email.encode() not in raw
+
+
+def test_a_removed_interviewer_sees_the_round_cancelled(team, db):
+    api = team.api()
+    stays, goes = team.iv[0], team.iv[3]
+    rd = team.round(team.loop()["id"], interviewers=[(stays, "lead"), (goes, "shadow")])
+    seq = int(events(fetch(team, goes).content)[uid(rd)]["SEQUENCE"])
+    assert api.delete(f"/v1/rounds/{rd['id']}/interviewers/{goes.id}").status_code == 204
+    ev = events(fetch(team, goes).content)[uid(rd)]
+    assert str(ev["STATUS"]) == "CANCELLED" and int(ev["SEQUENCE"]) == seq + 1
+    assert ev.get("ATTENDEE") is None
+    kept = events(fetch(team, stays).content)[uid(rd)]
+    assert str(kept["STATUS"]) == "CONFIRMED" and int(kept["SEQUENCE"]) == seq + 1
+    assert str(kept["ATTENDEE"].params["CN"]) == name_of(stays), "the attendee list lost them"
+    # booked again: confirmed again
+    r = api.put(f"/v1/rounds/{rd['id']}/interviewers/{goes.id}", json={"role": "shadow"})
+    assert r.status_code == 200, r.text
+    ev = events(fetch(team, goes).content)[uid(rd)]
+    assert str(ev["STATUS"]) == "CONFIRMED" and int(ev["SEQUENCE"]) == seq + 2
+    # removed for good: it drops out after 30 days
+    assert api.delete(f"/v1/rounds/{rd['id']}/interviewers/{goes.id}").status_code == 204
+    with db.cursor() as cur:
+        cur.execute("UPDATE round_removals SET removed_at = now() - interval '31 days'"
+                    " WHERE round_id = %s AND user_id = %s", (rd["id"], goes.id))
+        assert cur.rowcount == 1
+    assert uid(rd) not in events(fetch(team, goes).content)
+
+
+def test_sequence_grows_once_per_change_a_calendar_shows(team):
+    api = team.api()
+    iv, other = team.iv[1], team.iv[2]
+    c = team.candidate()
+    loop = team.loop(candidate_id=c["id"])
+    rd = team.round(loop["id"], interviewers=[(iv, "lead")])
+
+    def seq():
+        return int(events(fetch(team, iv).content)[uid(rd)]["SEQUENCE"])
+
+    def change(method, path, **kw):
+        r = getattr(api, method)(path, **kw)
+        assert r.status_code in (200, 204), r.text
+        return seq()
+
+    assert seq() == 0
+    assert change("patch", f"/v1/candidates/{c['id']}", json={"name": "New Name"},
+                  headers={"If-Match": f'"{c["version"]}"'}) == 1
+    etag = api.get(f"/v1/loops/{loop['id']}").headers["ETag"]
+    assert change("patch", f"/v1/loops/{loop['id']}", json={"position": "Staff engineer"},
+                  headers={"If-Match": etag}) == 2
+    booking = f"/v1/rounds/{rd['id']}/interviewers/"
+    assert change("put", booking + other.id, json={"role": "shadow"}) == 3
+    assert change("put", booking + other.id, json={"role": "shadow"}) == 3, "no change, same SEQUENCE"
+    assert change("put", booking + other.id, json={"role": "bar_raiser"}) == 4
+    assert change("delete", booking + other.id) == 5
+    etag = api.get(f"/v1/candidates/{c['id']}").headers["ETag"]
+    assert change("patch", f"/v1/candidates/{c['id']}", json={"source": "referral"},
+                  headers={"If-Match": etag}) == 5, "the calendar shows no source"
+    ev = events(fetch(team, iv).content)[uid(rd)]
+    assert "New Name" in str(ev["SUMMARY"]) and "Staff engineer" in str(ev["DESCRIPTION"])
 
 
 def test_a_cancelled_loop_cancels_its_events(team):

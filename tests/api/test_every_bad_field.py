@@ -59,3 +59,33 @@ def test_a_round_reports_its_times_kind_and_interviewers_together(team):
     assert fields(r) == ["interviewers[1].user_id", "kind"], r.text
     # nothing was written
     assert api.get(f"/v1/loops/{loop['id']}").json()["rounds"] == []
+
+
+def test_a_loop_patch_reports_format_and_lookup_errors_together(team):
+    api = team.api()
+    loop = team.loop()
+    headers = {"If-Match": f'"{loop["version"]}"'}
+    r = api.patch(f"/v1/loops/{loop['id']}", headers=headers, json={
+        "position": "", "recruiter_id": team.iv[0].id, "hiring_manager_id": team.iv[1].id})
+    errors = {e["field"]: e["code"] for e in problem_of(r, 422, "validation_failed")["errors"]}
+    assert errors == {"position": "length", "recruiter_id": "role",
+                      "hiring_manager_id": "role"}, r.text
+    # a malformed id is reported as such, and the other lookup still joins it
+    r = api.patch(f"/v1/loops/{loop['id']}", headers=headers, json={
+        "recruiter_id": "not-a-uuid", "hiring_manager_id": team.iv[1].id})
+    assert fields(r) == ["hiring_manager_id", "recruiter_id"], r.text
+    got = api.get(f"/v1/loops/{loop['id']}").json()
+    assert (got["version"], got["position"]) == (loop["version"], loop["position"])
+
+
+def test_a_round_patch_reports_format_and_time_errors_together(team):
+    api = team.api()
+    loop = team.loop()
+    start, _ = team.slot()
+    rd = team.round(loop["id"], start=start)
+    r = api.patch(f"/v1/rounds/{rd['id']}", headers={"If-Match": f'"{rd["version"]}"'}, json={
+        "location": "x" * 501, "starts_at": "2031-01-01T10:00:00Z",
+        "ends_at": "2031-01-01T09:00:00Z"})
+    errors = {e["field"]: e["code"] for e in problem_of(r, 422, "validation_failed")["errors"]}
+    assert errors == {"location": "length", "ends_at": "range"}, r.text
+    assert api.get(f"/v1/rounds/{rd['id']}").json()["version"] == rd["version"]

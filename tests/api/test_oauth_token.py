@@ -133,7 +133,7 @@ def test_password_grant_needs_first_party(loopd, org_admin, people):
     oauth_error(r, 400, "unauthorized_client")
 
 
-@pytest.mark.parametrize("grant", ["authorization_code", "implicit", "PASSWORD",
+@pytest.mark.parametrize("grant", ["implicit", "PASSWORD", "AUTHORIZATION_CODE",
                                    "urn:ietf:params:oauth:grant-type:jwt-bearer", ""])
 def test_unsupported_grant_type(loopd, org_admin, grant):
     r = post_form(loopd, TOKEN, {"grant_type": grant, "client_id": org_admin.client_id})

@@ -59,7 +59,7 @@ def test_members_keep_their_order(team):
     assert [list(x) for x in listed] == [LOOP_MEMBERS] and listed[0]["rounds"] is None
 
 
-def test_times_drop_only_a_zero_fraction(team, db):
+def test_times_always_carry_six_fraction_digits(team, db):
     loop = team.loop()
     with db.cursor() as c:
         c.execute("UPDATE loops SET created_at = date_trunc('second', created_at),"
@@ -67,8 +67,8 @@ def test_times_drop_only_a_zero_fraction(team, db):
                   " WHERE id = %s RETURNING created_at, updated_at", (loop["id"],))
         created, updated = c.fetchone()
     got = team.api().get(f"/v1/loops/{loop['id']}").json()
-    assert got["created_at"] == iso(created) and "." not in got["created_at"]
+    assert got["created_at"] == iso(created) and got["created_at"].endswith(".000000Z")
     assert got["updated_at"] == iso(updated) and got["updated_at"].endswith(".500000Z")
     start = dt.datetime(2031, 3, 4, 9, 30, tzinfo=dt.timezone.utc)
     rd = team.round(loop["id"], start=start)
-    assert (rd["starts_at"], rd["ends_at"]) == ("2031-03-04T09:30:00Z", "2031-03-04T10:30:00Z")
+    assert (rd["starts_at"], rd["ends_at"]) == ("2031-03-04T09:30:00.000000Z", "2031-03-04T10:30:00.000000Z")

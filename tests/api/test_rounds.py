@@ -53,9 +53,9 @@ def test_round_times_in_any_offset_come_back_in_utc(team):
                        "interviewers": [{"user_id": team.iv[3].id, "role": "lead"}]})
     assert r.status_code == 201, r.text
     rd = r.json()
-    assert rd["starts_at"] == "2032-02-29T18:15:00Z"
+    assert rd["starts_at"] == "2032-02-29T18:15:00.000000Z"
     assert rd["ends_at"] == "2032-02-29T19:45:00.500000Z"
-    assert api.get(f"/v1/rounds/{rd['id']}").json()["starts_at"] == "2032-02-29T18:15:00Z"
+    assert api.get(f"/v1/rounds/{rd['id']}").json()["starts_at"] == "2032-02-29T18:15:00.000000Z"
     mine = team.api(team.iv[3]).get("/v1/me/rounds",
                                     params={"from": "2032-02-29T18:00:00-00:00",
                                             "to": "2032-02-29T23:50:00+05:30"}).json()["data"]
@@ -83,8 +83,8 @@ def test_offsets_and_fractions_postgres_would_treat_otherwise_are_normalised(loo
         "kind": "system_design", "starts_at": "2032-02-07T10:00:00+16:00",
         "ends_at": "2032-02-07T18:00:00.0000006+16:00"})
     assert r.status_code == 201, r.text
-    assert r.json()["starts_at"] == "2032-02-06T18:00:00Z"
-    assert r.json()["ends_at"] == "2032-02-07T02:00:00Z"
+    assert r.json()["starts_at"] == "2032-02-06T18:00:00.000000Z"
+    assert r.json()["ends_at"] == "2032-02-07T02:00:00.000000Z"
 
 
 def test_round_validation(team, db, audited):

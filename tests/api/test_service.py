@@ -78,6 +78,44 @@ def test_metrics_series(api, loopd):
     assert marker not in text, "an unmatched path became a label value (unbounded cardinality)"
 
 
+def sample(text, series):
+    """The value of one series line of /metrics (name and labels as served)."""
+    m = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
+    assert m, f"{series} missing from /metrics"
+    return float(m.group(1))
+
+
+def test_metrics_describe_the_process_and_the_build(loopd):
+    text = metrics_text(loopd)
+    assert sample(text, "process_resident_memory_bytes") > 1 << 20
+    assert 3 <= sample(text, "process_open_fds") <= sample(text, "process_max_fds")
+    assert sample(text, "process_cpu_seconds_total") > 0
+    started = sample(text, "process_start_time_seconds")
+    assert time.time() - 3600 < started <= time.time() + 1, "start time is not the process's"
+    version = subprocess.run([str(LOOPD_BIN), "--version"], capture_output=True,
+                             text=True).stdout.split()[-1]
+    m = re.search(r'^loopd_build_info\{version="([^"]+)",commit="([0-9a-f]+|unknown)"\} 1$',
+                  text, re.M)
+    assert m and m.group(1) == version, "no loopd_build_info naming this build"
+
+
+def test_auth_failures_and_db_errors_carry_a_bounded_reason(api, loopd):
+    before = metrics_text(loopd)
+    missing = 'loopd_auth_failures_total{reason="token_missing"}'
+    invalid = 'loopd_auth_failures_total{reason="token_invalid"}'
+    assert api.get(USERS).status_code == 401
+    for _ in range(2):
+        assert api.get(USERS, headers={"Authorization": "Bearer not.a.token"}).status_code == 401
+    after = metrics_text(loopd)
+    assert sample(after, missing) >= sample(before, missing) + 1
+    assert sample(after, invalid) >= sample(before, invalid) + 2
+    reasons = set(re.findall(r'^loopd_auth_failures_total\{reason="(\w+)"\}', after, re.M))
+    assert reasons == {"token_missing", "token_invalid", "password", "client", "refresh_token"}
+    assert not re.search(r"^loopd_auth_failures_total ", after, re.M)
+    kinds = set(re.findall(r'^loopd_db_errors_total\{reason="(\w+)"\}', after, re.M))
+    assert kinds == {"unavailable", "timeout", "query"}
+
+
 def test_promtool_accepts_metrics(api, loopd):
     promtool = shutil.which("promtool")
     if not promtool:

@@ -8,7 +8,7 @@
 
 static const char *const all_scopes =
 	"candidates:read candidates:write loops:read loops:write scorecards:write "
-	"decisions:read decisions:write rubrics:write audit:read users:admin";
+	"decisions:read decisions:write rubrics:write audit:read users:admin webhooks:admin";
 
 static int
 setup(void **state)
@@ -119,6 +119,8 @@ test_role_table(void **state)
 
 	assert_int_equal(admin, AUTH_SCOPE_ALL);
 	assert_true(admin & AUTH_SCOPE_USERS_ADMIN);
+	assert_true(admin & AUTH_SCOPE_WEBHOOKS_ADMIN);
+	assert_int_equal(auth_scope_from_name("webhooks:admin"), AUTH_SCOPE_WEBHOOKS_ADMIN);
 	assert_true(auth_scope_grant(AUTH_SCOPE_USERS_ADMIN, admin, &granted));
 
 	assert_false(interviewer & AUTH_SCOPE_DECISIONS_WRITE);
@@ -141,7 +143,7 @@ test_role_table(void **state)
 	/* Nobody but admin gets the admin-only scopes. */
 	unsigned others = recruiter | interviewer | hm;
 	assert_int_equal(others & (AUTH_SCOPE_USERS_ADMIN | AUTH_SCOPE_AUDIT_READ |
-				   AUTH_SCOPE_RUBRICS_WRITE), 0);
+				   AUTH_SCOPE_RUBRICS_WRITE | AUTH_SCOPE_WEBHOOKS_ADMIN), 0);
 
 	/* Several roles: the union. */
 	assert_int_equal(auth_scopes_for_roles(AUTH_ROLE_INTERVIEWER | AUTH_ROLE_HIRING_MANAGER),
