@@ -33,6 +33,8 @@ static const struct setting {
 	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
 	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
 	{"audience", TEXT, "loopd-api", 0, 0, "the aud claim of access tokens", &config.audience},
+	{"hash-threads", NUMBER, "0", 0, 256, "threads that run the requests hashing a password, apart from the HTTP workers (0 = one per core but one, at least 1)", &config.hash_threads},
+	{"hash-queue", NUMBER, "32", 0, 100000, "requests waiting for a hashing thread at most; beyond them a login gets 503 with Retry-After", &config.hash_queue},
 	{"argon-memory-kib", NUMBER, "19456", 19456, 4L << 20, "argon2id memory per password hash, KiB", &config.argon_memory_kib},
 	{"argon-iterations", NUMBER, "2", 2, 64, "argon2id passes per password hash", &config.argon_iterations},
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},

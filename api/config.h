@@ -22,6 +22,8 @@ struct config {
 	long drain_timeout;	/* seconds to finish in-flight requests at shutdown */
 	char *issuer;
 	char *audience;
+	long hash_threads;	/* hashing pool threads; 0: api_hashing_default_threads() */
+	long hash_queue;	/* requests waiting for them at most */
 	long argon_memory_kib;
 	long argon_iterations;
 	bool embedded_nosync;

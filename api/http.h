@@ -76,6 +76,7 @@ struct api_request {
 	void *conn;		/* server-private */
 	int64_t started_us;
 	bool body_too_large;
+	bool deferred;		/* handed to the hashing pool (api_hashing_or_defer) */
 	/* Top-level members of the reply that hold a secret shown once: an
 	 * idempotent replay gets them as null (they are never stored). */
 	const char *secret_members[3];
@@ -105,6 +106,15 @@ enum api_result api_reply_invalid(struct api_request *rq, json_t *errors);
 void api_add_header(struct api_request *rq, const char *name, const char *value);
 /* Adds problem members (stolen object merged into the problem body). */
 void api_problem_extend(struct api_request *rq, json_t *members);
+
+/* Called by a handler before it hashes a password (argon2id, 50-100 ms of
+ * a core). True on a hashing thread: go on. False on an HTTP worker: the
+ * request was handed to the hashing pool with no reply queued (return
+ * API_REPLIED; the handler then runs again from its start on a hashing
+ * thread, with the connection suspended meanwhile, so everything it does
+ * before this call must be reads, and response headers it added are
+ * dropped), or, when the pool is full, 503 with Retry-After was queued. */
+bool api_hashing_or_defer(struct api_request *rq);
 
 /* The route table and its size (api/routes.c). */
 extern const struct route api_routes[];

@@ -96,6 +96,10 @@ bool
 api_login_throttle_or_reply(struct api_request *rq, const char *org, const struct db_user *u,
 			    const char *name, struct api_login_attempt *at)
 {
+	/* The hash that follows runs on the hashing pool: from an HTTP
+	 * worker the request is handed over here, before anything is counted. */
+	if (!api_hashing_or_defer(rq))
+		return false;
 	at->acct = account_key(rq, org, u, name);
 	at->addr = address_key(rq);
 	at->addr_row = NULL;

@@ -15,7 +15,11 @@ struct api_login_attempt {
 };
 
 /* Counts the attempt; 429 with Retry-After when the account or the address
- * failed too often, or signed in too often lately. *at lives in rq's arena. */
+ * failed too often, or signed in too often lately. *at lives in rq's arena.
+ * Every password check follows this call, so it is where a request moves
+ * to the hashing pool (api_hashing_or_defer): on an HTTP worker it returns
+ * false with no reply (or 503 when the pool is full) and the handler runs
+ * again on a hashing thread, where the attempt is counted and hashed. */
 bool api_login_throttle_or_reply(struct api_request *rq, const char *org,
 				 const struct db_user *u, const char *name,
 				 struct api_login_attempt *at);

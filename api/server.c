@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,14 @@
 #include "api/config.h"
 #include "api/deadline.h"
 #include "api/framing.h"
+#include "api/hashing.h"
 #include "api/http.h"
 #include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/listen.h"
 #include "api/server.h"
 #include "api/spec.h"
+#include "auth/password.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -43,6 +46,13 @@ struct request_state {
 	bool begun;		/* headers complete: the access handler has seen it */
 	bool metrics_port;	/* arrived on the metrics listener */
 	const char *raw_uri;	/* the request target as sent (before decoding) */
+	/* A request handed to the hashing pool: the worker suspends the
+	 * connection and queues job; the pool thread runs the handler, sets
+	 * hashed (release) and resumes the connection; the worker, called
+	 * again, sees hashed (acquire) and sends the reply. In between only
+	 * the pool thread touches the request. */
+	struct api_hashing_job job;
+	atomic_bool hashed;
 };
 
 const char *
@@ -271,6 +281,33 @@ check_one_reply(struct api_request *rq, enum api_result r)
 		api_reply_error(rq, E_INTERNAL, "the handler gave no answer");
 }
 
+/* Runs the handler inside its idempotency window, on this thread's
+ * database connection. A request deferred to the hashing pool has queued
+ * no reply: its idempotency transaction (empty so far) is rolled back, and
+ * the pool thread begins it again. */
+static void
+run_handler(struct api_request *rq)
+{
+	rq->db = db_thread();
+	db_mark_busy(rq->db, true);
+	struct api_idempotency idem;
+	if (api_idempotency_begin(rq, &idem)) {
+		enum api_result r = rq->route->handler(rq);
+		if (rq->deferred && rq->replies) {
+			log_kv(LOG_ERROR, "a handler replied after deferring to the hashing pool",
+			       "route", rq->route->pattern, NULL);
+			assert(!"a handler replied after deferring to the hashing pool");
+			rq->deferred = false;
+			api_hashing_unreserve();
+		}
+		if (!rq->deferred)
+			check_one_reply(rq, r);
+		if (idem.key)
+			api_idempotency_end(rq, &idem);
+	}
+	db_mark_busy(rq->db, false);
+}
+
 static void
 dispatch(struct api_request *rq)
 {
@@ -281,16 +318,41 @@ dispatch(struct api_request *rq)
 	}
 	if ((rq->route->flags & ROUTE_JSON) && rq->body_len > 0 && !parse_json_or_reply(rq))
 		return;
-	rq->db = db_thread();
-	db_mark_busy(rq->db, true);
-	struct api_idempotency idem;
-	if (api_idempotency_begin(rq, &idem)) {
-		enum api_result r = rq->route->handler(rq);
-		check_one_reply(rq, r);
-		if (idem.key)
-			api_idempotency_end(rq, &idem);
+	run_handler(rq);
+}
+
+bool
+api_hashing_or_defer(struct api_request *rq)
+{
+	if (api_hashing_here())
+		return true;
+	if (rq->deferred)
+		return false;
+	if (!api_hashing_reserve()) {
+		api_reply_error(rq, E_BUSY, "too many logins at once: try again shortly");
+		api_add_header(rq, "Retry-After", "1");
+		return false;
 	}
-	db_mark_busy(rq->db, false);
+	rq->deferred = true;
+	return false;
+}
+
+/* A pool thread's job: the handler again, from its start, with a fresh
+ * reply; then the connection is handed back to its worker. */
+static void
+run_on_pool(struct api_hashing_job *job)
+{
+	struct request_state *st = (struct request_state *)((char *)job -
+							    offsetof(struct request_state, job));
+	struct api_request *rq = &st->rq;
+	struct MHD_Connection *c = rq->conn;
+	rq->deferred = false;
+	rq->replies = 0;
+	rq->resp = (struct api_response){.error = E__COUNT};
+	memset(rq->secret_members, 0, sizeof rq->secret_members);
+	run_handler(rq);
+	atomic_store_explicit(&st->hashed, true, memory_order_release);
+	MHD_resume_connection(c);	/* st may be gone from here on */
 }
 
 static enum MHD_Result
@@ -397,6 +459,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (atomic_load_explicit(&st->hashed, memory_order_acquire))
+		return queue(st);	/* resumed: a hashing thread ran the handler */
 	if (*upload_size) {
 		bool keep = take_body(st, upload, *upload_size);
 		*upload_size = 0;
@@ -407,6 +471,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	st->rq.body = st->body.len ? st->body.data : NULL;
 	st->rq.body_len = st->body.len;
 	dispatch(&st->rq);
+	if (st->rq.deferred) {
+		/* Suspended first: the pool may resume it at once. */
+		MHD_suspend_connection(c);
+		st->job.run = run_on_pool;
+		api_hashing_submit(&st->job);
+		return MHD_YES;
+	}
 	return queue(st);
 }
 
@@ -520,8 +591,13 @@ server_start(void)
 	 * 9-14k; see scripts/bench). */
 	listen_raise_fd_limit(config.max_conns + 2 * 4 * sysconf(_SC_NPROCESSORS_ONLN) + 256);
 	long threads = config.threads > 0 ? config.threads : 4 * sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			 (v6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	/* The hashing pool first: a worker may hand it a request at once. */
+	long hashers = config.hash_threads > 0 ? config.hash_threads : api_hashing_default_threads();
+	auth_password_slots((unsigned)hashers);
+	if (!api_hashing_start((int)hashers, (int)config.hash_queue))
+		return false;
 	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -565,6 +641,10 @@ server_stop(void)
 	int64_t deadline = text_now_monotonic_us() + config.drain_timeout * 1000000;
 	while (atomic_load(&in_flight) > 0 && text_now_monotonic_us() < deadline)
 		usleep(10000);
+	/* Every request handed to the hashing pool is run and its connection
+	 * resumed before the daemon stops: stopping with a connection still
+	 * suspended is an API violation in libmicrohttpd. */
+	api_hashing_stop();
 	MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
 	if (metrics_handle)

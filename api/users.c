@@ -107,10 +107,13 @@ password_ok_or_reply(struct api_request *rq, const char *field, const char *pw)
 	return false;
 }
 
-/* Hashes under the semaphore; NULL with 503 queued when saturated. */
+/* Hashes on the hashing pool, under the semaphore; NULL when the request
+ * moved to the pool, or with 503 queued when saturated. */
 static char *
 hash_or_reply(struct api_request *rq, const char *pw)
 {
+	if (!api_hashing_or_defer(rq))
+		return NULL;
 	if (!auth_password_slot_acquire(2000)) {
 		api_reply_error(rq, E_BUSY, "too many password operations at once");
 		return NULL;

@@ -24,6 +24,7 @@ static struct auth_argon_params params = {AUTH_ARGON_MIN_M_KIB, AUTH_ARGON_MIN_T
 
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static sem_t slots;
+static unsigned slots_wanted;	/* 0: one per online core */
 static _Thread_local unsigned slots_held;	/* slots this thread holds */
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
@@ -48,11 +49,12 @@ clamp(struct auth_argon_params p)
 	return p;
 }
 
-/* Creates the semaphore with one slot per online core. */
+/* Creates the semaphore: auth_password_slots()' count, else one slot per
+ * online core. */
 static void
 slots_create(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = slots_wanted ? (long)slots_wanted : sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		n = 1;
 	if (n > 1024)
@@ -60,13 +62,20 @@ slots_create(void)
 	sem_init(&slots, 0, (unsigned)n);
 }
 
-/* Sets the configured parameters and sizes the semaphore. */
+/* Sets the configured parameters (the semaphore is made at first use). */
 void
 auth_password_init(const struct auth_argon_params *p)
 {
 	pthread_mutex_lock(&params_lock);
 	params = clamp(p ? *p : AUTH_ARGON_DEFAULTS);
 	pthread_mutex_unlock(&params_lock);
+}
+
+/* Sizes the semaphore (before the first hash; later calls change nothing). */
+void
+auth_password_slots(unsigned n)
+{
+	slots_wanted = n;
 	pthread_once(&slots_once, slots_create);
 }
 

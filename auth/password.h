@@ -9,11 +9,12 @@
  * ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>") so they can be raised
  * later and old hashes re-hashed at the next login.
  *
- * Every hash and verify runs under a slot of a semaphore sized to the cores,
- * so a login flood cannot starve the rest of the API. The token endpoint
- * takes a slot with auth_password_slot_acquire() (503 + Retry-After when it
- * fails), does its hashing, then releases it. A call made without a slot
- * takes one itself for its duration, waiting as long as needed.
+ * Every hash and verify runs under a slot of a semaphore. The server sizes
+ * it to its hashing pool (api/hashing.h), whose threads are where requests
+ * hash, so the pool is the bound and a hash anywhere else counts against
+ * it too; unsized, it has one slot per core. A caller may take a slot with
+ * auth_password_slot_acquire() around several hashes; a call made without
+ * a slot takes one itself for its duration, waiting as long as needed.
  */
 
 #define AUTH_PASSWORD_MIN_CHARS 12	/* code points */
@@ -31,10 +32,14 @@ struct auth_argon_params {
 #define AUTH_ARGON_MIN_P 1u
 #define AUTH_ARGON_DEFAULTS ((struct auth_argon_params){AUTH_ARGON_MIN_M_KIB, AUTH_ARGON_MIN_T, AUTH_ARGON_MIN_P})
 
-/* Sets the configured parameters (raised to the floor; NULL for defaults) and
- * sizes the semaphore to the online cores. Call once at start-up, before any
- * other function here; later calls only change the parameters. */
+/* Sets the configured parameters (raised to the floor; NULL for defaults).
+ * Call once at start-up, before any other function here; later calls only
+ * change the parameters. */
 void auth_password_init(const struct auth_argon_params *p);
+
+/* Gives the semaphore n slots (the hashing pool's threads). Call before
+ * the first hash; once the semaphore exists this changes nothing. */
+void auth_password_slots(unsigned n);
 
 /* The configured parameters (defaults when auth_password_init was not called). */
 struct auth_argon_params auth_password_params(void);

@@ -135,7 +135,12 @@ db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
 	"actor_type, actor_id, action, entity_type, entity_id, request_id, source, changes, " \
 	"prev_hash, hash "
 
-/* In chain order (cmp ">"), or newest first ("<", ord " DESC"). */
+/* In chain order (cmp ">"), or newest first ("<", ord " DESC"). Planned
+ * for each call's values (custom): a generic plan cannot tell how many
+ * events "seq < $2" or a "$n IS NULL OR" filter leaves, and bitmap-scanned
+ * the org's whole chain and sorted it for every page (88 ms at 100 000
+ * events against 0.2 ms walking the primary key or the entity, actor or
+ * action index in seq order; planning costs about 0.1 ms). */
 #define LIST_EVENTS(cmp, ord) \
 	"SELECT " EVENT_COLUMNS ", CASE WHEN action = 'access.denied' THEN" \
 	" (SELECT d.count FROM access_denials d WHERE d.org_id = audit_events.org_id" \
@@ -146,8 +151,9 @@ db_audit_record(struct db *db, const struct audit_ctx *ctx, const char *action,
 	" AND ($7::timestamptz IS NULL OR occurred_at >= $7)" \
 	" AND ($8::timestamptz IS NULL OR occurred_at < $8)" \
 	" ORDER BY seq" ord " LIMIT $9"
-static struct db_stmt list_events[2] = {{"audit_list", LIST_EVENTS(">", "")},
-					 {"audit_list_desc", LIST_EVENTS("<", " DESC")}};
+static struct db_stmt list_events[2] = {
+	{.name = "audit_list", .sql = LIST_EVENTS(">", ""), .custom = true},
+	{.name = "audit_list_desc", .sql = LIST_EVENTS("<", " DESC"), .custom = true}};
 
 /* Copies row i of an EVENT_COLUMNS result into the event at item. */
 static int

@@ -336,9 +336,13 @@ run_once(struct db *db, struct db_stmt *st, int n, const char *const *params)
 		db->status = DB_UNAVAILABLE;
 		return NULL;
 	}
-	if (!ensure_prepared(db, st))
+	PGresult *r;
+	if (st->custom)
+		r = PQexecParams(db->conn, st->sql, n, NULL, params, NULL, NULL, 0);
+	else if (ensure_prepared(db, st))
+		r = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
+	else
 		return NULL;
-	PGresult *r = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		db->status = DB_OK;

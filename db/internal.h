@@ -12,6 +12,7 @@ struct db_stmt {
 	const char *name;
 	const char *sql;
 	atomic_int index;	/* numbered on first use by any thread; 0 = not yet */
+	bool custom;		/* never prepared: planned for each call's values */
 };
 
 struct db {

@@ -332,21 +332,28 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
 
+/* The page of loops (where: its conditions, keyset order and limit) picked
+ * from loops alone, then joined with its candidates: the join used to run
+ * for every loop that matched before the sort and the limit (a generic
+ * plan bitmap-scans the matches), so a page cost grew with the org. A
+ * subquery with a LIMIT is never flattened into the join. */
+#define LOOP_PAGE_FIRST(where, ord) \
+	"SELECT " LOOP_COLUMNS " FROM (SELECT l.* FROM loops l" where ") l" LOOP_CANDIDATE \
+	" ORDER BY l.created_at" ord ", l.id" ord
+
 /* Viewers reaching every loop: the org's loops on loops_page. The viewer
  * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
  * the parameter list it shares with loop_list_reach its types. */
 #define LOOP_LIST(cmp, ord) \
-	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE \
-	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
-	LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord)
+	LOOP_PAGE_FIRST(" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
+			LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord), ord)
 static struct db_stmt loop_list[2] = {{"loop_list", LOOP_LIST(">", "")},
 				       {"loop_list_desc", LOOP_LIST("<", " DESC")}};
 
 /* loop_list for a stored-only status (LOOP_FILTERS_STORED). */
 #define LOOP_LIST_STORED(cmp, ord) \
-	"SELECT " LOOP_COLUMNS " FROM loops l" LOOP_CANDIDATE \
-	" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
-	LOOP_FILTERS_STORED LOOP_AFTER(cmp) LOOP_ORDER(ord)
+	LOOP_PAGE_FIRST(" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
+			LOOP_FILTERS_STORED LOOP_AFTER(cmp) LOOP_ORDER(ord), ord)
 static struct db_stmt loop_list_stored[2] = {
 	{"loop_list_stored", LOOP_LIST_STORED(">", "")},
 	{"loop_list_stored_desc", LOOP_LIST_STORED("<", " DESC")}};

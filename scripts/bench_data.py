@@ -221,19 +221,21 @@ LARGE_CARDS = int(__import__("os").environ.get("BENCH_LARGE_CARDS", "100000"))
 LARGE_IVS = 2000
 
 EXPLAIN = [
-    # db/loops.c's loop_list_stored as an admin runs it (its filters and keyset,
-    # generic plan), the selected columns shortened
+    # db/loops.c's loop_list_stored as an admin runs it (the page picked from
+    # loops alone with its filters, keyset and sync bounds, then joined with
+    # the candidates; generic plan), the selected columns shortened
     ("loop list (GET /v1/loops?status=awaiting_decision&limit=50, an admin; generic plan)",
      "SET plan_cache_mode = force_generic_plan; PREPARE ll(uuid, uuid, int, text, uuid, uuid,"
-     " uuid, timestamptz, uuid, int) AS SELECT l.id, l.status, c.name FROM loops l JOIN"
-     " candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id WHERE l.org_id = $1"
-     " AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true) AND l.status = $4::text"
-     " AND ($5::uuid IS NULL OR l.candidate_id = $5)"
+     " uuid, timestamptz, uuid, int, timestamptz, timestamptz) AS SELECT l.id, l.status, c.name"
+     " FROM (SELECT l.* FROM loops l WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
+     " AND l.status = $4::text AND ($5::uuid IS NULL OR l.candidate_id = $5)"
      " AND ($6::uuid IS NULL OR l.hiring_manager_id = $6) AND ($7::uuid IS NULL OR"
      " l.recruiter_id = $7) AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
-     " ORDER BY l.created_at, l.id LIMIT $10; EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF,"
+     " AND l.updated_at > $11::timestamptz AND l.created_at > $12::timestamptz"
+     " ORDER BY l.created_at, l.id LIMIT $10) l JOIN candidates c ON c.org_id = l.org_id"
+     " AND c.id = l.candidate_id ORDER BY l.created_at, l.id; EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF,"
      " SUMMARY OFF) EXECUTE ll('{org}', NULL, 1, 'awaiting_decision', NULL, NULL, NULL,"
-     " '-infinity', '00000000-0000-0000-0000-000000000000', 50)"),
+     " '-infinity', '00000000-0000-0000-0000-000000000000', 51, '-infinity', '-infinity')"),
     ("packet: loop", "SELECT l.status, l.hiring_manager_id FROM loops l"
      " WHERE l.org_id = '{org}' AND l.id = '{loop}'"),
     ("packet: rounds", "SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
