@@ -55,18 +55,6 @@ struct request_state {
 	atomic_bool hashed;
 };
 
-const char *
-api_header(struct api_request *rq, const char *name)
-{
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
-}
-
-const char *
-api_query(struct api_request *rq, const char *name)
-{
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
 static void
 set_request_id(struct api_request *rq)
 {

@@ -1,4 +1,4 @@
-/* Stands in for api/server.c's api_header and api_query (lookups in
+/* Stands in for api/lookup.c's api_header and api_query (lookups in
  * libmicrohttpd's parsed request) with tables a driver or test fills, so
  * the code that reads headers and query arguments runs without a server.
  * A program that defines them links without api/server.c: only main.c
