@@ -92,28 +92,6 @@ client_json(const struct db_client *c)
 			 "public", c->public, "created_at", c->created_at);
 }
 
-/* Space-joined distinct strings of a validated array. */
-static char *
-join(struct api_request *rq, json_t *arr)
-{
-	struct abuf b;
-	abuf_init(&b, rq->arena);
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen |= !strcmp(json_string_value(json_array_get(arr, j)), s);
-		if (seen)
-			continue;
-		if (b.len)
-			abuf_puts(&b, " ");
-		abuf_puts(&b, s);
-	}
-	return b.data;
-}
-
 /* POST /v1/clients: the secret is in this response only. */
 enum api_result
 api_clients_create(struct api_request *rq)
@@ -122,7 +100,7 @@ api_clients_create(struct api_request *rq)
 	if (!api_parse_collect_or_reply(rq, client_spec, &errors))
 		return API_REPLIED;
 	bool public = json_is_true(json_object_get(rq->json, "public"));
-	char *grants = spec_failed(errors, "grants") ? "" : join(rq, json_object_get(rq->json, "grants"));
+	char *grants = spec_failed(errors, "grants") ? "" : api_join_distinct(rq, json_object_get(rq->json, "grants"));
 	check_code_client(rq, errors, public, grants);
 	if (json_array_size(errors))
 		return api_reply_invalid(rq, errors);
@@ -130,7 +108,7 @@ api_clients_create(struct api_request *rq)
 	char *secret = public ? NULL : crypto_token(rq->arena, 32);
 	unsigned scopes = 0;
 	char *bad;
-	auth_scope_parse(rq->arena, join(rq, json_object_get(rq->json, "scopes")), &scopes, &bad);
+	auth_scope_parse(rq->arena, api_join_distinct(rq, json_object_get(rq->json, "scopes")), &scopes, &bad);
 	if (scopes & ~rq->who->scopes)
 		return api_reply_forbidden(rq, E_FORBIDDEN, "you cannot grant scopes you do not hold");
 	struct db_client in = {.name = (char *)spec_str(rq->json, "name"),
@@ -138,7 +116,7 @@ api_clients_create(struct api_request *rq)
 									 strlen(secret)) : NULL,
 			       .grants = grants,
 			       .redirect_uris = json_object_get(rq->json, "redirect_uris")
-				       ? join(rq, json_object_get(rq->json, "redirect_uris")) : NULL,
+				       ? api_join_distinct(rq, json_object_get(rq->json, "redirect_uris")) : NULL,
 			       .public = public,
 			       .scopes = auth_scope_format(rq->arena, scopes),
 			       .first_party = json_is_true(json_object_get(rq->json, "first_party"))},

@@ -343,6 +343,27 @@ api_if_match_or_reply(struct api_request *rq, bool required, int *version)
 	return true;
 }
 
+char *
+api_join_distinct(struct api_request *rq, json_t *arr)
+{
+	struct abuf b;
+	abuf_init(&b, rq->arena);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(json_string_value(json_array_get(arr, j)), s);
+		if (seen)
+			continue;
+		if (b.len)
+			abuf_puts(&b, " ");
+		abuf_puts(&b, s);
+	}
+	return b.data;
+}
+
 const char *
 api_public_base(struct api_request *rq)
 {

@@ -96,6 +96,8 @@ bool api_has_word(const char *list, const char *word);
 /* The base URL of links loopd gives out, without a trailing slash:
  * config.public_url when set, else "http://" + the listen address (in
  * rq's arena). */
+/* Space-joined distinct strings of a validated array of strings. */
+char *api_join_distinct(struct api_request *rq, json_t *arr);
 const char *api_public_base(struct api_request *rq);
 void api_set_location(struct api_request *rq, const char *path);
 

@@ -85,24 +85,12 @@ url_allowed(const char *url, json_t *errors)
 static char *
 event_list(struct api_request *rq, json_t *arr)
 {
-	struct abuf b;
-	abuf_init(&b, rq->arena);
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-		if (!strcmp(s, "*"))
+	json_array_foreach(arr, i, v)
+		if (!strcmp(json_string_value(v), "*"))
 			return "*";
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen |= !strcmp(json_string_value(json_array_get(arr, j)), s);
-		if (seen)
-			continue;
-		if (b.len)
-			abuf_puts(&b, " ");
-		abuf_puts(&b, s);
-	}
-	return b.data;
+	return api_join_distinct(rq, arr);
 }
 
 /* POST /v1/webhooks: the signing secret is in this response only. */
