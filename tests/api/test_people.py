@@ -138,6 +138,11 @@ def test_bad_parameters_answer_400(staff, query):
     problem_of(r, 400, "invalid_cursor" if query.startswith("cursor") else "invalid_query")
 
 
+def test_q_that_is_not_utf8_is_refused_before_sql(staff):
+    for q in ("%ff", "%e2%82", "%00"):
+        problem_of(staff["recruiter"].api.get(f"/v1/people?q={q}"), 400, "bad_request")
+
+
 def test_q_at_the_bound_is_fine(staff):
     r = staff["recruiter"].api.get("/v1/people?q=" + "a" * 200)
     assert r.status_code == 200 and r.json() == {"data": [], "next_cursor": None}
