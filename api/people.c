@@ -3,9 +3,8 @@
 #include "api/common.h"
 #include "api/handlers.h"
 #include "auth/principal.h"
+#include "auth/scope.h"
 #include "db/users.h"
-
-static const char *const role_names[] = {"admin", "recruiter", "interviewer", "hiring_manager", NULL};
 
 /* The role filter (empty counts as absent, as in the cursor's binding);
  * false with 400 queued when it names no role. */
@@ -15,10 +14,7 @@ role_or_reply(struct api_request *rq, const char **role)
 	*role = api_query(rq, "role");
 	if (*role && !**role)
 		*role = NULL;
-	for (const char *const *r = role_names; *role && *r; r++)
-		if (!strcmp(*r, *role))
-			return true;
-	if (!*role)
+	if (!*role || auth_role_from_name(*role))
 		return true;
 	api_reply_error(rq, E_INVALID_QUERY, "role must be one of admin, recruiter, interviewer, "
 			"hiring_manager");
