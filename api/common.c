@@ -86,6 +86,7 @@ static const struct {
 	{"/v1/audit-events", {"entity_type", "entity_id", "actor_id", "action", "since", "until",
 			      "order", NULL}},
 	{"/v1/users", {"order", NULL}},
+	{"/v1/people", {"role", "q", "order", NULL}},
 	{"/v1/scorecards/overdue", {"order", NULL}},
 	{"/v1/reports/interviewers", {"order", NULL}},
 	{"/v1/rubrics", {"kind", NULL}},

@@ -13,6 +13,7 @@ api_handler api_oauth_authorize, api_oauth_authorize_submit, api_oauth_metadata;
 api_handler api_org_get, api_org_patch;
 api_handler api_me, api_me_password;
 api_handler api_users_create, api_users_list, api_users_get, api_users_patch;
+api_handler api_people_list;
 api_handler api_clients_create, api_clients_list, api_clients_delete;
 api_handler api_audit_list, api_audit_verify;
 api_handler api_candidates_create, api_candidates_list, api_candidates_get, api_candidates_patch,

@@ -30,6 +30,7 @@ const struct route api_routes[] = {
 	{"POST", "/v1/users", api_users_create, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/users/{id}", api_users_get, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"PATCH", "/v1/users/{id}", api_users_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
+	{"GET", "/v1/people", api_people_list, AUTH_SCOPE_LOOPS_READ, 0},
 	{"GET", "/v1/org", api_org_get, AUTH_SCOPE_USERS_ADMIN, 0},
 	{"PATCH", "/v1/org", api_org_patch, AUTH_SCOPE_USERS_ADMIN, JSON},
 	{"GET", "/v1/rate-limit", api_rate_limit_get, AUTH_SCOPE_USERS_ADMIN, 0},

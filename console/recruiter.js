@@ -48,18 +48,42 @@ export async function loops() {
   await load();
 }
 
+// The directory's people holding role ({id, name}, oldest first), narrowed
+// to those whose name contains q.
+const directory = (role, q = '') =>
+  readAll(`/v1/people?role=${role}` + (q ? '&q=' + encodeURIComponent(q) : ''));
+
+// A searchable select of the people holding role, starting with rows: the
+// search box asks the directory for the names containing what is typed
+// (the last answer wins); the select keeps its choice while it is listed.
+function personPicker(title, role, name, rows) {
+  const select = h('select', {name, required: true});
+  const find = h('input', {type: 'search', autocomplete: 'off', maxlength: 200});
+  const fill = (people, q) => {
+    const keep = select.value;
+    select.replaceChildren(...people.map((p) => h('option', {value: p.id}, p.name)));
+    if (!people.length) select.append(h('option', {value: '', disabled: true, selected: true}, q ? 'Nobody matches' : `No ${title.toLowerCase()} yet`));
+    else if (people.some((p) => p.id === keep)) select.value = keep;
+  };
+  let asked = 0;
+  find.addEventListener('input', async () => {
+    const mine = ++asked, q = find.value.trim();
+    const people = await directory(role, q).catch(() => null);
+    if (people && mine === asked) fill(people, q);
+  });
+  fill(rows, '');
+  return [field('Find by name', find, `Narrows the ${title.toLowerCase()} list.`), field(title, select)];
+}
+
 // #/loops/new: a loop created from a template, its rounds unscheduled.
 export async function newLoop(me) {
-  const [cands, templates, all] = await Promise.all([readAll('/v1/candidates'), read('/v1/loop-templates'), readAll('/v1/loops')]);
-  const managers = [...new Set(all.map((l) => l.hiring_manager_id))];
+  const [cands, templates, managers] = await Promise.all([readAll('/v1/candidates'), read('/v1/loop-templates'), directory('hiring_manager')]);
   const out = h('div', {'aria-live': 'polite'});
   const form = h('form', {class: 'card'},
     field('Candidate', h('select', {name: 'candidate_id', required: true}, cands.map((c) => h('option', {value: c.id}, c.name)))),
     field('Position', h('input', {name: 'position', required: true, maxlength: 200})),
     field('Template', h('select', {name: 'template'}, templates.data.map((t) => h('option', {value: t.key}, t.title)))),
-    field('Hiring manager (user id)', h('input', {name: 'hiring_manager_id', required: true, list: 'managers', value: managers[0] || ''}),
-      'Managers of your other loops are offered.'),
-    h('datalist', {id: 'managers'}, managers.map((m) => h('option', {value: m}))),
+    personPicker('Hiring manager', 'hiring_manager', 'hiring_manager_id', managers),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Create loop')), out);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -69,14 +93,6 @@ export async function newLoop(me) {
     location.hash = `#/loop/${r.body.id}`;
   });
   show(h('h1', {tabindex: -1}, 'New loop'), form);
-}
-
-// The people the recruiter has seen booked on rounds: {id: name}.
-async function knownInterviewers() {
-  const rounds = await readAll('/v1/rounds?starts_after=' + new Date(Date.now() - 90 * 864e5).toISOString());
-  const people = {};
-  for (const r of rounds) for (const i of r.interviewers) people[i.user_id] = i.name;
-  return people;
 }
 
 async function conflictView(p) {
@@ -100,7 +116,7 @@ function scheduleForm(rnd, people, reload) {
   const form = h('form', {class: 'schedule', 'aria-label': `Schedule ${label(rnd.kind)}`},
     field('Starts', h('input', {type: 'datetime-local', name: 'starts', required: true, value: localInput(start)})),
     field('Minutes', h('input', {type: 'number', name: 'minutes', min: 5, max: 480, value: 60, required: true})),
-    field('Interviewer', h('select', {name: 'user_id'}, Object.entries(people).map(([id, n]) => h('option', {value: id}, n)))),
+    personPicker('Interviewer', 'interviewer', 'user_id', people),
     field('Role', h('select', {name: 'role'}, ROLES.map((r) => h('option', {value: r}, label(r))))),
     h('button', {type: 'submit'}, 'Schedule'), out);
   form.addEventListener('submit', async (e) => {
@@ -127,7 +143,7 @@ function roundItem(rnd, people, reload) {
 
 // #/loop/{id}: the loop's rounds, each schedulable.
 export async function loop(id) {
-  const [l, people] = await Promise.all([read(`/v1/loops/${id}`), knownInterviewers()]);
+  const [l, people] = await Promise.all([read(`/v1/loops/${id}`), directory('interviewer')]);
   const reload = () => loop(id);
   const rounds = (await read(`/v1/loops/${id}/rounds`)).data;
   show(h('h1', {tabindex: -1}, `${l.candidate.name}: ${l.position}`),

@@ -164,6 +164,42 @@ db_user_list(struct db *db, struct arena *a, const char *org_id, const struct db
 	return DB_OK;
 }
 
+/* One row of a PEOPLE_LIST result into item; returns the next row. */
+static int
+copy_person(struct arena *a, const PGresult *r, int row, void *item)
+{
+	struct db_person *p = item;
+	*p = (struct db_person){.id = db_str(a, r, row, 0), .name = db_str(a, r, row, 1),
+				.roles = db_str(a, r, row, 2), .created_at = db_str(a, r, row, 3)};
+	return row + 1;
+}
+
+/* The directory walks users_page (org_id, created_at, id): an org's users
+ * are few, so the role and name conditions filter that walk. strpos, not
+ * LIKE, so % and _ in q are plain characters. */
+#define PEOPLE_LIST(cmp, ord) \
+	"SELECT id, name, array_to_string(roles, ' '), " DB_TS("created_at") \
+	" FROM users WHERE org_id = $1 AND NOT disabled" \
+	" AND ($2::text IS NULL OR $2::text = ANY (roles))" \
+	" AND ($3::text IS NULL OR strpos(lower(name), lower($3::text)) > 0)" \
+	" AND (created_at, id) " cmp " ($4::timestamptz, $5::uuid)" \
+	" ORDER BY created_at" ord ", id" ord " LIMIT $6"
+static struct db_stmt people_list[2] = {{"people_list", PEOPLE_LIST(">", "")},
+					 {"people_list_desc", PEOPLE_LIST("<", " DESC")}};
+
+enum db_status
+db_people_list(struct db *db, struct arena *a, const char *org_id, const char *role,
+	       const char *q, const struct db_page *page, struct db_person **out, int *n)
+{
+	const char *p[] = {org_id, role, q && *q ? q : NULL, DB_PAGE_TIME(page), DB_PAGE_ID(page),
+			   arena_printf(a, "%d", page->limit)};
+	void *items;
+	enum db_status st = db_rows_collect(db, &people_list[page->desc], 6, p, a, sizeof **out,
+					    copy_person, &items, n);
+	*out = items;
+	return st;
+}
+
 static struct db_stmt user_version = {"user_version",
 	"SELECT version, array_to_string(roles, ' ') FROM users WHERE org_id = $1 AND id = $2"
 	" FOR UPDATE"};

@@ -27,6 +27,20 @@ enum db_status db_user_by_email(struct db *db, struct arena *a, const char *org_
 /* One page of users as JSON-ready structs; *n gets the count. */
 enum db_status db_user_list(struct db *db, struct arena *a, const char *org_id,
 			    const struct db_page *page, struct db_user **out, int *n);
+/* A person of the org's directory: the basic profile any colleague may
+ * see (no email, no state). */
+struct db_person {
+	char *id, *name;
+	char *roles;		/* space-separated role names */
+	char *created_at;
+};
+
+/* One page of the org's active users as people, oldest first (newest with
+ * page->desc): with role (NULL: any) among their roles and, with q (NULL
+ * or empty: any), q in their name, compared case-insensitively. */
+enum db_status db_people_list(struct db *db, struct arena *a, const char *org_id,
+			      const char *role, const char *q, const struct db_page *page,
+			      struct db_person **out, int *n);
 /* Applies the non-NULL fields of patch (name, roles; disabled when
  * set_disabled) if the stored version equals if_version (0 = any).
  * Disabling revokes the user's refresh tokens in the same transaction;

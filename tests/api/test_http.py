@@ -371,6 +371,7 @@ def test_a_cursor_is_refused_by_every_other_list(team, paged_lists):
         "/v1/candidates": first_cursor(admin, "/v1/candidates"),
         "/v1/loops": first_cursor(admin, "/v1/loops"),
         "/v1/users": first_cursor(admin, "/v1/users"),
+        "/v1/people": first_cursor(admin, "/v1/people"),     # the same keyset as /v1/users
         "/v1/audit-events": first_cursor(admin, "/v1/audit-events"),
     }
     for made_on, cursor in cursors.items():

@@ -138,6 +138,9 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   await page.getByLabel('Candidate', {exact: true}).selectOption({label: 'Kim Busy'});
   await page.getByLabel('Position').fill('Platform engineer');
   await page.getByLabel('Template').selectOption('backend_engineer');
+  // The hiring manager is picked by name from the directory (/v1/people).
+  await page.getByLabel('Find by name').fill('MORG');
+  await page.getByLabel('Hiring manager').selectOption({label: 'Morgan Manager'});
   await shot(page, 'recruiter-new-loop');
   await page.getByRole('button', {name: 'Create loop'}).click();
   await page.getByRole('heading', {name: 'Kim Busy: Platform engineer'}).waitFor();
@@ -147,6 +150,11 @@ async function recruiterSchedulesAndSeesConflict(browser) {
   // Ada is already booked at that hour: the 409 names the conflicting round.
   const busy = SEED.busy_starts_at.slice(0, 16);
   await first.getByLabel('Starts').fill(busy);
+  // The directory offers every interviewer, booked before or not; the
+  // search narrows it by a part of the name.
+  await first.getByLabel('Interviewer').locator('option', {hasText: 'Grace Interviewer'}).waitFor({state: 'attached'});
+  await first.getByLabel('Find by name').fill('ada');
+  await first.getByLabel('Interviewer').locator('option', {hasText: 'Grace Interviewer'}).waitFor({state: 'detached'});
   await first.getByLabel('Interviewer').selectOption({label: 'Ada Interviewer'});
   await first.getByRole('button', {name: 'Schedule'}).click();
   const conflict = first.locator('.conflict');
