@@ -35,15 +35,22 @@ hooks_address_inward(const struct sockaddr *sa)
 	if (sa->sa_family != AF_INET6)
 		return true;
 	const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	/* Forms that carry an IPv4 address, which a host, a NAT64 or a 6to4
+	 * relay may deliver to: judged by that address. */
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (!memcmp(b, mapped, 12))
+	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};	/* 64:ff9b::/96 */
+	static const unsigned char compat[12] = {0};			/* ::/96 (deprecated) */
+	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, compat, 12))
 		return inward_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
 				 (uint32_t)b[14] << 8 | b[15]);
-	static const unsigned char zero[15] = {0};
-	if (!memcmp(b, zero, 15) && b[15] <= 1)
-		return true;			/* :: and ::1 */
+	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4: 2002:AABB:CCDD::/48 */
+		return inward_v4((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 |
+				 (uint32_t)b[4] << 8 | b[5]);
 	return (b[0] & 0xfe) == 0xfc		/* unique local */
 	       || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)	/* link-local */
+	       || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)	/* site-local (deprecated) */
+	       || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b
+		   && b[4] == 0x00 && b[5] == 0x01)		/* 64:ff9b:1::/48, local NAT64 */
 	       || b[0] == 0xff;			/* multicast */
 }
 

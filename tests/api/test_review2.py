@@ -1,0 +1,55 @@
+"""Findings of the second outside review, each a black-box test that failed
+before its fix."""
+
+import pytest
+
+
+@pytest.mark.parametrize("url", [
+    "https://[64:ff9b::7f00:1]/hook",      # NAT64 of 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/hook",   # NAT64 of the metadata address
+    "https://[64:ff9b:1::a00:1]/hook",     # local-use NAT64 prefix
+    "https://[2002:7f00:1::]/hook",        # 6to4 of 127.0.0.1
+    "https://[2002:a9fe:a9fe::1]/hook",    # 6to4 of 169.254.169.254
+    "https://[::127.0.0.1]/hook",          # IPv4-compatible 127.0.0.1
+    "https://[::a9fe:a9fe]/hook",          # IPv4-compatible metadata address
+    "https://[fec0::1]/hook",              # site-local
+])
+def test_webhook_refuses_ipv6_forms_of_inward_ipv4(admin, url):
+    """An IPv6 address that carries a loopback, private or link-local IPv4
+    address (NAT64, 6to4, IPv4-compatible) reaches that address through a
+    translator or relay: refused like the IPv4 address itself."""
+    r = admin.api.post("/v1/webhooks", json={"url": url, "events": ["ping"]})
+    assert r.status_code == 422, r.text
+    assert any(e["code"] == "address_refused" for e in r.json()["errors"]), r.text
+
+
+@pytest.mark.parametrize("url", [
+    "https://[2002:5db8:d822::1]/hook",    # 6to4 of a public address
+    "https://[64:ff9b::5db8:d822]/hook",   # NAT64 of a public address
+])
+def test_webhook_accepts_ipv6_forms_of_public_ipv4(admin, url):
+    r = admin.api.post("/v1/webhooks", json={"url": url, "events": ["ping"]})
+    assert r.status_code == 201, r.text
+    assert admin.api.delete(f"/v1/webhooks/{r.json()['id']}").status_code == 204
+
+
+@pytest.mark.parametrize("how", ["repeated", "undecodable", "method", "media_type"])
+def test_every_authorize_answer_has_the_page_headers(api, how):
+    """README: every answer at /oauth/authorize, page or not, has the strict
+    headers; so do those refused before the handler runs."""
+    q = "response_type=code&client_id=loopd-console&state=a"
+    if how == "repeated":
+        r = api.get(f"/oauth/authorize?{q}&state=b")
+    elif how == "undecodable":
+        r = api.get(f"/oauth/authorize?{q}&scope=%ff")
+    elif how == "method":
+        r = api.request("PUT", f"/oauth/authorize?{q}")
+    else:
+        r = api.post("/oauth/authorize", json={"email": "a@b.test"})
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers.get("Content-Security-Policy") == (
+        "default-src 'none'; style-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'")
+    assert r.headers.get("Referrer-Policy") == "no-referrer"
+    assert r.headers.get("X-Content-Type-Options") == "nosniff"
+    assert r.headers.get("Cache-Control") == "no-store"
