@@ -71,6 +71,16 @@ strict_headers(struct api_request *rq)
 	api_add_header(rq, "X-Frame-Options", "DENY");
 }
 
+/* Every answer at /oauth/authorize gets the page headers, also those queued
+ * before the handler runs (a repeated or undecodable query parameter, 405,
+ * 415, 413): the sign-in page's URL is one a browser opens. */
+void
+api_authorize_secure(struct api_request *rq)
+{
+	if (rq->path && !strcmp(rq->path, "/oauth/authorize"))
+		strict_headers(rq);
+}
+
 static enum api_result
 reply_page(struct api_request *rq, int status, const char *title, const char *body)
 {
