@@ -75,6 +75,12 @@ url_allowed(const char *url, json_t *errors)
 		[HOOKS_URL_INWARD] = {"address_refused", "resolves to a private, loopback or "
 				      "link-local address"},
 	};
+	if (hooks_url_has_userinfo(url)) {
+		spec_error(errors, "url", "invalid_url", "must not hold a user name or password "
+			   "(it would show in listings and the audit log): authenticate "
+			   "deliveries by their signature");
+		return false;
+	}
 	enum hooks_url_verdict v = hooks_url_check(url, config.webhook_allow_insecure);
 	if (v != HOOKS_URL_OK)
 		spec_error(errors, "url", words[v].code, words[v].message);

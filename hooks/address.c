@@ -117,3 +117,17 @@ hooks_url_check(const char *url, bool allow_insecure)
 	hooks_target_free(&t);
 	return v;
 }
+
+bool
+hooks_url_has_userinfo(const char *url)
+{
+	CURLU *u = curl_url();
+	char *user = NULL, *password = NULL;
+	bool has = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+		   && (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK
+		       || curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK);
+	curl_free(user);
+	curl_free(password);
+	curl_url_cleanup(u);
+	return has;
+}

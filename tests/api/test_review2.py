@@ -53,3 +53,23 @@ def test_every_authorize_answer_has_the_page_headers(api, how):
     assert r.headers.get("Referrer-Policy") == "no-referrer"
     assert r.headers.get("X-Content-Type-Options") == "nosniff"
     assert r.headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("url", ["https://user:s3cret@93.184.216.34/hook",
+                                 "https://token@93.184.216.34/hook",
+                                 "https://:s3cret@93.184.216.34/hook"])
+def test_webhook_url_with_credentials_is_refused(admin, url):
+    """Credentials in a webhook URL would be echoed by every GET and list and
+    written for good into the hash-chained audit log: refused, at creation
+    and by PATCH, and nothing is written."""
+    r = admin.api.post("/v1/webhooks", json={"url": url, "events": ["ping"]})
+    assert r.status_code == 422, r.text
+    assert [e["code"] for e in r.json()["errors"]] == ["invalid_url"], r.text
+    made = admin.api.post("/v1/webhooks", json={"url": "https://93.184.216.34/hook",
+                                                 "events": ["ping"]})
+    assert made.status_code == 201, made.text
+    wid = made.json()["id"]
+    r = admin.api.patch(f"/v1/webhooks/{wid}", json={"url": url})
+    assert r.status_code == 422, r.text
+    assert admin.api.get(f"/v1/webhooks/{wid}").json()["url"] == "https://93.184.216.34/hook"
+    assert admin.api.delete(f"/v1/webhooks/{wid}").status_code == 204
