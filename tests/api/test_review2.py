@@ -73,3 +73,34 @@ def test_webhook_url_with_credentials_is_refused(admin, url):
     assert r.status_code == 422, r.text
     assert admin.api.get(f"/v1/webhooks/{wid}").json()["url"] == "https://93.184.216.34/hook"
     assert admin.api.delete(f"/v1/webhooks/{wid}").status_code == 204
+
+
+def test_survey_form_keeps_the_answers_it_refuses(loopd, team):
+    """A candidate who forgot one answer gets the form back with every other
+    answer and the comment still in it (escaped), not an empty form."""
+    import html as htmllib
+    import re
+    import requests
+    from surveys import form_fields, issue, questions
+    link = issue(team, team.loop()["id"])
+    qs = questions(team.api(), link["token"])
+    page = loopd.url + f"/survey/{link['token']}"
+    s = requests.Session()
+    csrf, _ = form_fields(s.get(page).text)
+    comment = "Kind panel </textarea><script>alert(1)</script> & more"
+    form = {"csrf_token": csrf, "comment": comment}
+    form.update({q["key"]: ("no" if i == 0 else "yes") for i, q in enumerate(qs)})
+    r = s.post(page, data=form)   # no overall_rating
+    assert r.status_code == 422, r.text
+    assert "<script>" not in r.text
+    box = re.search(r"<textarea[^>]*>(.*?)</textarea>", r.text, re.S)
+    assert box and htmllib.unescape(box.group(1)) == comment, r.text
+    for i, q in enumerate(qs):
+        want = "no" if i == 0 else "yes"
+        assert f'name="{q["key"]}" value="{want}" checked' in r.text, q["key"]
+    assert " checked" not in re.search(r'(<fieldset><legend>[^<]*</legend>\n'
+                                       r'(?:<label><input type="radio" name="overall_rating"'
+                                       r'[^\n]*\n)+)', r.text).group(1)
+    form["overall_rating"] = "3"
+    r = s.post(page, data=form)
+    assert r.status_code == 200, r.text
