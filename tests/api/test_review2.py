@@ -104,3 +104,21 @@ def test_survey_form_keeps_the_answers_it_refuses(loopd, team):
     form["overall_rating"] = "3"
     r = s.post(page, data=form)
     assert r.status_code == 200, r.text
+
+
+def test_links_issued_at_once_leave_one_live(loopd, team):
+    """Issuing revokes the loop's earlier links; two issues at once (a double
+    click, a retry) must not leave two live links, each good for an answer."""
+    import concurrent.futures
+    loop_id = team.loop()["id"]
+    token = team.recruiter.token
+
+    def issue_one(_):
+        r = loopd.api(token).post(f"/v1/loops/{loop_id}/candidate-survey")
+        assert r.status_code == 201, r.text
+        return r.json()["token"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        tokens = list(pool.map(issue_one, range(16)))
+    live = [t for t in tokens if loopd.api().get(f"/v1/surveys/{t}").status_code == 200]
+    assert len(live) == 1, f"{len(live)} live links for one loop"
