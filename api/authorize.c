@@ -170,9 +170,14 @@ request_or_redirect(struct api_request *rq, struct authz *z)
 {
 	unsigned want;
 	char *bad;
-	if (z->state && strlen(z->state) > 512)
+	/* A state too long to echo is refused, not dropped: the client would
+	 * get its code back without the state it checks. */
+	bool long_state = z->state && strlen(z->state) > 512;
+	if (long_state)
 		z->state = NULL;
-	if (!z->response_type || strcmp(z->response_type, "code") != 0)
+	if (long_state)
+		redirect_error(rq, z, "invalid_request", "state is longer than 512 characters");
+	else if (!z->response_type || strcmp(z->response_type, "code") != 0)
 		redirect_error(rq, z, "unsupported_response_type", "response_type must be code");
 	else if (!z->challenge)
 		redirect_error(rq, z, "invalid_request", "code_challenge is required (PKCE)");

@@ -122,3 +122,22 @@ def test_links_issued_at_once_leave_one_live(loopd, team):
         tokens = list(pool.map(issue_one, range(16)))
     live = [t for t in tokens if loopd.api().get(f"/v1/surveys/{t}").status_code == 200]
     assert len(live) == 1, f"{len(live)} live links for one loop"
+
+
+def test_too_long_state_is_refused_not_dropped(loopd):
+    """A state over 512 characters was silently left out of the form, so the
+    sign-in came back to the client with a code and no state."""
+    import urllib.parse
+    base = loopd.url
+    q = urllib.parse.urlencode({
+        "response_type": "code", "client_id": "loopd-console", "redirect_uri": base + "/app/",
+        "code_challenge": "a" * 43, "code_challenge_method": "S256", "state": "s" * 600})
+    r = loopd.api().get(f"/oauth/authorize?{q}")
+    assert r.status_code == 302, r.text
+    back = urllib.parse.urlsplit(r.headers["Location"])
+    assert back.geturl().startswith(base + "/app/?")
+    params = urllib.parse.parse_qs(back.query)
+    assert params["error"] == ["invalid_request"] and "code" not in params, params
+    q512 = q.replace("s" * 600, "s" * 512)
+    r = loopd.api().get(f"/oauth/authorize?{q512}")
+    assert r.status_code == 200 and 'name="state" value="' + "s" * 512 + '"' in r.text
