@@ -40,7 +40,9 @@ hooks_address_inward(const struct sockaddr *sa)
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};	/* 64:ff9b::/96 */
 	static const unsigned char compat[12] = {0};			/* ::/96 (deprecated) */
-	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, compat, 12))
+	static const unsigned char translated[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}; /* SIIT */
+	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, compat, 12) ||
+	    !memcmp(b, translated, 12))
 		return inward_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
 				 (uint32_t)b[14] << 8 | b[15]);
 	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4: 2002:AABB:CCDD::/48 */

@@ -11,6 +11,7 @@ import pytest
     "https://[2002:7f00:1::]/hook",        # 6to4 of 127.0.0.1
     "https://[2002:a9fe:a9fe::1]/hook",    # 6to4 of 169.254.169.254
     "https://[::127.0.0.1]/hook",          # IPv4-compatible 127.0.0.1
+    "https://[::ffff:0:7f00:1]/hook",      # IPv4-translated (SIIT) 127.0.0.1
     "https://[::a9fe:a9fe]/hook",          # IPv4-compatible metadata address
     "https://[fec0::1]/hook",              # site-local
 ])
