@@ -131,6 +131,10 @@ api_webhooks_create(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	enum db_status st = db_webhook_create(rq->db, rq->arena, &ctx, &in, &out);
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_CONFLICT, "an organisation holds at most %d webhook "
+				       "subscriptions: delete one, or subscribe one to more events",
+				       DB_WEBHOOKS_MAX);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "webhook");
 	api_set_location(rq, arena_printf(rq->arena, "/v1/webhooks/%s", out.id));

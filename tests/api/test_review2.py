@@ -142,3 +142,24 @@ def test_too_long_state_is_refused_not_dropped(loopd):
     q512 = q.replace("s" * 600, "s" * 512)
     r = loopd.api().get(f"/oauth/authorize?{q512}")
     assert r.status_code == 200 and 'name="state" value="' + "s" * 512 + '"' in r.text
+
+
+def test_an_org_holds_a_bounded_number_of_webhooks(new_org):
+    """Every event is one delivery per subscription: without a bound one
+    admin made one candidate POST into thousands of outbound requests."""
+    org = new_org()
+    made = []
+    for i in range(50):
+        r = org.api.post("/v1/webhooks", json={"url": f"https://93.184.216.34/h{i}",
+                                               "events": ["*"]})
+        assert r.status_code == 201, f"{i}: {r.text}"
+        made.append(r.json()["id"])
+    r = org.api.post("/v1/webhooks", json={"url": "https://93.184.216.34/one-more",
+                                           "events": ["*"]})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "conflict" and "at most 50" in r.json()["detail"]
+    assert len(org.api.get("/v1/webhooks?limit=100").json()["data"]) == 50
+    assert org.api.delete(f"/v1/webhooks/{made[0]}").status_code == 204
+    r = org.api.post("/v1/webhooks", json={"url": "https://93.184.216.34/one-more",
+                                           "events": ["*"]})
+    assert r.status_code == 201, r.text
