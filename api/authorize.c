@@ -71,6 +71,16 @@ strict_headers(struct api_request *rq)
 	api_add_header(rq, "X-Frame-Options", "DENY");
 }
 
+/* Every answer at /oauth/authorize gets the page headers, also those queued
+ * before the handler runs (a repeated or undecodable query parameter, 405,
+ * 415, 413): the sign-in page's URL is one a browser opens. */
+void
+api_authorize_secure(struct api_request *rq)
+{
+	if (rq->path && !strcmp(rq->path, "/oauth/authorize"))
+		strict_headers(rq);
+}
+
 static enum api_result
 reply_page(struct api_request *rq, int status, const char *title, const char *body)
 {
@@ -160,9 +170,14 @@ request_or_redirect(struct api_request *rq, struct authz *z)
 {
 	unsigned want;
 	char *bad;
-	if (z->state && strlen(z->state) > 512)
+	/* A state too long to echo is refused, not dropped: the client would
+	 * get its code back without the state it checks. */
+	bool long_state = z->state && strlen(z->state) > 512;
+	if (long_state)
 		z->state = NULL;
-	if (!z->response_type || strcmp(z->response_type, "code") != 0)
+	if (long_state)
+		redirect_error(rq, z, "invalid_request", "state is longer than 512 characters");
+	else if (!z->response_type || strcmp(z->response_type, "code") != 0)
 		redirect_error(rq, z, "unsupported_response_type", "response_type must be code");
 	else if (!z->challenge)
 		redirect_error(rq, z, "invalid_request", "code_challenge is required (PKCE)");

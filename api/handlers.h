@@ -8,6 +8,8 @@ api_handler api_healthz, api_readyz, api_openapi, api_metrics;
 api_handler api_console_index, api_console_file;
 /* Adds the console's security headers to any answer under /app/ (404s too). */
 void api_console_secure(struct api_request *rq);
+/* Adds the sign-in page's security headers to any answer at /oauth/authorize. */
+void api_authorize_secure(struct api_request *rq);
 api_handler api_oauth_token, api_oauth_revoke, api_oauth_introspect;
 api_handler api_oauth_authorize, api_oauth_authorize_submit, api_oauth_metadata;
 api_handler api_org_get, api_org_patch;

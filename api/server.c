@@ -349,6 +349,7 @@ queue(struct request_state *st)
 	struct api_request *rq = &st->rq;
 	struct api_response *r = &rq->resp;
 	api_console_secure(rq);
+	api_authorize_secure(rq);
 	/* The body lives in the request's arena (or is static), which
 	 * on_completed releases only after the response is sent: no copy. */
 	struct MHD_Response *resp =

@@ -82,37 +82,49 @@ error_page(struct api_request *rq, enum api_error e)
 }
 
 /* One radio button of group name. */
+/* One radio button, checked when it is what was sent (sent: NULL or text). */
 static void
-radio(struct abuf *b, struct arena *a, const char *name, const char *value, const char *label)
+radio(struct abuf *b, struct arena *a, const char *name, const char *value, const char *label,
+      const char *sent)
 {
-	abuf_puts(b, arena_printf(a, "<label><input type=\"radio\" name=\"%s\" value=\"%s\" required> %s"
-			    "</label>\n", name, value, esc(a, label)));
+	abuf_puts(b, arena_printf(a, "<label><input type=\"radio\" name=\"%s\" value=\"%s\"%s required> %s"
+			    "</label>\n", name, value, sent && !strcmp(sent, value) ? " checked" : "",
+			    esc(a, label)));
 }
 
+/* The questions, showing the answers of sent (a refused form's JSON, or
+ * NULL), so that a candidate corrects one answer instead of retyping all. */
 static void
-question_fields(struct abuf *b, struct arena *a, const struct survey_questions *qs)
+question_fields(struct abuf *b, struct arena *a, const struct survey_questions *qs, json_t *sent)
 {
+	json_t *answers = json_object_get(sent, "answers"), *rating = json_object_get(sent, "overall_rating");
+	const char *comment = json_string_value(json_object_get(sent, "comment"));
+	const char *rating_text = json_is_integer(rating)
+		? arena_printf(a, "%lld", (long long)json_integer_value(rating)) : NULL;
 	static const char *const labels[] = {"Yes", "No", "Does not apply"};
 	for (size_t i = 0; i < qs->n_questions; i++) {
 		const struct survey_question *q = &qs->questions[i];
 		abuf_puts(b, arena_printf(a, "<fieldset><legend>%s</legend>\n", esc(a, q->text)));
 		for (int k = 0; k < API_SURVEY_ANSWERS_MAX; k++)
-			radio(b, a, q->key, api_survey_answers[k], labels[k]);
+			radio(b, a, q->key, api_survey_answers[k], labels[k],
+			      json_string_value(json_object_get(answers, q->key)));
 		abuf_puts(b, "</fieldset>\n");
 	}
 	abuf_puts(b, arena_printf(a, "<fieldset><legend>%s</legend>\n", esc(a, qs->rating_text)));
 	for (int v = SURVEY_RATING_MIN; v <= SURVEY_RATING_MAX; v++)
-		radio(b, a, "overall_rating", arena_printf(a, "%d", v), arena_printf(a, "%d", v));
+		radio(b, a, "overall_rating", arena_printf(a, "%d", v), arena_printf(a, "%d", v),
+		      rating_text);
 	abuf_puts(b, "</fieldset>\n");
 	abuf_puts(b, arena_printf(a, "<p><label>%s<br><textarea name=\"comment\" rows=\"6\" cols=\"60\""
-			    " maxlength=\"%d\"></textarea></label></p>\n", esc(a, qs->comment_text),
-			    qs->comment_max));
+			    " maxlength=\"%d\">%s</textarea></label></p>\n", esc(a, qs->comment_text),
+			    qs->comment_max, comment ? esc(a, comment) : ""));
 }
 
-/* The form, with the messages of errors (a 422's fields) above it. */
+/* The form, with the messages of errors (a 422's fields) above it and the
+ * answers of sent (NULL for an empty form) filled in. */
 static enum api_result
 form_page(struct api_request *rq, int status, const struct survey_questions *qs,
-	  const char *csrf, json_t *errors)
+	  const char *csrf, json_t *errors, json_t *sent)
 {
 	struct abuf b;
 	abuf_init(&b, rq->arena);
@@ -131,7 +143,7 @@ form_page(struct api_request *rq, int status, const struct survey_questions *qs,
 	abuf_puts(&b, "<form method=\"post\">\n");
 	abuf_puts(&b, arena_printf(rq->arena, "<input type=\"hidden\" name=\"" CSRF_FIELD "\" value=\"%s\">\n",
 			     csrf));
-	question_fields(&b, rq->arena, qs);
+	question_fields(&b, rq->arena, qs, sent);
 	abuf_puts(&b, "<p><button type=\"submit\">Send</button></p>\n</form>\n");
 	return page_reply(rq, status, &b);
 }
@@ -150,7 +162,7 @@ api_survey_page(struct api_request *rq)
 	api_add_header(rq, "Set-Cookie", arena_printf(rq->arena,
 		CSRF_COOKIE "=%s; Path=/survey/; HttpOnly; SameSite=Strict%s", csrf,
 		https ? "; Secure" : ""));
-	return form_page(rq, 200, &qs, csrf, NULL);
+	return form_page(rq, 200, &qs, csrf, NULL, NULL);
 }
 
 /* The anti-forgery cookie's value, or NULL. */
@@ -220,7 +232,7 @@ api_survey_page_post(struct api_request *rq)
 	if (bad)
 		return message_page(rq, 400, "Survey", "The form could not be read.");
 	if (!api_survey_answer_parse(rq, &qs, body, errors, &in))
-		return form_page(rq, 422, &qs, csrf, errors);
+		return form_page(rq, 422, &qs, csrf, errors, body);
 	if ((e = api_survey_submit(rq, api_param(rq, 0), &in)) != E__COUNT)
 		return error_page(rq, e);
 	return message_page(rq, 200, "Thank you", "Your answers were received.");

@@ -75,6 +75,12 @@ url_allowed(const char *url, json_t *errors)
 		[HOOKS_URL_INWARD] = {"address_refused", "resolves to a private, loopback or "
 				      "link-local address"},
 	};
+	if (hooks_url_has_userinfo(url)) {
+		spec_error(errors, "url", "invalid_url", "must not hold a user name or password "
+			   "(it would show in listings and the audit log): authenticate "
+			   "deliveries by their signature");
+		return false;
+	}
 	enum hooks_url_verdict v = hooks_url_check(url, config.webhook_allow_insecure);
 	if (v != HOOKS_URL_OK)
 		spec_error(errors, "url", words[v].code, words[v].message);
@@ -113,6 +119,10 @@ api_webhooks_create(struct api_request *rq)
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
 	enum db_status st = db_webhook_create(rq->db, rq->arena, &ctx, &in, &out);
+	if (st == DB_STATE)
+		return api_reply_error(rq, E_CONFLICT, "an organisation holds at most %d webhook "
+				       "subscriptions: delete one, or subscribe one to more events",
+				       DB_WEBHOOKS_MAX);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "webhook");
 	api_set_location(rq, arena_printf(rq->arena, "/v1/webhooks/%s", out.id));

@@ -34,6 +34,11 @@ static struct db_stmt link_insert = {"survey_link_insert",
 	" WHERE lp.org_id = $1 AND lp.id = $2 AND c.erased_at IS NULL"
 	" RETURNING " LINK_COLUMNS};
 
+/* The loop, locked against other issues and revocations of its links, so
+ * that two at once (a double click) leave one live link, not two. */
+static struct db_stmt loop_exists = {"survey_loop_exists",
+	"SELECT 1 FROM loops WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE"};
+
 struct issue_args {
 	const struct audit_ctx *ctx;
 	struct arena *a;
@@ -48,7 +53,9 @@ issue_tx(struct db *db, void *p)
 	const char *rp[] = {s->ctx->org_id, s->loop_id};
 	const char *ip[] = {s->ctx->org_id, s->loop_id, s->token_hash, s->version,
 			    strcmp(s->ctx->actor_type, "user") ? NULL : s->ctx->actor_id, s->lifetime};
-	enum db_status st = db_run_any(db, &links_revoke, 2, rp);
+	enum db_status st = db_run_status(db, &loop_exists, 2, rp, NULL);
+	if (st == DB_OK)
+		st = db_run_any(db, &links_revoke, 2, rp);
 	if (st == DB_OK)
 		st = db_row_fetch(db, &link_insert, 6, ip, s->a, copy_link, s->out);
 	if (st != DB_OK)
@@ -70,9 +77,6 @@ db_survey_issue(struct db *db, const struct audit_ctx *ctx, struct arena *a, con
 			       arena_printf(a, "%ld", lifetime_seconds), out};
 	return db_tx(db, issue_tx, &s);
 }
-
-static struct db_stmt loop_exists = {"survey_loop_exists",
-	"SELECT 1 FROM loops WHERE org_id = $1 AND id = $2"};
 
 struct revoke_args {
 	const struct audit_ctx *ctx;

@@ -48,6 +48,13 @@ static struct db_stmt hook_insert = {"webhook_insert",
 	"INSERT INTO webhooks (org_id, url, events, description, secret)"
 	" VALUES ($1, $2, string_to_array($3, ' '), $4, $5) RETURNING " WEBHOOK_COLUMNS};
 
+/* The org locked, so that creations at once cannot pass DB_WEBHOOKS_MAX
+ * together; then its subscriptions counted. */
+static struct db_stmt org_lock = {"webhook_org_lock",
+	"SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE"};
+static struct db_stmt hook_count = {"webhook_count",
+	"SELECT count(*) FROM webhooks WHERE org_id = $1"};
+
 /* Transaction body of db_webhook_create. */
 static enum db_status
 create_tx(struct db *db, void *p)
@@ -56,7 +63,17 @@ create_tx(struct db *db, void *p)
 	const char *params[] = {h->ctx->org_id, h->in->url, h->in->events, h->in->description,
 				h->in->secret};
 	h->out->secret = "";
-	enum db_status st = db_row_fetch(db, &hook_insert, 5, params, h->a, copy_webhook, h->out);
+	enum db_status st = db_run_status(db, &org_lock, 1, params, NULL);
+	if (st != DB_OK)
+		return st;
+	PGresult *r = db_run(db, &hook_count, 1, params);
+	if (!r)
+		return db->status;
+	long n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (n >= DB_WEBHOOKS_MAX)
+		return DB_STATE;
+	st = db_row_fetch(db, &hook_insert, 5, params, h->a, copy_webhook, h->out);
 	if (st != DB_OK)
 		return st;
 	json_t *ch = webhook_changes(h->out);

@@ -29,6 +29,11 @@ struct db_webhook_patch {
 	bool enabled;
 };
 
+/* Subscriptions an organisation may hold: each event is one delivery per
+ * subscription, so more would make one request many outbound POSTs. */
+#define DB_WEBHOOKS_MAX 50
+
+/* DB_STATE when the org holds DB_WEBHOOKS_MAX subscriptions already. */
 enum db_status db_webhook_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				 const struct db_webhook *in, struct db_webhook *out);
 enum db_status db_webhook_get(struct db *db, struct arena *a, const char *org_id, const char *id,

@@ -35,15 +35,24 @@ hooks_address_inward(const struct sockaddr *sa)
 	if (sa->sa_family != AF_INET6)
 		return true;
 	const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	/* Forms that carry an IPv4 address, which a host, a NAT64 or a 6to4
+	 * relay may deliver to: judged by that address. */
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (!memcmp(b, mapped, 12))
+	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};	/* 64:ff9b::/96 */
+	static const unsigned char compat[12] = {0};			/* ::/96 (deprecated) */
+	static const unsigned char translated[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}; /* SIIT */
+	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, compat, 12) ||
+	    !memcmp(b, translated, 12))
 		return inward_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
 				 (uint32_t)b[14] << 8 | b[15]);
-	static const unsigned char zero[15] = {0};
-	if (!memcmp(b, zero, 15) && b[15] <= 1)
-		return true;			/* :: and ::1 */
+	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4: 2002:AABB:CCDD::/48 */
+		return inward_v4((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 |
+				 (uint32_t)b[4] << 8 | b[5]);
 	return (b[0] & 0xfe) == 0xfc		/* unique local */
 	       || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)	/* link-local */
+	       || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)	/* site-local (deprecated) */
+	       || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b
+		   && b[4] == 0x00 && b[5] == 0x01)		/* 64:ff9b:1::/48, local NAT64 */
 	       || b[0] == 0xff;			/* multicast */
 }
 
@@ -109,4 +118,18 @@ hooks_url_check(const char *url, bool allow_insecure)
 	enum hooks_url_verdict v = hooks_target_resolve(url, allow_insecure, &t);
 	hooks_target_free(&t);
 	return v;
+}
+
+bool
+hooks_url_has_userinfo(const char *url)
+{
+	CURLU *u = curl_url();
+	char *user = NULL, *password = NULL;
+	bool has = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+		   && (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK
+		       || curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK);
+	curl_free(user);
+	curl_free(password);
+	curl_url_cleanup(u);
+	return has;
 }

@@ -37,6 +37,9 @@ enum hooks_url_verdict {
 /* Whether url may receive deliveries: parsed, then every address its
  * host resolves to checked (the same check runs before each attempt). */
 enum hooks_url_verdict hooks_url_check(const char *url, bool allow_insecure);
+/* True when url names a user or password (credentials that would be shown
+ * in every listing and kept for good in the audit log). */
+bool hooks_url_has_userinfo(const char *url);
 
 /* A new signing secret, "whsec_" + base64 of 24 random bytes, in a. */
 char *hooks_secret_new(struct arena *a);
