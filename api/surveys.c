@@ -307,7 +307,20 @@ months_json(const struct db_survey_report *r)
 	return list;
 }
 
-/* GET /v1/reports/candidate-experience (recruiters and admins). */
+/* The months the figures cover: every answer before through (the start of
+ * the current UTC month), none after, and how many there are this month is
+ * not shown either, not even rounded (an answer that crosses a bucket's edge
+ * would show). */
+static json_t *
+period_json(const struct db_survey_report *r)
+{
+	return json_pack("{s:s, s:s, s:s}", "last_month", r->last_month, "through", r->through,
+			 "updates_at", r->updates_at);
+}
+
+/* GET /v1/reports/candidate-experience (recruiters and admins): closed
+ * months only, so that reading it before and after one answer arrives
+ * shows nothing of that answer. */
 enum api_result
 api_reports_candidate_experience(struct api_request *rq)
 {
@@ -330,8 +343,9 @@ api_reports_candidate_experience(struct api_request *rq)
 		api_warning_count_json("take_home_effort_missing", r.effort_missing),
 		"decided_loops", (json_int_t)r.decided, "median_elapsed_days",
 		api_elapsed_json(r.median_known, r.median_elapsed_days));
-	return api_reply_json(rq, 200, json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"questions_version", qs.version, "min_group_size", MIN_GROUP, "links", links,
+	return api_reply_json(rq, 200, json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"questions_version", qs.version, "min_group_size", MIN_GROUP,
+		"period", period_json(&r), "links", links,
 		"loop_hygiene", hygiene,
 		"overall", group_json(json_object(), &r.overall),
 		"questions", question_groups_json(&qs, r.questions, r.n_questions, NULL),

@@ -192,25 +192,44 @@ db_survey_submit(struct db *db, struct arena *a, const char *request_id, const c
 	return db_tx(db, submit_tx, &s);
 }
 
-/* --- the report: every group as (a, b, n, flagged, mean rating) --- */
+/* --- the report: every group as (a, b, n, flagged, mean rating) ---
+ *
+ * Only answers of closed months count: those submitted before the start of
+ * the current calendar month (UTC). A closed month's answers never change
+ * (a link takes one answer, erasure clears only the comment), so two reads
+ * of the report within a month are the same, and a recruiter cannot learn
+ * one candidate's answer by reading before and after it arrives. now() is
+ * the transaction's start: every statement of a report sees one cut. */
+#define CUT "(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+#define CLOSED(col) col " < " CUT
 
+/* The cut (the end of the last closed month), when the next month closes,
+ * and the last closed month as YYYY-MM. */
+static struct db_stmt rep_period = {"survey_rep_period",
+	"SELECT " DB_TS(CUT) ", " DB_TS("(" CUT " + interval '1 month')") ","
+	" to_char(" CUT " AT TIME ZONE 'UTC' - interval '1 month', 'YYYY-MM')"};
+/* Links issued before the cut, and those of them answered before it. */
 static struct db_stmt rep_links = {"survey_rep_links",
-	"SELECT NULL, NULL, count(*), count(answered_at), NULL::float8 FROM survey_links"
-	" WHERE org_id = $1"};
+	"SELECT NULL, NULL, count(*), count(*) FILTER (WHERE " CLOSED("answered_at") "),"
+	" NULL::float8 FROM survey_links WHERE org_id = $1 AND " CLOSED("created_at")};
 /* flagged, for answers as a whole: those that saw at least one red flag. */
 #define ANY_FLAG "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM survey_answer_items i" \
 	" WHERE i.org_id = a.org_id AND i.link_id = a.link_id AND i.saw_flag))"
 static struct db_stmt rep_overall = {"survey_rep_overall",
 	"SELECT NULL, NULL, count(*), " ANY_FLAG ", avg(a.overall_rating)::float8"
-	" FROM survey_answers a WHERE a.org_id = $1"};
+	" FROM survey_answers a WHERE a.org_id = $1 AND " CLOSED("a.submitted_at")};
 /* n: the answers that said yes or no (not_applicable does not count). */
 static struct db_stmt rep_questions = {"survey_rep_questions",
-	"SELECT question, NULL, count(saw_flag), count(*) FILTER (WHERE saw_flag), NULL::float8"
-	" FROM survey_answer_items WHERE org_id = $1 GROUP BY question ORDER BY question"};
+	"SELECT i.question, NULL, count(i.saw_flag), count(*) FILTER (WHERE i.saw_flag),"
+	" NULL::float8 FROM survey_answer_items i"
+	" JOIN survey_answers a ON a.org_id = i.org_id AND a.link_id = i.link_id"
+	" WHERE i.org_id = $1 AND a.org_id = $1 AND " CLOSED("a.submitted_at")
+	" GROUP BY i.question ORDER BY i.question"};
 static struct db_stmt rep_months = {"survey_rep_months",
 	"SELECT to_char(date_trunc('month', a.submitted_at AT TIME ZONE 'UTC'), 'YYYY-MM'), NULL,"
 	" count(*), " ANY_FLAG ", avg(a.overall_rating)::float8"
-	" FROM survey_answers a WHERE a.org_id = $1 GROUP BY 1 ORDER BY 1"};
+	" FROM survey_answers a WHERE a.org_id = $1 AND " CLOSED("a.submitted_at")
+	" GROUP BY 1 ORDER BY 1"};
 /* An interviewer's answers: those of the loops they held a seat in. */
 #define PANEL "(SELECT DISTINCT ri.org_id, ri.loop_id, ri.user_id FROM round_interviewers ri" \
 	" WHERE ri.org_id = $1)"
@@ -218,13 +237,15 @@ static struct db_stmt rep_people = {"survey_rep_people",
 	"SELECT p.user_id, u.name, count(*), " ANY_FLAG ", avg(a.overall_rating)::float8"
 	" FROM survey_answers a JOIN " PANEL " p ON p.org_id = a.org_id AND p.loop_id = a.loop_id"
 	" JOIN users u ON u.org_id = p.org_id AND u.id = p.user_id"
-	" WHERE a.org_id = $1 GROUP BY p.user_id, u.name ORDER BY u.name, p.user_id"};
+	" WHERE a.org_id = $1 AND u.org_id = $1 AND " CLOSED("a.submitted_at")
+	" GROUP BY p.user_id, u.name ORDER BY u.name, p.user_id"};
 static struct db_stmt rep_people_questions = {"survey_rep_people_questions",
 	"SELECT p.user_id, i.question, count(i.saw_flag), count(*) FILTER (WHERE i.saw_flag),"
 	" NULL::float8 FROM survey_answers a"
 	" JOIN " PANEL " p ON p.org_id = a.org_id AND p.loop_id = a.loop_id"
 	" JOIN survey_answer_items i ON i.org_id = a.org_id AND i.link_id = a.link_id"
-	" WHERE a.org_id = $1 GROUP BY p.user_id, i.question ORDER BY p.user_id, i.question"};
+	" WHERE a.org_id = $1 AND i.org_id = $1 AND " CLOSED("a.submitted_at")
+	" GROUP BY p.user_id, i.question ORDER BY p.user_id, i.question"};
 
 static struct db_stmt rep_take_homes = {"survey_rep_take_homes",
 	"SELECT count(*), count(*) FILTER (WHERE w LIKE '%take_home_deadline_short%'),"
@@ -290,7 +311,15 @@ report_tx(struct db *db, void *p)
 	struct db_survey_report *o = s->out;
 	const char *op[] = {s->org_id};
 	struct db_survey_group links;
-	enum db_status st = db_row_fetch(db, &rep_links, 1, op, s->a, copy_group, &links);
+	PGresult *r;
+	enum db_status st = db_run_status(db, &rep_period, 0, NULL, &r);
+	if (st != DB_OK)
+		return st;
+	o->through = db_str(s->a, r, 0, 0);
+	o->updates_at = db_str(s->a, r, 0, 1);
+	o->last_month = db_str(s->a, r, 0, 2);
+	PQclear(r);
+	st = db_row_fetch(db, &rep_links, 1, op, s->a, copy_group, &links);
 	if (st == DB_OK)
 		st = db_row_fetch(db, &rep_overall, 1, op, s->a, copy_group, &o->overall);
 	if (st == DB_OK)

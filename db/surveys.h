@@ -71,6 +71,10 @@ struct db_survey_group {
 };
 
 struct db_survey_report {
+	/* the figures count answers (and links) before through, the start of
+	 * the current UTC month; last_month (YYYY-MM) is the last month they
+	 * count, updates_at when the next one closes (timestamps as DB_TS) */
+	char *through, *updates_at, *last_month;
 	long long issued, answered;
 	/* loop hygiene: take-home rounds (not cancelled), those warned of a
 	 * short deadline and of no stated effort; decided loops and the median
@@ -83,7 +87,8 @@ struct db_survey_report {
 	int n_questions, n_months, n_people, n_people_questions;
 };
 
-/* The org's aggregates: the caller withholds the small groups. */
+/* The org's aggregates over closed months (before the current UTC month):
+ * the caller withholds the small groups. */
 enum db_status db_survey_report(struct db *db, struct arena *a, const char *org_id,
 				struct db_survey_report *out);
 

@@ -1,7 +1,10 @@
 """Candidate experience (issue 17): single-use survey links, the candidate's
 form without script, the JSON face for ATS integrations, the report that
-withholds small groups, and erasure of the free text."""
+withholds small groups and counts only closed months, and erasure of the free
+text. The report's tests move answers into a month that has ended with
+surveys.backdate (their clock: the rows themselves)."""
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -11,7 +14,7 @@ import requests
 
 import contract
 from helpers import Team, count, problem_of, scan_database
-from surveys import SECTION, SEED, answer_body, expire, form_fields, issue, questions
+from surveys import SECTION, SEED, answer_body, backdate, expire, form_fields, issue, questions
 
 
 @pytest.fixture(scope="module")
@@ -177,14 +180,27 @@ def _report(org):
     return r.json()
 
 
-def test_the_report_withholds_groups_under_three(other, loopd):
+WITHHELD = {"enough_answers": False, "note": "not enough answers"}
+
+
+def _this_month():
+    """The start of the current UTC month as the report writes a timestamp,
+    and the month before it (YYYY-MM)."""
+    start = dt.datetime.now(dt.timezone.utc).replace(day=1, hour=0, minute=0, second=0,
+                                                     microsecond=0)
+    return (start.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+            (start - dt.timedelta(days=1)).strftime("%Y-%m"))
+
+
+def test_the_report_withholds_groups_under_three(other, loopd, db):
     a, b = other.iv
-    _answered_loop(other, loopd, [a, b], flag=("outage_discussed",), rating=2)
-    _answered_loop(other, loopd, [a], rating=4)
+    backdate(db, _answered_loop(other, loopd, [a, b], flag=("outage_discussed",), rating=2)["id"])
+    backdate(db, _answered_loop(other, loopd, [a], rating=4)["id"])
     rep = _report(other)
-    assert rep["overall"] == {"enough_answers": False, "note": "not enough answers"}
+    assert rep["overall"] == WITHHELD
     assert all(not q["enough_answers"] for q in rep["questions"])
-    _answered_loop(other, loopd, [a], rating=5)
+    assert rep["months"] == [{"month": rep["period"]["last_month"]} | WITHHELD]
+    backdate(db, _answered_loop(other, loopd, [a], rating=5)["id"])
     rep = _report(other)
     assert rep["overall"]["enough_answers"] and rep["overall"]["answers"] == 3
     assert rep["overall"]["mean_rating"] == pytest.approx(3.67)
@@ -192,11 +208,58 @@ def test_the_report_withholds_groups_under_three(other, loopd):
     assert outage["red_flag_share"] == pytest.approx(0.3333)
     people = {p["user_id"]: p for p in rep["interviewers"]}
     assert people[a.id]["answers"] == 3 and people[a.id]["questions"]
-    assert people[b.id] == {"user_id": b.id, "name": people[b.id]["name"],
-                            "enough_answers": False, "note": "not enough answers"}
+    assert people[b.id] == {"user_id": b.id, "name": people[b.id]["name"]} | WITHHELD
     assert rep["links"] == {"issued": 3, "answered": 3, "response_rate": 1.0}
-    if len(rep["months"]) == 1:   # unless the answers straddled a month's end
-        assert rep["months"][0]["answers"] == 3
+    assert [(m["month"], m["answers"]) for m in rep["months"]] == [
+        (rep["period"]["last_month"], 3)]
+
+
+def test_a_second_read_shows_nothing_of_an_answer_this_month(loopd, db):
+    """The differencing attack: read the report at 3 answers, let one more
+    candidate answer, read it again. The new answer (a 1 with a red flag)
+    must not show until its month has closed, nor the link it came by."""
+    org = Team(loopd, interviewers=1)
+    (a,) = org.iv
+    for rating in (5, 5, 4):
+        backdate(db, _answered_loop(org, loopd, [a], rating=rating)["id"])
+    before = _report(org)
+    through, last_month = _this_month()
+    assert before["period"]["through"] == through
+    assert before["period"]["last_month"] == last_month
+    assert before["period"]["updates_at"] > through
+    assert before["overall"]["answers"] == 3
+    assert before["overall"]["mean_rating"] == pytest.approx(4.67)
+    assert before["overall"]["red_flag_share"] == 0
+    assert before["links"] == {"issued": 3, "answered": 3, "response_rate": 1.0}
+    fourth = _answered_loop(org, loopd, [a], flag=("outage_discussed",), rating=1)
+    after = _report(org)
+    assert after == before          # the whole body: no figure, no count, no link
+    # once the 4th answer's month has closed, it counts like the others
+    backdate(db, fourth["id"])
+    closed = _report(org)
+    assert closed["overall"]["answers"] == 4
+    assert closed["overall"]["mean_rating"] == pytest.approx(3.75)
+    assert closed["overall"]["red_flag_share"] == pytest.approx(0.25)
+    assert closed["links"] == {"issued": 4, "answered": 4, "response_rate": 1.0}
+    assert [(m["month"], m["answers"]) for m in closed["months"]] == [(last_month, 4)]
+    assert {p["user_id"]: p["answers"] for p in closed["interviewers"]} == {a.id: 4}
+
+
+def test_a_closed_month_of_under_three_answers_is_withheld(loopd, db):
+    """A month's group needs 3 answers as every group does; the months it
+    does not hide still add up in the overall figures."""
+    org = Team(loopd, interviewers=1)
+    (a,) = org.iv
+    backdate(db, _answered_loop(org, loopd, [a], rating=2)["id"], months=2)
+    for rating in (4, 4, 5):
+        backdate(db, _answered_loop(org, loopd, [a], rating=rating)["id"])
+    issue(org, org.loop()["id"])     # issued this month: not in links yet
+    rep = _report(org)
+    assert [m["month"] for m in rep["months"]][1] == rep["period"]["last_month"]
+    assert rep["months"][0] == {"month": rep["months"][0]["month"]} | WITHHELD
+    assert rep["months"][1]["answers"] == 3
+    assert rep["overall"]["answers"] == 4
+    assert rep["links"] == {"issued": 4, "answered": 4, "response_rate": 1.0}
 
 
 def test_erasure_clears_the_free_text_and_keeps_the_aggregates(team, loopd, db):

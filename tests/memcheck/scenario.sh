@@ -1,8 +1,8 @@
 # Calls run after the README's API tour under valgrind (scripts/memcheck),
 # in the tour's shell: its tokens ($R recruiter, $I interviewer) and ids
 # ($CAND, $NEW_LOOP) are set. The candidate survey (README's candidate
-# experience flow, which the tour does not run), then refusals. Each call
-# must answer the status named.
+# experience flow, which the tour does not run, and its report), then
+# refusals. Each call must answer the status named.
 expect() {
 	local want=$1 got
 	shift
@@ -20,6 +20,7 @@ ANSWERS='{"stack_explained": "yes", "take_home_fair": "not_applicable", "outage_
 expect 200 $API/v1/surveys/$TOKEN -H "$H" -d "{\"answers\": $ANSWERS, \"overall_rating\": 4}"
 expect 409 $API/v1/surveys/$TOKEN -H "$H" -d "{\"answers\": $ANSWERS, \"overall_rating\": 4}"
 expect 404 $API/v1/surveys/not-a-token
+expect 200 $API/v1/reports/candidate-experience -H "Authorization: Bearer $R"
 expect 403 -X POST $API/survey/$TOKEN -H 'Content-Type: application/x-www-form-urlencoded' -d 'x=1'
 expect 401 $API/v1/loops
 expect 401 $API/v1/loops -H "Authorization: Bearer not.a.token"
