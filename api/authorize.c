@@ -23,21 +23,28 @@
 	"frame-ancestors 'none'; base-uri 'none'"
 #define FORM_TTL_S 900		/* a sign-in form is good for 15 minutes */
 #define COOKIE "loopd_signin"
+/* The console's answer for an email in several orgs and no org link: any
+ * org's admin can add any email, so no one org is guessed from it. */
+#define AMBIGUOUS "Use your organisation's sign-in link to sign in (ask your admin for it)."
 
-/* One authorization request, from the query (GET) or the form (POST). */
+/* One authorization request, from the query (GET) or the form (POST).
+ * org (the console's only) names the org the person signs in to. */
 struct authz {
-	const char *response_type, *client_id, *redirect_uri, *challenge, *method, *state, *scope;
+	const char *response_type, *client_id, *redirect_uri, *challenge, *method, *state, *scope,
+		*org;
 	struct client_auth c;
 };
 
 static const char *const authz_names[] = {"response_type", "client_id", "redirect_uri",
-	"code_challenge", "code_challenge_method", "state", "scope"};
+	"code_challenge", "code_challenge_method", "state", "scope", "org"};
+
+#define AUTHZ_N ((int)(sizeof authz_names / sizeof authz_names[0]))
 
 static const char **
 authz_slot(struct authz *z, int i)
 {
 	const char **slots[] = {&z->response_type, &z->client_id, &z->redirect_uri, &z->challenge,
-				&z->method, &z->state, &z->scope};
+				&z->method, &z->state, &z->scope, &z->org};
 	return slots[i];
 }
 
@@ -189,6 +196,8 @@ request_or_redirect(struct api_request *rq, struct authz *z)
 	else if (z->scope && (strlen(z->scope) > 512 ||
 			      !auth_scope_parse(rq->arena, z->scope, &want, &bad)))
 		redirect_error(rq, z, "invalid_scope", "unknown scope");
+	else if (z->org && !text_is_uuid(z->org))
+		redirect_error(rq, z, "invalid_request", "org must be an organisation id (a UUID)");
 	else
 		return true;
 	return false;
@@ -213,7 +222,7 @@ csrf_token(struct api_request *rq, const struct authz *z, const char *nonce, lon
 	struct abuf b;
 	abuf_init(&b, rq->arena);
 	abuf_printf(&b, "%ld\n%s", issued, nonce);
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < AUTHZ_N; i++) {
 		const char *v = *authz_slot((struct authz *)z, i);
 		abuf_printf(&b, "\n%s", v ? v : "");
 	}
@@ -272,7 +281,7 @@ sign_in_page(struct api_request *rq, const struct authz *z, const char *error, c
 	if (error)
 		abuf_printf(&b, "<p role=\"alert\" id=\"error\">%s</p>\n", html(rq, error));
 	abuf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">\n");
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < AUTHZ_N; i++) {
 		const char *v = *authz_slot((struct authz *)z, i);
 		if (v)
 			abuf_printf(&b, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n",
@@ -294,7 +303,7 @@ api_oauth_authorize(struct api_request *rq)
 {
 	struct authz z;
 	strict_headers(rq);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < AUTHZ_N; i++)
 		*authz_slot(&z, i) = api_query(rq, authz_names[i]);
 	if (!client_or_page(rq, &z) || !request_or_redirect(rq, &z))
 		return API_REPLIED;
@@ -332,18 +341,27 @@ issue_code(struct api_request *rq, struct authz *z, const struct db_user *u, uns
 	return redirect_back(rq, z, arena_printf(rq->arena, "code=%s", code));
 }
 
-/* The org a sign-in names: the client's, or for the console the one org
- * the email belongs to (NULL: none or several, then an unknown name). */
+/* The org a sign-in names: the client's; for the console the org of the
+ * request's org parameter (an org link), else the one org the email
+ * belongs to. NULL (an unknown name) when there is none; *several is set
+ * when, without org, the email is in several orgs. The returned id is in
+ * rq's arena or the client's. */
 static const char *
-sign_in_org(struct api_request *rq, const struct authz *z, const char *email)
+sign_in_org(struct api_request *rq, const struct authz *z, const char *email, bool *several)
 {
+	*several = false;
 	if (!z->c.client.builtin)
 		return z->c.client.org_id;
+	if (z->org) {	/* exactly that org; an unknown id is a name no one has */
+		struct db_org o;
+		return db_org_get(rq->db, rq->arena, z->org, &o) == DB_OK ? o.id : NULL;
+	}
 	char *norm, *org;
-	if (email_normalize(rq->arena, email, &norm) != EMAIL_OK ||
-	    db_org_of_email(rq->db, rq->arena, norm, &org) != DB_OK)
+	if (email_normalize(rq->arena, email, &norm) != EMAIL_OK)
 		return NULL;
-	return org;
+	enum db_status st = db_org_of_email(rq->db, rq->arena, norm, &org);
+	*several = st == DB_CONFLICT;
+	return st == DB_OK ? org : NULL;
 }
 
 /* POST /oauth/authorize: the sign-in form. */
@@ -354,7 +372,7 @@ api_oauth_authorize_submit(struct api_request *rq)
 	const char *email, *pw, *csrf;
 	bool bad = false;
 	strict_headers(rq);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < AUTHZ_N; i++)
 		*authz_slot(&z, i) = api_form(rq, authz_names[i], &bad);
 	email = api_form(rq, "email", &bad);
 	pw = api_form(rq, "password", &bad);
@@ -368,14 +386,18 @@ api_oauth_authorize_submit(struct api_request *rq)
 				  "page: go back to the application and start again.");
 	if (!email || !pw || !*email || strlen(email) > 254 || strlen(pw) > 4096)
 		return sign_in_page(rq, &z, "Enter your email and password.", email);
-	const char *org = sign_in_org(rq, &z, email);
+	bool several;
+	const char *org = sign_in_org(rq, &z, email, &several);
 	struct db_user u;
 	struct api_login_attempt at;
+	/* With no org for several, the password is not tried in any of them:
+	 * the dummy hash runs and the answer is the same for any password. */
 	enum api_login st = api_login_password(rq, org, email, pw, &u, &at);
 	if (st == API_LOGIN_REPLIED)
 		return API_REPLIED;
 	if (st == API_LOGIN_WRONG)
-		return sign_in_page(rq, &z, "The email or password is wrong.", email);
+		return sign_in_page(rq, &z, several ? AMBIGUOUS : "The email or password is wrong.",
+				    email);
 	if (!oauth_console_row_or_reply(rq, &z.c, org))
 		return API_REPLIED;
 	unsigned scopes = code_scopes(rq, &z, &u);

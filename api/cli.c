@@ -19,6 +19,7 @@
 #include "db/embedded.h"
 #include "db/identity.h"
 #include "db/keys.h"
+#include "db/orgs.h"
 
 #define APP_ROLE "loopd_app"
 
@@ -188,8 +189,22 @@ admin_rotate_keys(int argc, char **argv)
 	return st == DB_OK ? 0 : 1;
 }
 
+/* The org's console link (the sign-in that works whatever its password
+ * grant), in a's memory. */
+static char *
+console_url(struct arena *a, const char *org)
+{
+	size_t n = strlen(config.public_url);
+	if (n && config.public_url[n - 1] == '/')
+		n--;
+	return n ? arena_printf(a, "%.*s/app/?org=%s", (int)n, config.public_url, org)
+		 : arena_printf(a, "http://%s/app/?org=%s", config.listen, org);
+}
+
 /* loopd admin create-client --org ID: recovery when an org has no
- * first-party client left; prints {"client_id"}. */
+ * first-party client left; prints {"client_id","console_url"}. The client
+ * uses the password grant: when the org turned it off, the console link
+ * is the way back in (said on stderr). */
 static int
 admin_create_client(int argc, char **argv)
 {
@@ -202,11 +217,17 @@ admin_create_client(int argc, char **argv)
 	struct db_client c;
 	enum db_status st = db_client_recover(db_thread(), a, org, auth_scope_format(a, AUTH_SCOPE_ALL),
 					      &c);
-	if (st == DB_OK)
-		printf("{\"client_id\":\"%s\"}\n", c.id);
-	else
+	if (st == DB_OK) {
+		char *url = console_url(a, c.org_id ? c.org_id : org);
+		printf("{\"client_id\":\"%s\",\"console_url\":\"%s\"}\n", c.id, url);
+		struct db_org o;
+		if (db_org_get(db_thread(), a, org, &o) == DB_OK && !o.password_grant)
+			fprintf(stderr, "loopd: this organisation turned the password grant off, so "
+				"the new client gets unauthorized_client; its admin signs in at %s\n", url);
+	} else {
 		fprintf(stderr, "loopd: create-client failed (%s)\n",
 			st == DB_FK ? "no such organisation" : "database error");
+	}
 	arena_destroy(a);
 	return st == DB_OK ? 0 : 1;
 }

@@ -10,11 +10,14 @@ static const struct spec_field org_patch_spec[] = {
 	{NULL},
 };
 
+/* The org as JSON, with the console link that signs people in to it
+ * (console_url: the org is named by the link, not guessed from an email). */
 static json_t *
-org_json(const struct db_org *o)
+org_json(struct api_request *rq, const struct db_org *o)
 {
-	return json_pack("{s:s, s:s, s:b}", "id", o->id, "name", o->name, "password_grant",
-			 o->password_grant);
+	return json_pack("{s:s, s:s, s:b, s:s}", "id", o->id, "name", o->name, "password_grant",
+			 o->password_grant, "console_url",
+			 arena_printf(rq->arena, "%s/app/?org=%s", api_public_base(rq), o->id));
 }
 
 /* GET /v1/org */
@@ -25,11 +28,13 @@ api_org_get(struct api_request *rq)
 	enum db_status st = db_org_get(rq->db, rq->arena, rq->who->org_id, &o);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "organisation");
-	return api_reply_json(rq, 200, org_json(&o));
+	return api_reply_json(rq, 200, org_json(rq, &o));
 }
 
 /* PATCH /v1/org: password_grant false refuses the password grant for every
- * client of the org (people sign in through the authorization code flow). */
+ * client of the org (people sign in through the authorization code flow:
+ * the org's console row cannot be revoked, so its console link always
+ * works and turning the grant off never locks the org out). */
 enum api_result
 api_org_patch(struct api_request *rq)
 {
@@ -42,5 +47,5 @@ api_org_patch(struct api_request *rq)
 		json_is_true(json_object_get(rq->json, "password_grant")), &o);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "organisation");
-	return api_reply_json(rq, 200, org_json(&o));
+	return api_reply_json(rq, 200, org_json(rq, &o));
 }

@@ -1,7 +1,9 @@
 // Signing in as the public client `loopd-console`: authorization code with
 // PKCE (S256). Tokens live in this module's variables only; the PKCE
 // verifier and state wait in sessionStorage across the one redirect and are
-// removed before the code is exchanged.
+// removed before the code is exchanged. An org link (/app/?org=ID) names the
+// organisation to sign in to: it rides along in the same pending entry and
+// is put back in the address bar, so signing in again stays in that org.
 
 const CLIENT_ID = 'loopd-console';
 const PENDING = 'loopd.console.pkce';
@@ -9,6 +11,8 @@ const REFRESH_MARGIN_S = 60;
 
 let tokens = null;        // {access_token, refresh_token, expires_in}
 let refreshTimer = null;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let metadata = null;      // RFC 8414: the issuer names the only redirect URI
 
@@ -39,21 +43,33 @@ async function challengeOf(verifier) {
   return b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
 }
 
+// The organisation of the page's link (/app/?org=ID), or null.
+function linkedOrg() {
+  const org = new URLSearchParams(location.search).get('org');
+  return org && UUID.test(org) ? org : null;
+}
+
+function appPath(org) {
+  return '/app/' + (org ? '?org=' + encodeURIComponent(org) : '');
+}
+
 // Leaves for the sign-in page; comes back to /app/ with a code. The flow
 // must start on the issuer's origin, where the redirect comes back to.
 export async function signIn() {
   const meta = await server();
+  const org = linkedOrg();
   if (new URL(meta.issuer).origin !== location.origin) {
-    location.assign(meta.issuer + '/app/');
+    location.assign(meta.issuer + appPath(org));
     return;
   }
-  const pending = {verifier: randomText(), state: randomText()};
+  const pending = {verifier: randomText(), state: randomText(), org};
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const q = new URLSearchParams({
     response_type: 'code', client_id: CLIENT_ID, redirect_uri: await redirectUri(),
     code_challenge: await challengeOf(pending.verifier), code_challenge_method: 'S256',
     state: pending.state,
   });
+  if (org) q.set('org', org);
   location.assign(meta.authorization_endpoint + '?' + q);
 }
 
@@ -93,7 +109,8 @@ export async function completeSignIn() {
   if (!q.has('code') && !q.has('error')) return false;
   const pending = JSON.parse(sessionStorage.getItem(PENDING) || 'null');
   sessionStorage.removeItem(PENDING);
-  history.replaceState(null, '', '/app/' + location.hash);
+  const org = pending && typeof pending.org === 'string' && UUID.test(pending.org) ? pending.org : null;
+  history.replaceState(null, '', appPath(org) + location.hash);
   if (!pending || q.get('state') !== pending.state)
     throw new Error('The sign-in answer does not belong to this page (state mismatch). Sign in again.');
   if (q.has('error')) throw new Error(q.get('error_description') || q.get('error'));

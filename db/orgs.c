@@ -70,8 +70,8 @@ db_org_of_email(struct db *db, struct arena *a, const char *email, char **org_id
 	PGresult *r = db_run(db, &org_of_email, 1, p);
 	if (!r)
 		return db->status;
-	bool one = PQntuples(r) == 1;
-	*org_id = one ? db_str(a, r, 0, 0) : NULL;
+	int n = PQntuples(r);
+	*org_id = n == 1 ? db_str(a, r, 0, 0) : NULL;
 	PQclear(r);
-	return one ? DB_OK : DB_NONE;
+	return n == 1 ? DB_OK : n > 1 ? DB_CONFLICT : DB_NONE;
 }

@@ -16,7 +16,7 @@ enum db_status db_org_get(struct db *db, struct arena *a, const char *org_id, st
 enum db_status db_org_set_password_grant(struct db *db, struct arena *a,
 					 const struct audit_ctx *ctx, bool on, struct db_org *out);
 /* The one org whose users include email (console sign-in, which names no
- * org); DB_NONE when none or several do. */
+ * org); DB_NONE when none does, DB_CONFLICT when several do. */
 enum db_status db_org_of_email(struct db *db, struct arena *a, const char *email, char **org_id);
 
 #endif

@@ -10,6 +10,8 @@ The web console's tour (README "Web console") has a loop of its own, the
 same kind of round four hours before seeding, where Grace has already
 submitted: once Ada submits in the console, Morgan can decide.
 
+It prints the organisation's console link (GET /v1/org's console_url).
+
 Usage: seed-demo.py BASE_URL BOOTSTRAP_JSON CREDENTIALS_FILE
 BOOTSTRAP_JSON is what `loopd admin bootstrap` printed; the admin password
 comes from LOOP_ADMIN_PASSWORD. The people and their passwords are written
@@ -102,7 +104,10 @@ def main():
         ids[email] = call(base, "/v1/users", {"email": email, "name": name, "roles": roles,
                                               "password": pw}, token)["id"]
         people.append((email, name, roles, pw))
-    creds = {"client_id": boot["client_id"], "org_id": boot["org_id"],
+    # The org's console link: the console signs in to exactly this org even
+    # when another org holds the same email (README "Web console").
+    console_url = call(base, "/v1/org", token=token)["console_url"]
+    creds = {"client_id": boot["client_id"], "org_id": boot["org_id"], "console_url": console_url,
              "people": [{"email": e, "name": n, "roles": r, "password": p}
                         for e, n, r, p in people]}
     save(cred_file, creds)   # the passwords first: they cannot be read back
@@ -111,6 +116,7 @@ def main():
     grace = next(p for p in people if p[0] == "grace@demo.loopd.test")
     submitted_scorecard(base, boot["client_id"], grace, creds["console"]["round_id"])
     save(cred_file, creds)
+    print("demo organisation's console link: " + console_url)
 
 
 def save(cred_file, creds):

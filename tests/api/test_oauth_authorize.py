@@ -421,13 +421,17 @@ def test_console_sign_in_of_an_unknown_email_reshows_the_form(loopd, new_org):
     assert redirect_params(s.submit(admin.email, admin.password))[1]["state"] == q["state"]
 
 
-def test_an_email_in_two_orgs_cannot_use_the_console(loopd, new_org):
+def test_an_email_in_two_orgs_needs_the_org_link(loopd, new_org):
     email = f"twice-{pkce()[0][:10].lower()}@example.test"
     first = new_org(email=email)
     new_org(email=email)
     s = SignIn(loopd)
     assert s.open(authorize_query("loopd-console", loopd.url + "/app/", pkce()[1])).status_code == 200
-    assert "The email or password is wrong." in s.submit(email, first.password).text
+    assert "sign-in link" in s.submit(email, first.password).text
+    s = SignIn(loopd)
+    q = authorize_query("loopd-console", loopd.url + "/app/", pkce()[1], org=first.org_id)
+    assert s.open(q).status_code == 200
+    assert redirect_params(s.submit(email, first.password))[1]["state"] == q["state"]
 
 
 @pytest.mark.parametrize("body", [{}, {"password_grant": "no"}, {"password_grant": None},

@@ -40,6 +40,10 @@ class Org:
         self.hm = mk(["hiring_manager"], email="morgan@browser.test", name="Morgan Manager")
         self.ada = mk(["interviewer"], email="ada@browser.test", name="Ada Interviewer")
         self.grace = mk(["interviewer"], email="grace@browser.test", name="Grace Interviewer")
+        # Lin's email is also in another org (its admin added it): the
+        # console signs Lin in only through this org's link.
+        self.lin = mk(["interviewer"], email="lin@browser.test", name="Lin Interviewer")
+        loopd.bootstrap(org="Other Co").make_user(["interviewer"], email="lin@browser.test")
 
     def api(self, who=None):
         return (who or self.recruiter).api
@@ -75,8 +79,9 @@ def seed(org):
     org.round(busy_loop["id"], utcnow().replace(microsecond=0) - 72 * H, 45, [(org.grace, "lead")],
               kind="behavioral")   # Grace's scorecard is two days overdue
     people = {k: {"email": p.email, "password": p.password, "id": p.id, "client_id": p.client_id}
-              for k, p in [("recruiter", org.recruiter), ("hm", org.hm), ("ada", org.ada), ("grace", org.grace)]}
-    return {"people": people, "loop_id": loop["id"], "round_id": rnd["id"],
+              for k, p in [("recruiter", org.recruiter), ("hm", org.hm), ("ada", org.ada), ("grace", org.grace),
+                                 ("lin", org.lin)]}
+    return {"people": people, "org_id": org.admin.org_id, "loop_id": loop["id"], "round_id": rnd["id"],
             "busy_round_id": busy["id"], "busy_starts_at": busy["starts_at"]}
 
 

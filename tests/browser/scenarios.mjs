@@ -265,9 +265,44 @@ async function aCodeWithAnotherStateIsRefused(browser) {
   await context.close();
 }
 
+// An email that another org's admin added to their org too: the console
+// without a link picks no org (the page asks for the org's link); the org
+// link signs in to that org and stays in the address bar for the next time.
+async function theOrgLinkSignsInWhereTheEmailIsAmbiguous(browser) {
+  const {context, page, seen} = await session(browser);
+  const lin = SEED.people.lin;
+  await page.goto(BASE + '/app/');
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(/\/oauth\/authorize\?/);
+  assert.equal(new URL(page.url()).searchParams.get('org'), null);
+  await page.locator('input[name="email"]').fill(lin.email);
+  await page.locator('input[name="password"]').fill(lin.password);
+  await page.locator('form button[type="submit"]').click();
+  await page.getByRole('alert').getByText("Use your organisation's sign-in link").waitFor();
+
+  const link = BASE + '/app/?org=' + SEED.org_id;
+  await page.goto(link);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(/\/oauth\/authorize\?/);
+  assert.equal(new URL(page.url()).searchParams.get('org'), SEED.org_id);
+  await page.locator('input[name="email"]').fill(lin.email);
+  await page.locator('input[name="password"]').fill(lin.password);
+  await page.locator('form button[type="submit"]').click();
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+  assert.equal(page.url(), link, 'the code left the address bar, the org link stayed');
+  await assertTokensInMemoryOnly(page, seen);
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(/\/oauth\/authorize\?/);
+  assert.equal(new URL(page.url()).searchParams.get('org'), SEED.org_id, 'signing in again keeps the org');
+  assert.deepEqual(seen.refusals, []);
+  await context.close();
+}
+
 const SCENARIOS = [interviewerSubmitsScorecard,
   recruiterSchedulesAndSeesConflict, managerDecidesWithOverride, tokenIsRefreshedBeforeExpiry,
-  signInMovesToTheIssuersOrigin, aCodeWithAnotherStateIsRefused];
+  signInMovesToTheIssuersOrigin, aCodeWithAnotherStateIsRefused,
+  theOrgLinkSignsInWhereTheEmailIsAmbiguous];
 
 const browser = await chromium.launch({executablePath: '/usr/bin/chromium',
   args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []});
