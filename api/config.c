@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/config.h"
+#include "api/proxy.h"
 #include "base/log.h"
 
 struct config config;
@@ -28,7 +29,8 @@ static const struct setting {
 	{"conn-timeout", NUMBER, "30", 1, 3600, "seconds before an idle or slow client is dropped", &config.conn_timeout},
 	{"header-timeout", NUMBER, "10", 1, 3600, "seconds a client has to send a request's headers, however slowly it trickles them", &config.header_timeout},
 	{"max-conns", NUMBER, "2048", 1, 100000, "open connections at most", &config.max_conns},
-	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
+	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per TCP peer address (a proxy's own, behind one)", &config.max_conns_per_ip},
+	{"trusted-proxies", TEXT, "", 0, 0, "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (empty = trust no header)", &config.trusted_proxies},
 	{"conn-memory", NUMBER, "32768", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
 	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
 	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
@@ -120,6 +122,12 @@ check(void)
 	if (!listen_ok(config.metrics_listen, true)) {
 		fprintf(stderr, "loopd: invalid LOOP_METRICS_LISTEN=%s: use host:port, or empty for"
 			" no metrics listener\n", config.metrics_listen);
+		return false;
+	}
+	if (!api_proxy_configure(config.trusted_proxies)) {
+		fprintf(stderr, "loopd: invalid LOOP_TRUSTED_PROXIES=%s: use comma-separated IPv4 or"
+			" IPv6 addresses or CIDR ranges (at most %d), e.g. 10.0.0.0/8,::1\n",
+			config.trusted_proxies, API_PROXY_MAX);
 		return false;
 	}
 	return true;

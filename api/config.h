@@ -17,7 +17,8 @@ struct config {
 	long conn_timeout;	/* seconds */
 	long header_timeout;	/* seconds to send a request's headers */
 	long max_conns;
-	long max_conns_per_ip;
+	long max_conns_per_ip;	/* per TCP peer, whatever X-Forwarded-For says */
+	char *trusted_proxies;	/* LOOP_TRUSTED_PROXIES: "" = trust no header */
 	long conn_memory;	/* bytes per connection */
 	long drain_timeout;	/* seconds to finish in-flight requests at shutdown */
 	char *issuer;
