@@ -42,6 +42,7 @@ static const struct setting {
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
 	{"public-url", TEXT, "", 0, 0, "external base URL", &config.public_url},
 	{"rate-limit", NUMBER, "6000", 0, 1000000000, "requests a minute per user or API client, in bursts of as many (0 = off)", &config.rate_limit},
+	{"rate-limit-org-max", NUMBER, "60000", 60, 1000000000, "the highest limit an org's admins may set (PUT /v1/rate-limit; the lowest is 60)", &config.rate_limit_org_max},
 	{"rate-limit-instances", NUMBER, "1", 1, 1000, "loopd instances serving the same database: each allows rate-limit divided by this", &config.rate_limit_instances},
 	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
 	{"code-ttl", NUMBER, "60", 1, 60, "seconds an authorization code lives (tests shorten it)", &config.code_ttl},

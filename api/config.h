@@ -37,6 +37,7 @@ struct config {
 	long webhook_disable_after;	/* seconds of failure that disable a subscription */
 	long webhook_sweep;	/* seconds between scorecard.overdue sweeps */
 	long rate_limit;	/* requests a minute per caller, all instances; 0 = off */
+	long rate_limit_org_max;	/* the highest own limit an org may set */
 	long rate_limit_instances;	/* each instance allows rate_limit / this */
 	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };
