@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/config.h"
+#include "api/proxy.h"
 #include "base/log.h"
 
 struct config config;
@@ -28,7 +29,8 @@ static const struct setting {
 	{"conn-timeout", NUMBER, "30", 1, 3600, "seconds before an idle or slow client is dropped", &config.conn_timeout},
 	{"header-timeout", NUMBER, "10", 1, 3600, "seconds a client has to send a request's headers, however slowly it trickles them", &config.header_timeout},
 	{"max-conns", NUMBER, "2048", 1, 100000, "open connections at most", &config.max_conns},
-	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per client address", &config.max_conns_per_ip},
+	{"max-conns-per-ip", NUMBER, "32", 1, 100000, "open connections per TCP peer address (a proxy's own, behind one)", &config.max_conns_per_ip},
+	{"trusted-proxies", TEXT, "", 0, 0, "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (empty = trust no header)", &config.trusted_proxies},
 	{"conn-memory", NUMBER, "32768", 8192, 1L << 24, "memory per connection for headers, bytes", &config.conn_memory},
 	{"drain-timeout", NUMBER, "10", 0, 600, "seconds to finish in-flight requests at shutdown", &config.drain_timeout},
 	{"issuer", TEXT, "loopd", 0, 0, "the iss claim of access tokens", &config.issuer},
@@ -40,6 +42,7 @@ static const struct setting {
 	{"embedded-nosync", FLAG, "0", 0, 1, "test clusters only: initdb --no-sync and fsync off", &config.embedded_nosync},
 	{"public-url", TEXT, "", 0, 0, "external base URL", &config.public_url},
 	{"rate-limit", NUMBER, "6000", 0, 1000000000, "requests a minute per user or API client, in bursts of as many (0 = off)", &config.rate_limit},
+	{"rate-limit-org-max", NUMBER, "60000", 60, 1000000000, "the highest limit an org's admins may set (PUT /v1/rate-limit; the lowest is 60)", &config.rate_limit_org_max},
 	{"rate-limit-instances", NUMBER, "1", 1, 1000, "loopd instances serving the same database: each allows rate-limit divided by this", &config.rate_limit_instances},
 	{"scorecard-due-hours", NUMBER, "24", 1, 720, "hours after a round ends that its scorecards are due", &config.scorecard_due_hours},
 	{"code-ttl", NUMBER, "60", 1, 60, "seconds an authorization code lives (tests shorten it)", &config.code_ttl},
@@ -120,6 +123,12 @@ check(void)
 	if (!listen_ok(config.metrics_listen, true)) {
 		fprintf(stderr, "loopd: invalid LOOP_METRICS_LISTEN=%s: use host:port, or empty for"
 			" no metrics listener\n", config.metrics_listen);
+		return false;
+	}
+	if (!api_proxy_configure(config.trusted_proxies)) {
+		fprintf(stderr, "loopd: invalid LOOP_TRUSTED_PROXIES=%s: use comma-separated IPv4 or"
+			" IPv6 addresses or CIDR ranges (at most %d), e.g. 10.0.0.0/8,::1\n",
+			config.trusted_proxies, API_PROXY_MAX);
 		return false;
 	}
 	return true;

@@ -17,7 +17,8 @@ struct config {
 	long conn_timeout;	/* seconds */
 	long header_timeout;	/* seconds to send a request's headers */
 	long max_conns;
-	long max_conns_per_ip;
+	long max_conns_per_ip;	/* per TCP peer, whatever X-Forwarded-For says */
+	char *trusted_proxies;	/* LOOP_TRUSTED_PROXIES: "" = trust no header */
 	long conn_memory;	/* bytes per connection */
 	long drain_timeout;	/* seconds to finish in-flight requests at shutdown */
 	char *issuer;
@@ -36,6 +37,7 @@ struct config {
 	long webhook_disable_after;	/* seconds of failure that disable a subscription */
 	long webhook_sweep;	/* seconds between scorecard.overdue sweeps */
 	long rate_limit;	/* requests a minute per caller, all instances; 0 = off */
+	long rate_limit_org_max;	/* the highest own limit an org may set */
 	long rate_limit_instances;	/* each instance allows rate_limit / this */
 	long scorecard_due_hours;	/* a scorecard is due this long after its round ends */	/* base URL shown in links (calendar feeds, Location) */
 };

@@ -8,16 +8,11 @@
 #include "auth/principal.h"
 #include "db/rate_limits.h"
 
-static const struct spec_field rate_limit_spec[] = {
-	{"requests_per_minute", SPEC_INTEGER, SPEC_REQUIRED | SPEC_NULLABLE, 1, 1000000000},
-	{NULL},
-};
-
 /* {"requests_per_minute","default","instances","per_instance","updated_at"} */
 static enum api_result
 reply_limit(struct api_request *rq, long own, const char *updated_at)
 {
-	long per_minute = own ? own : config.rate_limit;
+	long per_minute = api_rate_limit_effective(own);
 	json_t *body = json_pack("{s:I, s:b, s:I, s:I, s:o}", "requests_per_minute",
 				 (json_int_t)per_minute, "default", own == 0, "instances",
 				 (json_int_t)config.rate_limit_instances, "per_instance",
@@ -38,12 +33,17 @@ api_rate_limit_get(struct api_request *rq)
 	return reply_limit(rq, own, updated_at);
 }
 
-/* PUT /v1/rate-limit: {"requests_per_minute": n} sets the org's own limit,
- * null removes it. */
+/* PUT /v1/rate-limit: {"requests_per_minute": n} sets the org's own limit
+ * (60 to LOOP_RATE_LIMIT_ORG_MAX, else 422 saying so), null removes it. */
 enum api_result
 api_rate_limit_put(struct api_request *rq)
 {
-	if (!api_parse_or_reply(rq, rate_limit_spec))
+	const struct spec_field spec[] = {
+		{"requests_per_minute", SPEC_INTEGER, SPEC_REQUIRED | SPEC_NULLABLE,
+		 API_RATE_LIMIT_ORG_MIN, config.rate_limit_org_max},
+		{NULL},
+	};
+	if (!api_parse_or_reply(rq, spec))
 		return API_REPLIED;
 	long own = (long)spec_int(rq->json, "requests_per_minute", 0);
 	struct audit_ctx ctx;

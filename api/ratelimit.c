@@ -168,6 +168,16 @@ api_rate_limit_changed(void)
 	atomic_fetch_add(&generation, 1);
 }
 
+long
+api_rate_limit_effective(long own)
+{
+	if (!own)
+		return config.rate_limit;
+	if (own < API_RATE_LIMIT_ORG_MIN)
+		return API_RATE_LIMIT_ORG_MIN;
+	return own > config.rate_limit_org_max ? config.rate_limit_org_max : own;
+}
+
 /* The org's limit for one instance, read from the database (LOOP_RATE_LIMIT
  * when it has none, or when the database cannot say). */
 static int64_t
@@ -177,7 +187,7 @@ org_limit(struct api_request *rq, const char *org_id)
 	char *updated_at;
 	enum db_status st = db_rate_limit_get(db_thread(), rq->arena, org_id, &own,
 					      &updated_at);
-	int64_t limit = (st == DB_OK ? own : config.rate_limit) / config.rate_limit_instances;
+	int64_t limit = api_rate_limit_effective(st == DB_OK ? own : 0) / config.rate_limit_instances;
 	return limit > 0 ? limit : 1;
 }
 

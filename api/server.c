@@ -20,6 +20,7 @@
 #include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/listen.h"
+#include "api/proxy.h"
 #include "api/server.h"
 #include "api/spec.h"
 #include "auth/password.h"
@@ -65,6 +66,49 @@ set_request_id(struct api_request *rq)
 		snprintf(rq->request_id, sizeof rq->request_id, "%s", crypto_token(rq->arena, 12));
 }
 
+struct forwarded {
+	struct abuf all;	/* every X-Forwarded-For value, in order, joined by ", " */
+	bool seen;
+};
+
+static enum MHD_Result
+note_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct forwarded *f = cls;
+	if (strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	if (f->seen)
+		abuf_puts(&f->all, ", ");
+	abuf_puts(&f->all, value ? value : "");
+	f->seen = true;
+	return MHD_YES;
+}
+
+/* The client's address behind a trusted proxy (LOOP_TRUSTED_PROXIES),
+ * from X-Forwarded-For; peer's when it is not one or the header is bad. */
+static void
+forwarded_client(struct api_request *rq, const struct sockaddr *sa, char *buf, size_t n)
+{
+	struct api_net_addr peer = {.family = sa->sa_family};
+	if (sa->sa_family == AF_INET)
+		memcpy(peer.bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else
+		memcpy(peer.bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	char text[INET6_ADDRSTRLEN];
+	inet_ntop(peer.family, peer.bytes, text, sizeof text);
+	api_net_addr_parse(text, strlen(text), &peer);	/* ::ffff:a.b.c.d as a.b.c.d */
+	if (!api_proxy_list_contains(&api_trusted_proxies, &peer))
+		return;
+	struct forwarded f = {.seen = false};
+	abuf_init(&f.all, rq->arena);
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, note_forwarded, &f);
+	struct api_net_addr client = api_proxy_client(&api_trusted_proxies, &peer,
+						      f.seen ? f.all.data : NULL);
+	inet_ntop(client.family, client.bytes, buf, (socklen_t)n);
+}
+
+/* rq->remote_addr: the TCP peer's address, or the client's behind a
+ * trusted proxy. Throttles and audit events key on it. */
 static void
 set_remote_addr(struct api_request *rq)
 {
@@ -77,6 +121,8 @@ set_remote_addr(struct api_request *rq)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof buf);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof buf);
+		if (api_trusted_proxies.n && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
+			forwarded_client(rq, sa, buf, sizeof buf);
 	}
 	rq->remote_addr = arena_strdup(rq->arena, buf);
 }

@@ -91,21 +91,21 @@ def test_an_admin_sets_the_orgs_own_limit(new_org, loopd, people):
     for bad in (0, -1, "10", 1.5, 10**10):
         r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": bad})
         problem_of(r, 422, "validation_failed")
-    r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": 3})
+    r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": 60})
     assert r.status_code == 200, r.text
-    assert r.json()["requests_per_minute"] == 3 and r.json()["default"] is False
+    assert r.json()["requests_per_minute"] == 60 and r.json()["default"] is False
     conn = loopd.db()
     try:
         events = [e for e in audit_rows(conn, admin.org_id) if e["action"] == "rate_limit.updated"]
     finally:
         conn.close()
-    assert [e["changes"] for e in events] == [{"requests_per_minute": 3}]
+    assert [e["changes"] for e in events] == [{"requests_per_minute": 60}]
     assert events[0]["actor_id"] == admin.user_id and events[0]["entity_id"] == admin.org_id
     api = recruiter.api
-    assert [api.get("/v1/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [api.get("/v1/me").status_code for _ in range(61)] == [200] * 60 + [429]
     # another organisation keeps the default
     assert limits(people["interviewer"].api.get("/v1/me"))[0] == 6000
-    # null goes back to the default (the admin's own bucket holds 3 now)
+    # null goes back to the default (the admin's own bucket holds 60 now)
     r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": None})
     assert r.status_code == 200 and r.json()["default"] is True, r.text
     assert limits(admin.api.get("/v1/rate-limit"))[0] == 6000
@@ -114,6 +114,66 @@ def test_an_admin_sets_the_orgs_own_limit(new_org, loopd, people):
 def test_help_shows_the_rate_limit_settings(loopd):
     out = loopd.run("--help").stdout
     assert "LOOP_RATE_LIMIT " in out and "LOOP_RATE_LIMIT_INSTANCES" in out
+    assert "LOOP_RATE_LIMIT_ORG_MAX" in out and "--rate-limit-org-max" in out
+
+
+def rate_limit_events(server, org):
+    conn = server.db()
+    try:
+        return [e for e in audit_rows(conn, org) if e["action"] == "rate_limit.updated"]
+    finally:
+        conn.close()
+
+
+def refused_and_unchanged(server, admin, value, low, high):
+    """PUT value answers 422 naming the field and the range; GET shows the
+    limit as it was and no event is written."""
+    before = admin.api.get("/v1/rate-limit").json()
+    events = len(rate_limit_events(server, admin.org_id))
+    r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": value})
+    body = problem_of(r, 422, "validation_failed")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("requests_per_minute", "range")]
+    assert f"{low}" in body["errors"][0]["message"] and f"{high}" in body["errors"][0]["message"]
+    assert admin.api.get("/v1/rate-limit").json() == before
+    assert len(rate_limit_events(server, admin.org_id)) == events
+
+
+def test_an_orgs_own_limit_is_bounded(new_org, loopd):
+    """At least 60 (an admin keeps a request a second, enough to undo it);
+    at most LOOP_RATE_LIMIT_ORG_MAX (60000 by default), so a tenant cannot
+    switch the operator's limit off."""
+    admin = new_org()
+    r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": 600})
+    assert r.status_code == 200, r.text
+    for value in (59, 1, 60001, 10**9):
+        refused_and_unchanged(loopd, admin, value, 60, 60000)
+    for value in (60, 60000):
+        r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": value})
+        assert r.status_code == 200 and r.json()["requests_per_minute"] == value, r.text
+    assert [e["changes"] for e in rate_limit_events(loopd, admin.org_id)] == [
+        {"requests_per_minute": 600}, {"requests_per_minute": 60},
+        {"requests_per_minute": 60000}]
+
+
+def test_the_operator_sets_the_ceiling(fresh_loopd):
+    """LOOP_RATE_LIMIT_ORG_MAX: a lower ceiling refuses what is above it,
+    and a row stored above it (before the ceiling was lowered) is applied
+    and shown at the ceiling; below 60 the setting itself is refused."""
+    srv = fresh_loopd(env={"LOOP_RATE_LIMIT_ORG_MAX": "1000"})
+    admin = srv.bootstrap()
+    refused_and_unchanged(srv, admin, 1001, 60, 1000)
+    r = admin.api.put("/v1/rate-limit", json={"requests_per_minute": 1000})
+    assert r.status_code == 200 and r.json()["requests_per_minute"] == 1000, r.text
+    conn = srv.db()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("UPDATE rate_limits SET requests_per_minute = 1000000 WHERE org_id = %s",
+                        (admin.org_id,))
+    finally:
+        conn.close()
+    assert admin.api.get("/v1/rate-limit").json()["requests_per_minute"] == 1000
+    out = srv.run("--help", env={"LOOP_RATE_LIMIT_ORG_MAX": "59"})
+    assert out.returncode == 2 and "LOOP_RATE_LIMIT_ORG_MAX" in out.stderr, out.stderr
 
 
 def test_a_limit_set_elsewhere_reaches_this_instance_within_seconds(new_org, loopd, wait=20):
