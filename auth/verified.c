@@ -23,12 +23,13 @@ static pthread_mutex_t stripes[STRIPES] = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
 	PTHREAD_MUTEX_INITIALIZER};
 
-/* FNV-1a over the token: only spreads slots (a collision only evicts). */
+/* FNV-1a over the token's last 64 bytes, its signature in a token we
+ * issued: only spreads slots (a collision only evicts or misses). */
 static size_t
 slot_of(const char *token, size_t len)
 {
 	uint64_t h = 14695981039346656037u;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = len > 64 ? len - 64 : 0; i < len; i++)
 		h = (h ^ (unsigned char)token[i]) * 1099511628211u;
 	return (size_t)(h % AUTH_VERIFIED_SLOTS);
 }
