@@ -80,6 +80,33 @@ test_bad_key_refused(void **state)
 	json_decref(o);
 }
 
+/* Every single byte below 0x80 as a string, and as a key. */
+static void
+test_every_ascii_byte(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 0x80; c++) {
+		char b = (char)c;
+		same_as_jansson(json_stringn(&b, 1));
+		json_t *o = json_object();
+		char key[2] = {b ? b : 'x', '\0'};
+		json_object_set_new(o, key, json_integer(c));
+		same_as_jansson(o);
+	}
+}
+
+/* Reals of every magnitude, including those jansson writes with exponents. */
+static void
+test_many_reals(void **state)
+{
+	(void)state;
+	double v = 1e-300;
+	for (int i = 0; i < 40000; i++, v *= -1.0173)
+		same_as_jansson(json_real(v / (1 + i % 7)));
+	for (int i = 0; i < 1000; i++)
+		same_as_jansson(json_real(i / 100.0));
+}
+
 static unsigned seed = 12345;
 
 static unsigned
@@ -149,6 +176,8 @@ main(void)
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_bad_key_refused),
+		cmocka_unit_test(test_every_ascii_byte),
+		cmocka_unit_test(test_many_reals),
 		cmocka_unit_test(test_random_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
