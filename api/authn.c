@@ -10,6 +10,7 @@
 #include "auth/principal.h"
 #include "auth/scope.h"
 #include "auth/standing.h"
+#include "auth/verified.h"
 #include "base/text.h"
 #include "db/audit.h"
 #include "db/db.h"
@@ -127,8 +128,13 @@ signed_principal(struct api_request *rq, const char *token, enum auth_token_stat
 		return NULL;
 	}
 	struct auth_claims claims;
-	*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience,
-				text_now_us() / 1000000, &claims);
+	int64_t now = text_now_us() / 1000000;
+	*st = AUTH_TOKEN_OK;
+	if (!auth_verified_find(rq->arena, token, &ring, config.issuer, config.audience, now,
+				&claims) &&
+	    (*st = auth_token_verify(rq->arena, token, &ring, config.issuer, config.audience, now,
+				     &claims)) == AUTH_TOKEN_OK)
+		auth_verified_keep(token, &claims);
 	return *st == AUTH_TOKEN_OK ? principal_of(rq, &claims) : NULL;
 }
 

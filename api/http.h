@@ -88,9 +88,6 @@ const char *api_param(struct api_request *rq, int i);
 const char *api_header(struct api_request *rq, const char *name);
 const char *api_query(struct api_request *rq, const char *name);
 
-/* How response bodies are serialised: compact, and reals with 15
- * significant digits (every figure loopd computes has 2 decimals). */
-#define API_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* Replies: each sets rq->resp and counts one reply; a request gets one. */
 enum api_result api_reply_json(struct api_request *rq, int status, json_t *body); /* steals body */

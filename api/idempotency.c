@@ -9,6 +9,7 @@
 #include "api/idempotency.h"
 #include "auth/principal.h"
 #include "base/crypto.h"
+#include "base/json_text.h"
 #include "base/text.h"
 #include "db/idempotency.h"
 
@@ -86,7 +87,8 @@ stored_body(struct api_request *rq)
 	for (int i = 0; i < 3 && rq->secret_members[i]; i++)
 		if (json_object_get(doc, rq->secret_members[i]))
 			json_object_set_new(doc, rq->secret_members[i], json_null());
-	char *text = json_dumps(doc, API_JSON_FLAGS);
+	size_t len;
+	char *text = json_text(doc, &len);
 	char *copy = arena_strdup(rq->arena, text ? text : body);
 	free(text);
 	return copy;

@@ -3,27 +3,42 @@
 #include "api/http.h"
 #include "base/text.h"
 
-/* Compares one pattern with a path, segment by segment; fills params. */
+/* True at the end of a path segment. */
+static bool
+segment_end(char c)
+{
+	return c == '/' || c == '\0';
+}
+
+/* Compares one pattern with a path, segment by segment; fills params.
+ * Character by character, stopping at the first difference: every request
+ * tries the routes in turn, and measuring each segment first (strcspn)
+ * was 6% of loopd's CPU on a cached read. */
 static bool
 match_path(const char *pattern, const char *path, const char **params, int *nparams,
 	   struct arena *a)
 {
 	int n = 0;
 	const char *p = pattern, *s = path;
-	while (*p && *s) {
-		if (*p != '/' || *s != '/')
-			return false;
+	while (*p == '/' && *s == '/') {
 		p++;
 		s++;
-		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
 		if (*p == '{') {
-			if (slen == 0 || n == API_MAX_PARAMS)
+			const char *end = s;
+			while (!segment_end(*end))
+				end++;
+			if (end == s || n == API_MAX_PARAMS)
 				return false;
-			params[n++] = arena_strndup(a, s, slen);
-		} else if (plen != slen || strncmp(p, s, plen) != 0)
+			params[n++] = arena_strndup(a, s, (size_t)(end - s));
+			while (!segment_end(*p))
+				p++;
+			s = end;
+			continue;
+		}
+		while (!segment_end(*p) && *p == *s)
+			p++, s++;
+		if (!segment_end(*p) || !segment_end(*s))
 			return false;
-		p += plen;
-		s += slen;
 	}
 	if (*p || *s)
 		return false;

@@ -56,14 +56,34 @@ struct request_state {
 	atomic_bool hashed;
 };
 
+/* 12 random bytes for a request id. Ids need only be unique, yet a
+ * RAND_bytes call per request (its generator's locking and reseed checks)
+ * was 8% of loopd's CPU on GET /v1/me: each thread draws a batch at once. */
+static void
+request_id_bytes(unsigned char out[12])
+{
+	static _Thread_local unsigned char batch[12 * 256];
+	static _Thread_local size_t used = sizeof batch;
+	if (used == sizeof batch) {
+		crypto_random(batch, sizeof batch);
+		used = 0;
+	}
+	memcpy(out, batch + used, 12);
+	used += 12;
+}
+
 static void
 set_request_id(struct api_request *rq)
 {
 	const char *given = api_header(rq, "X-Request-Id");
 	if (given && text_is_visible_ascii(given, 128))
 		snprintf(rq->request_id, sizeof rq->request_id, "%s", given);
-	else
-		snprintf(rq->request_id, sizeof rq->request_id, "%s", crypto_token(rq->arena, 12));
+	else {
+		unsigned char id[12];
+		request_id_bytes(id);
+		snprintf(rq->request_id, sizeof rq->request_id, "%s",
+			 crypto_b64url_encode(rq->arena, id, sizeof id));
+	}
 }
 
 struct forwarded {

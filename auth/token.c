@@ -318,6 +318,7 @@ auth_token_verify(struct arena *a, const char *token, const struct auth_keyring 
 	payload = parse_object(j.payload, j.payload_n);
 	st = payload ? check_claims(a, payload, iss, aud, now, out) : AUTH_TOKEN_MALFORMED;
 	json_decref(payload);
+	out->kid = arena_strdup(a, key->kid);
 out_free_header:
 	json_decref(header);
 	if (st != AUTH_TOKEN_OK)

@@ -44,6 +44,7 @@ struct auth_claims {
 	const char *scope;		/* space-separated */
 	int64_t iat, nbf, exp;		/* seconds since the epoch */
 	const char *jti;		/* on issue: NULL for a fresh random one */
+	const char *kid;		/* on verify: the key that verified it */
 };
 
 #define AUTH_TOKEN_STATUSES(X)						\

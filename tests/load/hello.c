@@ -9,12 +9,22 @@
 
 static const char body[] = "{\"status\":\"ok\"}";
 
-/* Answers every request at once with the fixed body. */
+/* Answers every request with the fixed body once its headers are read,
+ * on the second call as loopd does: a response queued on the first call
+ * (before libmicrohttpd knows there is no body) is sent with
+ * "Connection: close", and the baseline measured a new TCP connection per
+ * request (about half loopd's rate on /v1/me). */
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version, const char *data, size_t *size, void **state)
 {
-	(void)cls, (void)url, (void)method, (void)version, (void)data, (void)size, (void)state;
+	static int seen;
+	(void)cls, (void)url, (void)method, (void)version, (void)data;
+	if (!*state) {
+		*state = &seen;
+		return MHD_YES;
+	}
+	*size = 0;
 	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
 								  MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "application/json");
