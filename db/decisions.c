@@ -144,13 +144,18 @@ db_policy_put(struct db *db, struct arena *a, const struct audit_ctx *ctx, int i
 	return db_tx(db, policy_put_tx, &pa);
 }
 
+/* The loop's rounds with each pinned rubric version's place in (key,
+ * version) order (the engine's order, as the database collates keys) and a
+ * take-home's hygiene warnings: rounds, rubrics and warnings in one trip. */
 static struct db_stmt packet_rounds = {"packet_rounds",
-	"SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
-	" WHERE org_id = $1 AND loop_id = $2 ORDER BY ordinal, id"};
-static struct db_stmt packet_rubrics = {"packet_rubrics",
-	"SELECT id, key, version, document FROM rubrics"
-	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY (ARRAY(SELECT DISTINCT rubric_id"
-	"  FROM rounds WHERE org_id = $1 AND loop_id = $2)) ORDER BY key, version"};
+	"SELECT r.id, r.kind, r.status, r.required, r.ordinal, r.rubric_id, r.rubric_key,"
+	" r.rubric_version, dense_rank() OVER (ORDER BY r.rubric_key, r.rubric_version, r.rubric_id),"
+	" " DB_TAKE_HOME_WARNINGS("r") " FROM rounds r"
+	" WHERE r.org_id = $1 AND r.loop_id = $2 ORDER BY r.ordinal, r.id"};
+/* The documents of the rubric versions $2 that org $1 sees. */
+static struct db_stmt packet_rubric_documents = {"packet_rubric_documents",
+	"SELECT id, org_id, document FROM rubrics"
+	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY ($2::uuid[])"};
 /* Only the loop's interviewers' rows: a packet never scans the org. A
  * decided loop's own contribution is taken out again, so its packet reads
  * the same before and after the decision. */
@@ -161,15 +166,32 @@ static struct db_stmt packet_stats = {"packet_stats",
 	" WHERE s.org_id = $1 AND s.user_id = ANY (ARRAY(SELECT DISTINCT user_id"
 	"  FROM round_interviewers WHERE org_id = $1 AND loop_id = $2)) ORDER BY s.user_id"};
 
+/* Row i's rubric version into in->rubrics at its place in key order. */
+static void
+note_rubric(struct arena *a, const PGresult *r, int i, struct db_packet_inputs *in)
+{
+	int place = (int)db_int(r, i, 8);
+	if (place < 1 || place > PQntuples(r))
+		return;
+	struct db_packet_rubric *x = &in->rubrics[place - 1];
+	if (!x->id)
+		*x = (struct db_packet_rubric){.id = db_str(a, r, i, 5), .key = db_str(a, r, i, 6),
+					       .version = (int)db_int(r, i, 7)};
+	if (place > in->n_rubrics)
+		in->n_rubrics = place;
+}
+
 static enum db_status
 load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
 {
 	PGresult *r = db_run(db, &packet_rounds, 2, p);
 	if (!r)
 		return db->status;
-	in->n_rounds = PQntuples(r);
-	in->rounds = arena_alloc(a, sizeof *in->rounds * (size_t)(in->n_rounds + 1));
-	for (int i = 0; i < in->n_rounds; i++) {
+	int n = in->n_rounds = PQntuples(r);
+	in->rounds = arena_alloc(a, sizeof *in->rounds * (size_t)(n + 1));
+	in->rubrics = arena_alloc(a, sizeof *in->rubrics * (size_t)(n + 1));
+	in->hygiene.rounds = arena_alloc(a, sizeof *in->hygiene.rounds * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
 		struct db_packet_round *x = &in->rounds[i];
 		x->id = db_str(a, r, i, 0);
 		x->kind = db_str(a, r, i, 1);
@@ -177,25 +199,35 @@ load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_pack
 		x->required = db_bool(r, i, 3);
 		x->ordinal = db_int(r, i, 4);
 		x->rubric_id = db_str(a, r, i, 5);
+		note_rubric(a, r, i, in);
+		if (strcmp(x->kind, "take_home") == 0)
+			in->hygiene.rounds[in->hygiene.n_rounds++] =
+				(struct db_round_warnings){x->id, db_str(a, r, i, 9)};
 	}
 	PQclear(r);
 	return DB_OK;
 }
 
-static enum db_status
-load_rubrics(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
+enum db_status
+db_packet_rubric_documents(struct db *db, struct arena *a, const char *org_id,
+			   struct db_packet_rubric *rubrics, int n)
 {
-	PGresult *r = db_run(db, &packet_rubrics, 2, p);
+	struct abuf ids;
+	abuf_init(&ids, a);
+	abuf_puts(&ids, "{");
+	for (int i = 0; i < n; i++)	/* uuids read from the database: no quoting needed */
+		abuf_printf(&ids, "%s%s", i ? "," : "", rubrics[i].id);
+	abuf_puts(&ids, "}");
+	const char *p[] = {org_id, ids.data};
+	PGresult *r = db_run(db, &packet_rubric_documents, 2, p);
 	if (!r)
 		return db->status;
-	in->n_rubrics = PQntuples(r);
-	in->rubrics = arena_alloc(a, sizeof *in->rubrics * (size_t)(in->n_rubrics + 1));
-	for (int i = 0; i < in->n_rubrics; i++) {
-		in->rubrics[i].id = db_str(a, r, i, 0);
-		in->rubrics[i].key = db_str(a, r, i, 1);
-		in->rubrics[i].version = (int)db_int(r, i, 2);
-		in->rubrics[i].document = db_str(a, r, i, 3);
-	}
+	for (int row = 0; row < PQntuples(r); row++)
+		for (int i = 0; i < n; i++)
+			if (strcmp(rubrics[i].id, PQgetvalue(r, row, 0)) == 0) {
+				rubrics[i].org_id = db_str(a, r, row, 1);
+				rubrics[i].document = db_str(a, r, row, 2);
+			}
 	PQclear(r);
 	return DB_OK;
 }
@@ -224,9 +256,8 @@ db_packet_load(struct db *db, struct arena *a, const char *org_id, const char *l
 	const char *p[] = {org_id, loop_id};
 	enum db_status st;
 	if ((st = db_policy_get(db, a, org_id, &in->policy)) != DB_OK ||
-	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_rubrics(db, a, p, in)) != DB_OK ||
-	    (st = load_stats(db, a, p, in)) != DB_OK ||
-	    (st = db_loop_hygiene(db, a, org_id, loop_id, &in->hygiene)) != DB_OK)
+	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_stats(db, a, p, in)) != DB_OK ||
+	    (st = db_loop_elapsed(db, org_id, loop_id, &in->hygiene)) != DB_OK)
 		return st;
 	return db_packet_load_scorecards(db, a, org_id, loop_id, in);
 }
