@@ -11,46 +11,53 @@ db_float(const PGresult *r, int row, int col)
 }
 
 static struct db_stmt policy_current = {"policy_current",
-	"SELECT version, hire_threshold::float8, max_split, shrinkage_k, count_shadows,"
-	" critical_flag_blocks, bar_raiser_no_blocks, " DB_TS("created_at")
-	" FROM decision_policies WHERE org_id = $1 ORDER BY version DESC LIMIT 1"};
+	"SELECT " DB_POLICY_COLUMNS " FROM (SELECT $1::uuid AS org_id) l" DB_POLICY_JOIN};
 static struct db_stmt policy_weights = {"policy_weights",
 	"SELECT kind, weight FROM decision_policy_round_weights"
 	" WHERE org_id = $1 AND version = $2 ORDER BY kind"};
 
 enum db_status
-db_policy_get(struct db *db, struct arena *a, const char *org_id, struct db_policy *out)
+db_policy_row(struct db *db, struct arena *a, const char *org_id, const PGresult *r, int col,
+	      struct db_policy *out)
 {
 	memset(out, 0, sizeof *out);
 	out->version = 1;
+	if (PQgetisnull(r, 0, col))
+		return DB_OK;	/* never stored: the defaults, version 1 */
+	out->stored = true;
+	out->version = (int)db_int(r, 0, col);
+	out->hire_threshold = db_float(r, 0, col + 1);
+	out->max_split = (int)db_int(r, 0, col + 2);
+	out->shrinkage_k = db_float(r, 0, col + 3);
+	out->count_shadows = db_bool(r, 0, col + 4);
+	out->critical_flag_blocks = db_bool(r, 0, col + 5);
+	out->bar_raiser_no_blocks = db_bool(r, 0, col + 6);
+	out->updated_at = db_str(a, r, 0, col + 7);
+	const char *pw[] = {org_id, arena_printf(a, "%d", out->version)};
+	PGresult *w = db_run(db, &policy_weights, 2, pw);
+	if (!w)
+		return db->status;
+	out->n_round_weights = PQntuples(w);
+	out->round_weights = arena_alloc(a, sizeof *out->round_weights * (size_t)(out->n_round_weights + 1));
+	for (int i = 0; i < out->n_round_weights; i++) {
+		out->round_weights[i].kind = db_str(a, w, i, 0);
+		out->round_weights[i].weight = db_float(w, i, 1);
+	}
+	PQclear(w);
+	return DB_OK;
+}
+
+enum db_status
+db_policy_get(struct db *db, struct arena *a, const char *org_id, struct db_policy *out)
+{
 	const char *p[] = {org_id};
 	PGresult *r;
 	enum db_status st = db_run_status(db, &policy_current, 1, p, &r);
-	if (st == DB_NONE)
-		return DB_OK;
 	if (st != DB_OK)
 		return st;
-	out->stored = true;
-	out->version = (int)db_int(r, 0, 0);
-	out->hire_threshold = db_float(r, 0, 1);
-	out->max_split = (int)db_int(r, 0, 2);
-	out->shrinkage_k = db_float(r, 0, 3);
-	out->count_shadows = db_bool(r, 0, 4);
-	out->critical_flag_blocks = db_bool(r, 0, 5);
-	out->bar_raiser_no_blocks = db_bool(r, 0, 6);
-	out->updated_at = db_str(a, r, 0, 7);
+	st = db_policy_row(db, a, org_id, r, 0, out);
 	PQclear(r);
-	const char *pw[] = {org_id, arena_printf(a, "%d", out->version)};
-	if (!(r = db_run(db, &policy_weights, 2, pw)))
-		return db->status;
-	out->n_round_weights = PQntuples(r);
-	out->round_weights = arena_alloc(a, sizeof *out->round_weights * (size_t)(out->n_round_weights + 1));
-	for (int i = 0; i < out->n_round_weights; i++) {
-		out->round_weights[i].kind = db_str(a, r, i, 0);
-		out->round_weights[i].weight = db_float(r, i, 1);
-	}
-	PQclear(r);
-	return DB_OK;
+	return st;
 }
 
 static struct db_stmt policy_insert = {"policy_insert",
@@ -255,9 +262,7 @@ db_packet_load(struct db *db, struct arena *a, const char *org_id, const char *l
 {
 	const char *p[] = {org_id, loop_id};
 	enum db_status st;
-	if ((st = db_policy_get(db, a, org_id, &in->policy)) != DB_OK ||
-	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_stats(db, a, p, in)) != DB_OK ||
-	    (st = db_loop_elapsed(db, org_id, loop_id, &in->hygiene)) != DB_OK)
+	if ((st = load_rounds(db, a, p, in)) != DB_OK || (st = load_stats(db, a, p, in)) != DB_OK)
 		return st;
 	return db_packet_load_scorecards(db, a, org_id, loop_id, in);
 }

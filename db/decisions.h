@@ -79,10 +79,6 @@ struct db_loop_hygiene {
 	bool timed;
 	double elapsed_days;
 };
-/* The elapsed days of loop_id into *out (db/hygiene.c); its rounds'
- * warnings come with the packet's rounds. */
-enum db_status db_loop_elapsed(struct db *db, const char *org_id, const char *loop_id,
-			       struct db_loop_hygiene *out);
 
 struct db_packet_inputs {
 	char *loop_id, *status, *hiring_manager_id;
