@@ -2,6 +2,7 @@
 #include <string.h>
 #include "api/caches.h"
 #include "api/repr_cache.h"
+#include "api/rubric_cache.h"
 #include "auth/standing.h"
 #include "base/log.h"
 #include "db/listen.h"
@@ -12,6 +13,7 @@ on_up(void)
 {
 	auth_standing_reset(true);
 	api_repr_reset(true);
+	api_rubric_cache_reset(true);
 }
 
 /* The listener lost its connection: nothing cached can be trusted. */
@@ -20,6 +22,7 @@ on_down(void)
 {
 	auth_standing_reset(false);
 	api_repr_reset(false);
+	api_rubric_cache_reset(false);
 }
 
 /* One notification: "user:<org>:<id>", "client:<org>:<id>", "rubrics" or
@@ -41,10 +44,12 @@ on_event(const char *payload)
 		}
 	} else if (!strcmp(payload, "rubrics") || !strcmp(payload, "templates")) {
 		api_repr_reset(true);
+		api_rubric_cache_reset(true);
 		return;
 	}
 	auth_standing_reset(true);
 	api_repr_reset(true);
+	api_rubric_cache_reset(true);
 }
 
 static const struct db_listen_hooks hooks = {on_up, on_down, on_event};

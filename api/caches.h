@@ -3,7 +3,8 @@
 #include <stdbool.h>
 
 /* Starts the invalidation listener that keeps the in-process caches (the
- * standing of token subjects, rendered rubrics and templates) in step with
+ * standing of token subjects, rendered rubrics and templates, parsed rubric
+ * versions) in step with
  * the database; until it is up the caches are bypassed. */
 bool api_caches_start(void);
 

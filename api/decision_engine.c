@@ -2,6 +2,7 @@
  * engine's input, the engine's packet, and the figures db/ records. */
 #include <string.h>
 #include "api/decisions.h"
+#include "api/rubric_cache.h"
 #include "base/log.h"
 
 /* The rounds of in as the engine's. */
@@ -17,19 +18,42 @@ rounds_of(struct arena *a, const struct db_packet_inputs *in)
 	return r;
 }
 
-/* The pinned rubric documents, parsed; false when one does not parse. */
-static bool
-rubrics_of(struct arena *a, const struct db_packet_inputs *in, struct rubric **out)
+/* Rubric versions of in from the cache, the missing ones read (the
+ * documents of all of them in one statement) and parsed into it. Each
+ * takes its place in in's (key, version) order; one that org_id does not
+ * see is left out, as the statement leaves it out. DB_HARD when a
+ * document does not parse. */
+static enum db_status
+rubrics_of(struct api_judge *j, struct arena *a, const struct db_packet_inputs *in,
+	   struct rubric **out, size_t *n)
 {
+	const struct rubric **got = arena_alloc(a, sizeof *got * (size_t)(in->n_rubrics + 1));
+	struct db_packet_rubric *missing = arena_alloc(a, sizeof *missing * (size_t)(in->n_rubrics + 1));
+	int *place = arena_alloc(a, sizeof *place * (size_t)(in->n_rubrics + 1)), n_missing = 0;
+	uint64_t seen = 0;
+	for (int i = 0; i < in->n_rubrics; i++)
+		if (!(got[i] = api_rubric_cache_get(a, j->org_id, in->rubrics[i].id, &seen))) {
+			place[n_missing] = i;
+			missing[n_missing++] = in->rubrics[i];
+		}
+	enum db_status st;
+	if (n_missing && (st = db_packet_rubric_documents(j->db, a, j->org_id, missing,
+							  n_missing)) != DB_OK)
+		return st;
+	for (int k = 0; k < n_missing; k++)
+		if (missing[k].document &&
+		    !(got[place[k]] = api_rubric_cache_put(a, seen, missing[k].id, missing[k].org_id,
+							   missing[k].document))) {
+			log_kv(LOG_ERROR, "decision packet failed", "error",
+			       "a pinned rubric does not parse", NULL);
+			return DB_HARD;
+		}
 	*out = arena_alloc(a, sizeof **out * (size_t)(in->n_rubrics + 1));
-	for (int i = 0; i < in->n_rubrics; i++) {
-		json_t *doc = json_loads(in->rubrics[i].document, 0, NULL);
-		bool ok = doc && rubric_parse(a, doc, &(*out)[i], NULL);
-		json_decref(doc);
-		if (!ok)
-			return false;
-	}
-	return true;
+	*n = 0;
+	for (int i = 0; i < in->n_rubrics; i++)
+		if (got[i])
+			(*out)[(*n)++] = *got[i];
+	return DB_OK;
 }
 
 /* One scorecard row as the engine's. */
@@ -54,12 +78,15 @@ scorecard_of(struct arena *a, const struct db_scorecard *s, struct decision_scor
 		.recommendation = decision_vote_from_name(s->recommendation), .summary = s->summary};
 }
 
-static bool
-input_of(struct arena *a, const struct db_packet_inputs *in, struct decision_input *out)
+static enum db_status
+input_of(struct api_judge *j, struct arena *a, const struct db_packet_inputs *in,
+	 struct decision_input *out)
 {
 	struct rubric *rubrics;
-	if (!rubrics_of(a, in, &rubrics))
-		return false;
+	size_t n_rubrics;
+	enum db_status st = rubrics_of(j, a, in, &rubrics, &n_rubrics);
+	if (st != DB_OK)
+		return st;
 	struct decision_scorecard *cards = arena_alloc(a, sizeof *cards * (size_t)(in->n_scorecards + 1));
 	for (int i = 0; i < in->n_scorecards; i++)
 		scorecard_of(a, &in->scorecards[i], &cards[i]);
@@ -68,10 +95,10 @@ input_of(struct arena *a, const struct db_packet_inputs *in, struct decision_inp
 	for (int i = 0; i < in->n_stats; i++)
 		stats[i] = (struct decision_interviewer_stats){in->stats[i].user_id, in->stats[i].n,
 							       in->stats[i].sum_deviation};
-	*out = (struct decision_input){rubrics, (size_t)in->n_rubrics, rounds_of(a, in),
+	*out = (struct decision_input){rubrics, n_rubrics, rounds_of(a, in),
 				       (size_t)in->n_rounds, cards, (size_t)in->n_scorecards,
 				       stats, (size_t)in->n_stats};
-	return true;
+	return DB_OK;
 }
 
 /* The contributions as db/ rows. */
@@ -100,9 +127,12 @@ api_judge(void *ctx, struct arena *a, const struct db_packet_inputs *in, struct 
 	struct api_judge *j = ctx;
 	struct decision_input din;
 	struct decision_policy policy;
-	const char *error = "a pinned rubric does not parse";
+	const char *error;
 	api_policy_from_db(a, &in->policy, &policy);
-	if (!input_of(a, in, &din) || !decision_build(a, &din, &policy, &j->packet, &error)) {
+	enum db_status st = input_of(j, a, in, &din);
+	if (st != DB_OK)
+		return st;
+	if (!decision_build(a, &din, &policy, &j->packet, &error)) {
 		log_kv(LOG_ERROR, "decision packet failed", "error", error, NULL);
 		return DB_HARD;
 	}

@@ -37,7 +37,7 @@ api_decision_packet_get(struct api_request *rq)
 	api_viewer(rq, &v);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	struct api_judge j = {.with_contributions = false};
+	struct api_judge j = {.db = rq->db, .org_id = v.org_id, .with_contributions = false};
 	struct db_refusal why = {0};
 	const char *id = api_param(rq, 0);
 	enum db_status st = db_packet_read(rq->db, rq->arena, &ctx, &v, id, api_judge, &j, &why);
@@ -77,7 +77,7 @@ api_decision_create(struct api_request *rq)
 	api_viewer(rq, &v);
 	struct audit_ctx ctx;
 	api_audit_ctx(rq, &ctx);
-	struct api_judge j = {.with_contributions = true};
+	struct api_judge j = {.db = rq->db, .org_id = v.org_id, .with_contributions = true};
 	struct db_refusal why = {0};
 	struct db_decision out;
 	const char *id = api_param(rq, 0);

@@ -9,8 +9,10 @@
  * never stored one); round weights in a. */
 void api_policy_from_db(struct arena *a, const struct db_policy *row, struct decision_policy *out);
 
-/* What the judge keeps for the handler: the packet it built. */
+/* What the judge needs and keeps for the handler: the packet it built. */
 struct api_judge {
+	struct db *db;			/* the request's, inside db/'s transaction: */
+	const char *org_id;		/* rubric documents the cache lacks are read there */
 	bool with_contributions;	/* a decision: compute each interviewer's share */
 	struct decision_packet packet;
 	struct db_loop_hygiene hygiene;	/* the loop's warnings and elapsed days */

@@ -4,22 +4,20 @@
 #include "db/decision_internal.h"
 #include "db/webhooks.h"
 
-/* The loop as a packet reader or decider sees it. full: reached as an
- * admin, recruiter, client or its hiring manager; seen: reached at all. */
-static struct db_stmt loop_head = {"decision_loop_head",
-	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
-	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
-	" " DB_LOOP_VISIBLE("$4", "$3")
-	" FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
-static struct db_stmt loop_head_lock = {"decision_loop_head_lock",
-	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id,"
-	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4)),"
-	" " DB_LOOP_VISIBLE("$4", "$3")
-	" FROM loops l WHERE l.org_id = $1 AND l.id = $2 FOR UPDATE OF l"};
+/* The loop as a packet reader or decider sees it, with the org's current
+ * policy and the loop's elapsed days. full: reached as an admin, recruiter,
+ * client or its hiring manager; seen: reached at all. */
+#define LOOP_HEAD \
+	"SELECT " DB_LOOP_STATUS ", l.hiring_manager_id," \
+	" ($3::int & 1 = 1 OR ($3::int & 2 = 2 AND l.hiring_manager_id = $4))," \
+	" " DB_LOOP_VISIBLE("$4", "$3") ", " DB_LOOP_ELAPSED_DAYS ", " DB_POLICY_COLUMNS \
+	" FROM loops l" DB_POLICY_JOIN " WHERE l.org_id = $1 AND l.id = $2"
+static struct db_stmt loop_head = {"decision_loop_head", LOOP_HEAD};
+static struct db_stmt loop_head_lock = {"decision_loop_head_lock", LOOP_HEAD " FOR UPDATE OF l"};
 
-/* Reads the loop's status and manager into in: DB_NONE when v does not
- * reach it, DB_STATE (PACKET_NOT_ALLOWED) when v reaches it only as an
- * interviewer. */
+/* Reads the loop's status, manager, elapsed days and policy into in:
+ * DB_NONE when v does not reach it, DB_STATE (PACKET_NOT_ALLOWED) when v
+ * reaches it only as an interviewer. */
 static enum db_status
 head(struct db *db, struct arena *a, const struct db_viewer *v, const char *loop_id, bool lock,
      struct db_packet_inputs *in, struct db_refusal *why)
@@ -33,6 +31,9 @@ head(struct db *db, struct arena *a, const struct db_viewer *v, const char *loop
 	in->status = db_str(a, r, 0, 0);
 	in->hiring_manager_id = db_str(a, r, 0, 1);
 	bool full = db_bool(r, 0, 2), seen = db_bool(r, 0, 3);
+	in->hygiene.timed = !PQgetisnull(r, 0, 4);
+	in->hygiene.elapsed_days = db_float(r, 0, 4);
+	st = seen && full ? db_policy_row(db, a, v->org_id, r, 5, &in->policy) : DB_OK;
 	PQclear(r);
 	if (!seen)
 		return DB_NONE;
@@ -40,7 +41,7 @@ head(struct db *db, struct arena *a, const struct db_viewer *v, const char *loop
 		why->reason = DB_REFUSED_PACKET_NOT_ALLOWED;
 		return DB_STATE;
 	}
-	return DB_OK;
+	return st;
 }
 
 struct packet_args {

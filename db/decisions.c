@@ -11,46 +11,53 @@ db_float(const PGresult *r, int row, int col)
 }
 
 static struct db_stmt policy_current = {"policy_current",
-	"SELECT version, hire_threshold::float8, max_split, shrinkage_k, count_shadows,"
-	" critical_flag_blocks, bar_raiser_no_blocks, " DB_TS("created_at")
-	" FROM decision_policies WHERE org_id = $1 ORDER BY version DESC LIMIT 1"};
+	"SELECT " DB_POLICY_COLUMNS " FROM (SELECT $1::uuid AS org_id) l" DB_POLICY_JOIN};
 static struct db_stmt policy_weights = {"policy_weights",
 	"SELECT kind, weight FROM decision_policy_round_weights"
 	" WHERE org_id = $1 AND version = $2 ORDER BY kind"};
 
 enum db_status
-db_policy_get(struct db *db, struct arena *a, const char *org_id, struct db_policy *out)
+db_policy_row(struct db *db, struct arena *a, const char *org_id, const PGresult *r, int col,
+	      struct db_policy *out)
 {
 	memset(out, 0, sizeof *out);
 	out->version = 1;
+	if (PQgetisnull(r, 0, col))
+		return DB_OK;	/* never stored: the defaults, version 1 */
+	out->stored = true;
+	out->version = (int)db_int(r, 0, col);
+	out->hire_threshold = db_float(r, 0, col + 1);
+	out->max_split = (int)db_int(r, 0, col + 2);
+	out->shrinkage_k = db_float(r, 0, col + 3);
+	out->count_shadows = db_bool(r, 0, col + 4);
+	out->critical_flag_blocks = db_bool(r, 0, col + 5);
+	out->bar_raiser_no_blocks = db_bool(r, 0, col + 6);
+	out->updated_at = db_str(a, r, 0, col + 7);
+	const char *pw[] = {org_id, arena_printf(a, "%d", out->version)};
+	PGresult *w = db_run(db, &policy_weights, 2, pw);
+	if (!w)
+		return db->status;
+	out->n_round_weights = PQntuples(w);
+	out->round_weights = arena_alloc(a, sizeof *out->round_weights * (size_t)(out->n_round_weights + 1));
+	for (int i = 0; i < out->n_round_weights; i++) {
+		out->round_weights[i].kind = db_str(a, w, i, 0);
+		out->round_weights[i].weight = db_float(w, i, 1);
+	}
+	PQclear(w);
+	return DB_OK;
+}
+
+enum db_status
+db_policy_get(struct db *db, struct arena *a, const char *org_id, struct db_policy *out)
+{
 	const char *p[] = {org_id};
 	PGresult *r;
 	enum db_status st = db_run_status(db, &policy_current, 1, p, &r);
-	if (st == DB_NONE)
-		return DB_OK;
 	if (st != DB_OK)
 		return st;
-	out->stored = true;
-	out->version = (int)db_int(r, 0, 0);
-	out->hire_threshold = db_float(r, 0, 1);
-	out->max_split = (int)db_int(r, 0, 2);
-	out->shrinkage_k = db_float(r, 0, 3);
-	out->count_shadows = db_bool(r, 0, 4);
-	out->critical_flag_blocks = db_bool(r, 0, 5);
-	out->bar_raiser_no_blocks = db_bool(r, 0, 6);
-	out->updated_at = db_str(a, r, 0, 7);
+	st = db_policy_row(db, a, org_id, r, 0, out);
 	PQclear(r);
-	const char *pw[] = {org_id, arena_printf(a, "%d", out->version)};
-	if (!(r = db_run(db, &policy_weights, 2, pw)))
-		return db->status;
-	out->n_round_weights = PQntuples(r);
-	out->round_weights = arena_alloc(a, sizeof *out->round_weights * (size_t)(out->n_round_weights + 1));
-	for (int i = 0; i < out->n_round_weights; i++) {
-		out->round_weights[i].kind = db_str(a, r, i, 0);
-		out->round_weights[i].weight = db_float(r, i, 1);
-	}
-	PQclear(r);
-	return DB_OK;
+	return st;
 }
 
 static struct db_stmt policy_insert = {"policy_insert",
@@ -144,13 +151,18 @@ db_policy_put(struct db *db, struct arena *a, const struct audit_ctx *ctx, int i
 	return db_tx(db, policy_put_tx, &pa);
 }
 
+/* The loop's rounds with each pinned rubric version's place in (key,
+ * version) order (the engine's order, as the database collates keys) and a
+ * take-home's hygiene warnings: rounds, rubrics and warnings in one trip. */
 static struct db_stmt packet_rounds = {"packet_rounds",
-	"SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
-	" WHERE org_id = $1 AND loop_id = $2 ORDER BY ordinal, id"};
-static struct db_stmt packet_rubrics = {"packet_rubrics",
-	"SELECT id, key, version, document FROM rubrics"
-	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY (ARRAY(SELECT DISTINCT rubric_id"
-	"  FROM rounds WHERE org_id = $1 AND loop_id = $2)) ORDER BY key, version"};
+	"SELECT r.id, r.kind, r.status, r.required, r.ordinal, r.rubric_id, r.rubric_key,"
+	" r.rubric_version, dense_rank() OVER (ORDER BY r.rubric_key, r.rubric_version, r.rubric_id),"
+	" " DB_TAKE_HOME_WARNINGS("r") " FROM rounds r"
+	" WHERE r.org_id = $1 AND r.loop_id = $2 ORDER BY r.ordinal, r.id"};
+/* The documents of the rubric versions $2 that org $1 sees. */
+static struct db_stmt packet_rubric_documents = {"packet_rubric_documents",
+	"SELECT id, org_id, document FROM rubrics"
+	" WHERE (org_id IS NULL OR org_id = $1) AND id = ANY ($2::uuid[])"};
 /* Only the loop's interviewers' rows: a packet never scans the org. A
  * decided loop's own contribution is taken out again, so its packet reads
  * the same before and after the decision. */
@@ -161,15 +173,32 @@ static struct db_stmt packet_stats = {"packet_stats",
 	" WHERE s.org_id = $1 AND s.user_id = ANY (ARRAY(SELECT DISTINCT user_id"
 	"  FROM round_interviewers WHERE org_id = $1 AND loop_id = $2)) ORDER BY s.user_id"};
 
+/* Row i's rubric version into in->rubrics at its place in key order. */
+static void
+note_rubric(struct arena *a, const PGresult *r, int i, struct db_packet_inputs *in)
+{
+	int place = (int)db_int(r, i, 8);
+	if (place < 1 || place > PQntuples(r))
+		return;
+	struct db_packet_rubric *x = &in->rubrics[place - 1];
+	if (!x->id)
+		*x = (struct db_packet_rubric){.id = db_str(a, r, i, 5), .key = db_str(a, r, i, 6),
+					       .version = (int)db_int(r, i, 7)};
+	if (place > in->n_rubrics)
+		in->n_rubrics = place;
+}
+
 static enum db_status
 load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
 {
 	PGresult *r = db_run(db, &packet_rounds, 2, p);
 	if (!r)
 		return db->status;
-	in->n_rounds = PQntuples(r);
-	in->rounds = arena_alloc(a, sizeof *in->rounds * (size_t)(in->n_rounds + 1));
-	for (int i = 0; i < in->n_rounds; i++) {
+	int n = in->n_rounds = PQntuples(r);
+	in->rounds = arena_alloc(a, sizeof *in->rounds * (size_t)(n + 1));
+	in->rubrics = arena_alloc(a, sizeof *in->rubrics * (size_t)(n + 1));
+	in->hygiene.rounds = arena_alloc(a, sizeof *in->hygiene.rounds * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
 		struct db_packet_round *x = &in->rounds[i];
 		x->id = db_str(a, r, i, 0);
 		x->kind = db_str(a, r, i, 1);
@@ -177,25 +206,35 @@ load_rounds(struct db *db, struct arena *a, const char *const *p, struct db_pack
 		x->required = db_bool(r, i, 3);
 		x->ordinal = db_int(r, i, 4);
 		x->rubric_id = db_str(a, r, i, 5);
+		note_rubric(a, r, i, in);
+		if (strcmp(x->kind, "take_home") == 0)
+			in->hygiene.rounds[in->hygiene.n_rounds++] =
+				(struct db_round_warnings){x->id, db_str(a, r, i, 9)};
 	}
 	PQclear(r);
 	return DB_OK;
 }
 
-static enum db_status
-load_rubrics(struct db *db, struct arena *a, const char *const *p, struct db_packet_inputs *in)
+enum db_status
+db_packet_rubric_documents(struct db *db, struct arena *a, const char *org_id,
+			   struct db_packet_rubric *rubrics, int n)
 {
-	PGresult *r = db_run(db, &packet_rubrics, 2, p);
+	struct abuf ids;
+	abuf_init(&ids, a);
+	abuf_puts(&ids, "{");
+	for (int i = 0; i < n; i++)	/* uuids read from the database: no quoting needed */
+		abuf_printf(&ids, "%s%s", i ? "," : "", rubrics[i].id);
+	abuf_puts(&ids, "}");
+	const char *p[] = {org_id, ids.data};
+	PGresult *r = db_run(db, &packet_rubric_documents, 2, p);
 	if (!r)
 		return db->status;
-	in->n_rubrics = PQntuples(r);
-	in->rubrics = arena_alloc(a, sizeof *in->rubrics * (size_t)(in->n_rubrics + 1));
-	for (int i = 0; i < in->n_rubrics; i++) {
-		in->rubrics[i].id = db_str(a, r, i, 0);
-		in->rubrics[i].key = db_str(a, r, i, 1);
-		in->rubrics[i].version = (int)db_int(r, i, 2);
-		in->rubrics[i].document = db_str(a, r, i, 3);
-	}
+	for (int row = 0; row < PQntuples(r); row++)
+		for (int i = 0; i < n; i++)
+			if (strcmp(rubrics[i].id, PQgetvalue(r, row, 0)) == 0) {
+				rubrics[i].org_id = db_str(a, r, row, 1);
+				rubrics[i].document = db_str(a, r, row, 2);
+			}
 	PQclear(r);
 	return DB_OK;
 }
@@ -223,10 +262,7 @@ db_packet_load(struct db *db, struct arena *a, const char *org_id, const char *l
 {
 	const char *p[] = {org_id, loop_id};
 	enum db_status st;
-	if ((st = db_policy_get(db, a, org_id, &in->policy)) != DB_OK ||
-	    (st = load_rounds(db, a, p, in)) != DB_OK || (st = load_rubrics(db, a, p, in)) != DB_OK ||
-	    (st = load_stats(db, a, p, in)) != DB_OK ||
-	    (st = db_loop_hygiene(db, a, org_id, loop_id, &in->hygiene)) != DB_OK)
+	if ((st = load_rounds(db, a, p, in)) != DB_OK || (st = load_stats(db, a, p, in)) != DB_OK)
 		return st;
 	return db_packet_load_scorecards(db, a, org_id, loop_id, in);
 }

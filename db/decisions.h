@@ -53,11 +53,12 @@ struct db_packet_round {
 	char *rubric_id;
 };
 
-/* One rubric version a round is pinned to (document: canonical JSON). */
+/* One rubric version a round is pinned to; org_id (NULL: the catalogue's)
+ * and document (canonical JSON) are read by db_packet_rubric_documents. */
 struct db_packet_rubric {
 	char *id, *key;
 	int version;
-	char *document;
+	char *org_id, *document;
 };
 
 struct db_interviewer_stat {
@@ -78,16 +79,13 @@ struct db_loop_hygiene {
 	bool timed;
 	double elapsed_days;
 };
-/* The hygiene of loop_id (db/hygiene.c); *out in a. */
-enum db_status db_loop_hygiene(struct db *db, struct arena *a, const char *org_id,
-			       const char *loop_id, struct db_loop_hygiene *out);
 
 struct db_packet_inputs {
 	char *loop_id, *status, *hiring_manager_id;
 	struct db_policy policy;
 	struct db_packet_round *rounds;
 	int n_rounds;
-	struct db_packet_rubric *rubrics;
+	struct db_packet_rubric *rubrics;	/* in (key, version) order, no documents */
 	int n_rubrics;
 	struct db_interviewer_stat *stats;	/* only the loop's interviewers */
 	int n_stats;
@@ -105,6 +103,12 @@ struct db_judgement {
 	const struct db_interviewer_stat *contributions;	/* for a decision */
 	int n_contributions;
 };
+
+/* Reads the documents of rubrics[0..n) that org_id sees (the catalogue's
+ * or its own) into them; one it does not see keeps document NULL. For a
+ * judge, inside db/'s transaction; strings in a. */
+enum db_status db_packet_rubric_documents(struct db *db, struct arena *a, const char *org_id,
+					  struct db_packet_rubric *rubrics, int n);
 
 /* Runs the engine on in; DB_OK with *out filled, else DB_HARD. */
 typedef enum db_status db_judge(void *ctx, struct arena *a, const struct db_packet_inputs *in,

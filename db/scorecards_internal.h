@@ -4,9 +4,10 @@
 #include "db/internal.h"
 #include "db/scorecards.h"
 
-/* The four statements reading scorecards under one condition. */
+/* The statements reading scorecards under one condition: the headers, and
+ * their items without or with the notes. */
 struct card_queries {
-	struct db_stmt head, ratings, flags, notes;
+	struct db_stmt head, items, items_notes;
 };
 
 /* Scorecards matching q's condition (np parameters p), with their items;

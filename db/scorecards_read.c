@@ -1,6 +1,7 @@
 /* Reading scorecards: one flat query for the headers (scorecard, revision,
- * round, author) and one per kind of item (ratings, red flags, notes), all
- * filtered by the same condition and matched up by (scorecard, revision). */
+ * round, author) and one for their items (ratings, red flags and notes,
+ * told apart by a kind column), filtered by the same condition and matched
+ * up by (scorecard, revision). */
 #include <string.h>
 #include "db/internal.h"
 #include "db/scorecards.h"
@@ -22,20 +23,23 @@
 	" ORDER BY r.starts_at NULLS LAST, r.ordinal, s.first_submitted_at NULLS LAST," \
 	" s.created_at, s.id, v.revision"
 
-#define CARD_ITEMS(table, cols) \
-	"SELECT x.scorecard_id, x.revision, " cols CARD_FROM " JOIN " table " x" \
-	" ON x.org_id = v.org_id AND x.scorecard_id = v.scorecard_id AND x.revision = v.revision" \
-	" WHERE "
-#define ITEM_ORDER " ORDER BY x.scorecard_id, x.revision, x.position"
+/* The items of one kind (0 ratings, 1 red flags, 2 notes) of the matching
+ * cards: kind, scorecard, revision, key, rating, text, position. */
+#define CARD_ITEMS(kind, table, cols, cond) \
+	"SELECT " kind ", x.scorecard_id, x.revision, " cols ", x.position" CARD_FROM \
+	" JOIN " table " x ON x.org_id = v.org_id AND x.scorecard_id = v.scorecard_id" \
+	" AND x.revision = v.revision WHERE " cond
+#define ITEM_RATINGS(cond) CARD_ITEMS("0", "scorecard_ratings", "x.criterion, x.rating, x.evidence", cond)
+#define ITEM_FLAGS(cond) CARD_ITEMS("1", "scorecard_red_flags", "x.key, NULL, x.evidence", cond)
+#define ITEM_NOTES(cond) CARD_ITEMS("2", "scorecard_notes", "x.key, NULL, x.answer", cond)
+#define ITEM_ORDER " ORDER BY 1, 2, 3, 7"
 
+/* Every kind of item in one statement: one round trip instead of three. */
 #define CARD_QUERIES(name, cond) { \
 	{name "_head", CARD_HEAD cond CARD_ORDER, 0}, \
-	{name "_ratings", CARD_ITEMS("scorecard_ratings", "x.criterion, x.rating, x.evidence") \
-		cond ITEM_ORDER, 0}, \
-	{name "_flags", CARD_ITEMS("scorecard_red_flags", "x.key, NULL, x.evidence") \
-		cond ITEM_ORDER, 0}, \
-	{name "_notes", CARD_ITEMS("scorecard_notes", "x.key, NULL, x.answer") \
-		cond ITEM_ORDER, 0}}
+	{name "_items", ITEM_RATINGS(cond) " UNION ALL " ITEM_FLAGS(cond) ITEM_ORDER, 0}, \
+	{name "_items_notes", ITEM_RATINGS(cond) " UNION ALL " ITEM_FLAGS(cond) \
+		" UNION ALL " ITEM_NOTES(cond) ITEM_ORDER, 0}}
 
 /* The latest submitted revision of every scorecard of loop $2. */
 static struct card_queries loop_submitted = CARD_QUERIES("scorecards_loop_submitted",
@@ -98,7 +102,8 @@ find_card(struct db_scorecard *cards, int n, const char *id, int revision)
 
 enum item_kind { ITEM_RATING, ITEM_FLAG, ITEM_NOTE };
 
-/* Counts the item rows of each card, allocates the arrays, then fills them. */
+/* Counts the item rows of kind of each card, allocates the arrays, then
+ * fills them. */
 static void
 attach_items(struct arena *a, const PGresult *r, enum item_kind kind, struct db_scorecard *cards,
 	     int n)
@@ -119,20 +124,22 @@ attach_items(struct arena *a, const PGresult *r, enum item_kind kind, struct db_
 			*count = 0;
 		}
 		for (int j = 0; j < rows; j++) {
-			struct db_scorecard *c = find_card(cards, n, PQgetvalue(r, j, 0),
-							   (int)db_int(r, j, 1));
+			if (db_int(r, j, 0) != kind)
+				continue;
+			struct db_scorecard *c = find_card(cards, n, PQgetvalue(r, j, 1),
+							   (int)db_int(r, j, 2));
 			if (!c)
 				continue;
 			if (pass == 1 && kind == ITEM_RATING)
 				c->ratings[c->n_ratings] = (struct db_scorecard_rating){
-					db_str(a, r, j, 2), PQgetisnull(r, j, 3) ? 0 : (int)db_int(r, j, 3),
-					db_str(a, r, j, 4)};
+					db_str(a, r, j, 3), PQgetisnull(r, j, 4) ? 0 : (int)db_int(r, j, 4),
+					db_str(a, r, j, 5)};
 			else if (pass == 1 && kind == ITEM_FLAG)
 				c->red_flags[c->n_red_flags] = (struct db_scorecard_red_flag){
-					db_str(a, r, j, 2), db_str(a, r, j, 4)};
+					db_str(a, r, j, 3), db_str(a, r, j, 5)};
 			else if (pass == 1)
-				c->notes[c->n_notes] = (struct db_scorecard_note){db_str(a, r, j, 2),
-										  db_str(a, r, j, 4)};
+				c->notes[c->n_notes] = (struct db_scorecard_note){db_str(a, r, j, 3),
+										  db_str(a, r, j, 5)};
 			if (kind == ITEM_RATING)
 				c->n_ratings++;
 			else if (kind == ITEM_FLAG)
@@ -143,15 +150,18 @@ attach_items(struct arena *a, const PGresult *r, enum item_kind kind, struct db_
 	}
 }
 
-/* Runs one item query and attaches its rows to cards. */
+/* Runs the items statement and attaches its rows to cards. */
 static enum db_status
-read_items(struct db *db, struct arena *a, struct db_stmt *st, int np, const char *const *p,
-	   enum item_kind kind, struct db_scorecard *cards, int n)
+read_items(struct db *db, struct arena *a, struct card_queries *q, int np, const char *const *p,
+	   bool with_notes, struct db_scorecard *cards, int n)
 {
-	PGresult *r = db_run(db, st, np, p);
+	PGresult *r = db_run(db, with_notes ? &q->items_notes : &q->items, np, p);
 	if (!r)
 		return db->status;
-	attach_items(a, r, kind, cards, n);
+	attach_items(a, r, ITEM_RATING, cards, n);
+	attach_items(a, r, ITEM_FLAG, cards, n);
+	if (with_notes)
+		attach_items(a, r, ITEM_NOTE, cards, n);
 	PQclear(r);
 	return DB_OK;
 }
@@ -170,10 +180,7 @@ cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
 	for (int i = 0; i < rows; i++)
 		read_head(a, r, i, &cards[i]);
 	PQclear(r);
-	enum db_status st = DB_OK;
-	if (rows && (st = read_items(db, a, &q->ratings, np, p, ITEM_RATING, cards, rows)) == DB_OK &&
-	    (st = read_items(db, a, &q->flags, np, p, ITEM_FLAG, cards, rows)) == DB_OK && with_notes)
-		st = read_items(db, a, &q->notes, np, p, ITEM_NOTE, cards, rows);
+	enum db_status st = rows ? read_items(db, a, q, np, p, with_notes, cards, rows) : DB_OK;
 	if (st != DB_OK)
 		return st;
 	*out = cards;
@@ -181,7 +188,7 @@ cards_read(struct db *db, struct arena *a, struct card_queries *q, int np,
 	return DB_OK;
 }
 
-/* The four queries must see one snapshot (a submission in between would
+/* The two queries must see one snapshot (a submission in between would
  * pair a draft's header with a submitted revision's missing items): outside
  * a transaction they run in a repeatable-read one of their own. */
 enum db_status

@@ -236,13 +236,13 @@ EXPLAIN = [
      " AND c.id = l.candidate_id ORDER BY l.created_at, l.id; EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF,"
      " SUMMARY OFF) EXECUTE ll('{org}', NULL, 1, 'awaiting_decision', NULL, NULL, NULL,"
      " '-infinity', '00000000-0000-0000-0000-000000000000', 51, '-infinity', '-infinity')"),
-    ("packet: loop", "SELECT l.status, l.hiring_manager_id FROM loops l"
+    ("packet: loop with the org's policy", "SELECT l.status, l.hiring_manager_id, p.version"
+     " FROM loops l LEFT JOIN LATERAL (SELECT * FROM decision_policies dp WHERE dp.org_id ="
+     " l.org_id ORDER BY dp.version DESC LIMIT 1) p ON true"
      " WHERE l.org_id = '{org}' AND l.id = '{loop}'"),
-    ("packet: rounds", "SELECT id, kind, status, required, ordinal, rubric_id FROM rounds"
-     " WHERE org_id = '{org}' AND loop_id = '{loop}' ORDER BY ordinal, id"),
-    ("packet: rubrics", "SELECT id, key, version FROM rubrics WHERE (org_id IS NULL OR org_id ="
-     " '{org}') AND id = ANY (ARRAY(SELECT DISTINCT rubric_id FROM rounds WHERE org_id = '{org}'"
-     " AND loop_id = '{loop}')) ORDER BY key, version"),
+    ("packet: rounds with their rubric versions' order", "SELECT id, kind, status, required,"
+     " ordinal, rubric_id, dense_rank() OVER (ORDER BY rubric_key, rubric_version, rubric_id)"
+     " FROM rounds WHERE org_id = '{org}' AND loop_id = '{loop}' ORDER BY ordinal, id"),
     ("packet: interviewer stats", "SELECT s.user_id, s.n - coalesce(c.n, 0) FROM"
      " interviewer_stats s LEFT JOIN interviewer_contributions c ON c.org_id = s.org_id AND"
      " c.loop_id = '{loop}' AND c.user_id = s.user_id WHERE s.org_id = '{org}' AND s.user_id ="
