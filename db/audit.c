@@ -9,17 +9,12 @@
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* The application role may only read audit_heads: the owner's functions
- * (db/functions.sql) lock the head and move it to an appended event. */
-static struct db_stmt lock_head = {"audit_lock_head",
-	"SELECT seq, hash FROM audit_lock_head($1)"};
-
-static struct db_stmt insert_event = {"audit_insert",
-	"INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,"
-	" entity_type, entity_id, request_id, source, changes, prev_hash, hash)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
-static struct db_stmt advance_head = {"audit_advance",
-	"SELECT 1 WHERE audit_advance($1, $2, $3)"};
+/* One round trip: the owner's audit_append (db/functions.sql; the
+ * application role may only read audit_heads) locks the head, hashes its
+ * hash followed by the canonical content ($11), inserts the event and
+ * moves the head. */
+static struct db_stmt append_event = {"audit_append",
+	"SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"};
 
 /* A JSON string, or null for NULL (a new reference). */
 static json_t *
@@ -77,32 +72,16 @@ db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
 		const char *entity_type, const char *entity_id, json_t *changes)
 {
 	struct arena *a = arena_create();
-	const char *p1[] = {ctx->org_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &lock_head, 1, p1, &r);
-	if (st != DB_OK)
-		goto out;
-	char *seq = arena_printf(a, "%lld", (long long)db_int(r, 0, 0) + 1);
-	char *prev = db_str(a, r, 0, 1);
-	PQclear(r);
 	json_t *ch = changes ? json_incref(changes) : json_object();
 	char *at = time_text(a, text_now_us());
 	json_t *content = event_content(ctx->org_id, at, ctx->actor_type, ctx->actor_id, action,
 					entity_type, entity_id, ctx->request_id, ctx->source, ch);
-	char *changes_text = canon_json(a, ch);
-	char *hash = chain_hash(a, prev, canon_json(a, content));
+	const char *p[] = {ctx->org_id, at, ctx->actor_type, ctx->actor_id, action, entity_type,
+			   entity_id, ctx->request_id, ctx->source, canon_json(a, ch),
+			   canon_json(a, content)};
 	json_decref(content);
 	json_decref(ch);
-	const char *p[] = {ctx->org_id, seq, at, ctx->actor_type, ctx->actor_id, action,
-			   entity_type, entity_id, ctx->request_id, ctx->source, changes_text, prev, hash};
-	st = db_run_status(db, &insert_event, 13, p, NULL);
-	if (st == DB_OK) {
-		const char *pa[] = {ctx->org_id, seq, hash};
-		st = db_run_status(db, &advance_head, 3, pa, NULL);
-	}
-	if (st == DB_NONE)
-		st = DB_HARD;	/* the head row vanished or moved under its own lock */
-out:
+	enum db_status st = db_run_status(db, &append_event, 11, p, NULL);
 	arena_destroy(a);
 	return st;
 }
