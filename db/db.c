@@ -263,11 +263,12 @@ simple_once(struct db *db, const char *sql)
 enum db_status
 db_simple(struct db *db, const char *sql)
 {
-	bool was_connected = db->conn != NULL;
+	bool was_connected = db->conn != NULL, in_tx = db->in_tx;
 	enum db_status st = simple_once(db, sql);
 	/* As in db_run: a connection that died while idle (BEGIN is the first
-	 * thing a transaction sends) is replaced once. */
-	if (st == DB_UNAVAILABLE && was_connected && !db->in_tx)
+	 * thing a transaction sends) is replaced once; never in a transaction
+	 * (a COMMIT sent again to a fresh session would "succeed"). */
+	if (st == DB_UNAVAILABLE && was_connected && !in_tx)
 		st = simple_once(db, sql);
 	return st;
 }
@@ -320,11 +321,13 @@ static PGresult *run_once(struct db *db, struct db_stmt *st, int n, const char *
 PGresult *
 db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {
-	bool was_connected = db->conn != NULL;
+	bool was_connected = db->conn != NULL, in_tx = db->in_tx;
 	PGresult *r = run_once(db, st, n, params);
 	/* A connection that died while idle (a database restart) is
-	 * replaced once, outside a transaction, before giving up. */
-	if (!r && db->status == DB_UNAVAILABLE && was_connected && !db->in_tx)
+	 * replaced once, outside a transaction, before giving up. Inside one
+	 * (in_tx as it was before the failure cleared it) the statement is
+	 * not sent again: it would run on its own, its transaction lost. */
+	if (!r && db->status == DB_UNAVAILABLE && was_connected && !in_tx)
 		r = run_once(db, st, n, params);
 	return r;
 }
