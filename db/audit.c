@@ -1,5 +1,6 @@
 /* The audit log: appending to an org's hash chain, listing, verifying. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base/canon.h"
 #include "base/crypto.h"
@@ -67,9 +68,10 @@ chain_hash(struct arena *a, const char *prev, const char *canonical)
 	return crypto_sha256_hex(a, joined, strlen(joined));
 }
 
-enum db_status
-db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
-		const char *entity_type, const char *entity_id, json_t *changes)
+/* Appends one event now; *seq (when not NULL) gets its seq. */
+static enum db_status
+append_now(struct db *db, const struct audit_ctx *ctx, const char *action,
+	   const char *entity_type, const char *entity_id, json_t *changes, int64_t *seq)
 {
 	struct arena *a = arena_create();
 	json_t *ch = changes ? json_incref(changes) : json_object();
@@ -81,9 +83,96 @@ db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
 			   canon_json(a, content)};
 	json_decref(content);
 	json_decref(ch);
-	enum db_status st = db_run_status(db, &append_event, 11, p, NULL);
+	PGresult *r;
+	enum db_status st = db_run_status(db, &append_event, 11, p, &r);
+	if (st == DB_OK) {
+		if (seq)
+			*seq = db_int(r, 0, 0);
+		PQclear(r);
+	}
 	arena_destroy(a);
 	return st;
+}
+
+/* An event waiting for its transaction's commit. */
+struct audit_pending {
+	struct audit_ctx ctx;
+	const char *action, *entity_type, *entity_id;	/* in the queue's arena */
+	json_t *changes;	/* the queue's reference, or NULL */
+};
+
+struct audit_queue {
+	struct arena *a;	/* the events' strings; NULL while empty */
+	struct audit_pending *events;
+	int n, cap;
+};
+
+enum db_status
+db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
+		const char *entity_type, const char *entity_id, json_t *changes)
+{
+	if (!db->in_tx)		/* one statement: atomic on its own */
+		return append_now(db, ctx, action, entity_type, entity_id, changes, NULL);
+	struct audit_queue *q = db->audit;
+	if (!q && !(q = db->audit = calloc(1, sizeof *q)))
+		abort();
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		if (!(q->events = realloc(q->events, (size_t)q->cap * sizeof *q->events)))
+			abort();
+	}
+	if (!q->a)
+		q->a = arena_create();
+	struct arena *a = q->a;
+	q->events[q->n++] = (struct audit_pending){
+		{arena_strdup(a, ctx->org_id), arena_strdup(a, ctx->actor_type),
+		 arena_strdup(a, ctx->actor_id), arena_strdup(a, ctx->request_id),
+		 arena_strdup(a, ctx->source)},
+		arena_strdup(a, action), arena_strdup(a, entity_type), arena_strdup(a, entity_id),
+		changes ? json_incref(changes) : NULL};
+	return DB_OK;
+}
+
+int
+db_audit_queued(const struct db *db)
+{
+	return db->audit ? db->audit->n : 0;
+}
+
+void
+db_audit_drop(struct db *db, int from)
+{
+	struct audit_queue *q = db->audit;
+	if (!q)
+		return;
+	while (q->n > from)
+		json_decref(q->events[--q->n].changes);
+	if (q->n == 0 && q->a) {
+		arena_destroy(q->a);
+		q->a = NULL;
+	}
+}
+
+enum db_status
+db_audit_flush(struct db *db)
+{
+	struct audit_queue *q = db->audit;
+	enum db_status st = DB_OK;
+	for (int i = 0; q && i < q->n && st == DB_OK; i++) {
+		struct audit_pending *e = &q->events[i];
+		st = append_now(db, &e->ctx, e->action, e->entity_type, e->entity_id, e->changes,
+				NULL);
+	}
+	db_audit_drop(db, 0);
+	return st;
+}
+
+enum db_status
+db_audit_append_seq(struct db *db, const struct audit_ctx *ctx, const char *action,
+		    const char *entity_type, const char *entity_id, json_t *changes, int64_t *seq)
+{
+	enum db_status st = db_audit_flush(db);
+	return st == DB_OK ? append_now(db, ctx, action, entity_type, entity_id, changes, seq) : st;
 }
 
 struct record_args {

@@ -27,8 +27,7 @@ static struct db_stmt expire = {"idem_expire",
 static enum db_status
 close_tx(struct db *db, enum db_status st)
 {
-	db_simple(db, "ROLLBACK");
-	db->in_tx = false;
+	db_end(db, false);
 	return st;
 }
 
@@ -77,10 +76,7 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 		 * failed work was already rolled back to its savepoint. */
 		if (db->keep) {
 			db->keep = false;
-			enum db_status kept = db_simple(db, "COMMIT");
-			db->in_tx = false;
-			if (kept != DB_OK && db->conn)
-				db_simple(db, "ROLLBACK");
+			db_end(db, true);
 			return DB_OK;
 		}
 		return close_tx(db, DB_OK);
@@ -94,9 +90,7 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 		st = db_run_status(db, &expire, 0, NULL, NULL);
 	if (st != DB_OK && st != DB_NONE)
 		return close_tx(db, st);
-	st = db_simple(db, "COMMIT");
-	db->in_tx = false;
-	return st;
+	return db_end(db, true);
 }
 
 static struct db_stmt purge = {"idem_purge_tombstones",
