@@ -1,5 +1,6 @@
 /* The audit log: appending to an org's hash chain, listing, verifying. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base/canon.h"
 #include "base/crypto.h"
@@ -9,17 +10,12 @@
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* The application role may only read audit_heads: the owner's functions
- * (db/functions.sql) lock the head and move it to an appended event. */
-static struct db_stmt lock_head = {"audit_lock_head",
-	"SELECT seq, hash FROM audit_lock_head($1)"};
-
-static struct db_stmt insert_event = {"audit_insert",
-	"INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,"
-	" entity_type, entity_id, request_id, source, changes, prev_hash, hash)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
-static struct db_stmt advance_head = {"audit_advance",
-	"SELECT 1 WHERE audit_advance($1, $2, $3)"};
+/* One round trip: the owner's audit_append (db/functions.sql; the
+ * application role may only read audit_heads) locks the head, hashes its
+ * hash followed by the canonical content ($11), inserts the event and
+ * moves the head. */
+static struct db_stmt append_event = {"audit_append",
+	"SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"};
 
 /* A JSON string, or null for NULL (a new reference). */
 static json_t *
@@ -72,39 +68,111 @@ chain_hash(struct arena *a, const char *prev, const char *canonical)
 	return crypto_sha256_hex(a, joined, strlen(joined));
 }
 
-enum db_status
-db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
-		const char *entity_type, const char *entity_id, json_t *changes)
+/* Appends one event now; *seq (when not NULL) gets its seq. */
+static enum db_status
+append_now(struct db *db, const struct audit_ctx *ctx, const char *action,
+	   const char *entity_type, const char *entity_id, json_t *changes, int64_t *seq)
 {
 	struct arena *a = arena_create();
-	const char *p1[] = {ctx->org_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &lock_head, 1, p1, &r);
-	if (st != DB_OK)
-		goto out;
-	char *seq = arena_printf(a, "%lld", (long long)db_int(r, 0, 0) + 1);
-	char *prev = db_str(a, r, 0, 1);
-	PQclear(r);
 	json_t *ch = changes ? json_incref(changes) : json_object();
 	char *at = time_text(a, text_now_us());
 	json_t *content = event_content(ctx->org_id, at, ctx->actor_type, ctx->actor_id, action,
 					entity_type, entity_id, ctx->request_id, ctx->source, ch);
-	char *changes_text = canon_json(a, ch);
-	char *hash = chain_hash(a, prev, canon_json(a, content));
+	const char *p[] = {ctx->org_id, at, ctx->actor_type, ctx->actor_id, action, entity_type,
+			   entity_id, ctx->request_id, ctx->source, canon_json(a, ch),
+			   canon_json(a, content)};
 	json_decref(content);
 	json_decref(ch);
-	const char *p[] = {ctx->org_id, seq, at, ctx->actor_type, ctx->actor_id, action,
-			   entity_type, entity_id, ctx->request_id, ctx->source, changes_text, prev, hash};
-	st = db_run_status(db, &insert_event, 13, p, NULL);
+	PGresult *r;
+	enum db_status st = db_run_status(db, &append_event, 11, p, &r);
 	if (st == DB_OK) {
-		const char *pa[] = {ctx->org_id, seq, hash};
-		st = db_run_status(db, &advance_head, 3, pa, NULL);
+		if (seq)
+			*seq = db_int(r, 0, 0);
+		PQclear(r);
 	}
-	if (st == DB_NONE)
-		st = DB_HARD;	/* the head row vanished or moved under its own lock */
-out:
 	arena_destroy(a);
 	return st;
+}
+
+/* An event waiting for its transaction's commit. */
+struct audit_pending {
+	struct audit_ctx ctx;
+	const char *action, *entity_type, *entity_id;	/* in the queue's arena */
+	json_t *changes;	/* the queue's reference, or NULL */
+};
+
+struct audit_queue {
+	struct arena *a;	/* the events' strings; NULL while empty */
+	struct audit_pending *events;
+	int n, cap;
+};
+
+enum db_status
+db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
+		const char *entity_type, const char *entity_id, json_t *changes)
+{
+	if (!db->in_tx)		/* one statement: atomic on its own */
+		return append_now(db, ctx, action, entity_type, entity_id, changes, NULL);
+	struct audit_queue *q = db->audit;
+	if (!q && !(q = db->audit = calloc(1, sizeof *q)))
+		abort();
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		if (!(q->events = realloc(q->events, (size_t)q->cap * sizeof *q->events)))
+			abort();
+	}
+	if (!q->a)
+		q->a = arena_create();
+	struct arena *a = q->a;
+	q->events[q->n++] = (struct audit_pending){
+		{arena_strdup(a, ctx->org_id), arena_strdup(a, ctx->actor_type),
+		 arena_strdup(a, ctx->actor_id), arena_strdup(a, ctx->request_id),
+		 arena_strdup(a, ctx->source)},
+		arena_strdup(a, action), arena_strdup(a, entity_type), arena_strdup(a, entity_id),
+		changes ? json_incref(changes) : NULL};
+	return DB_OK;
+}
+
+int
+db_audit_queued(const struct db *db)
+{
+	return db->audit ? db->audit->n : 0;
+}
+
+void
+db_audit_drop(struct db *db, int from)
+{
+	struct audit_queue *q = db->audit;
+	if (!q)
+		return;
+	while (q->n > from)
+		json_decref(q->events[--q->n].changes);
+	if (q->n == 0 && q->a) {
+		arena_destroy(q->a);
+		q->a = NULL;
+	}
+}
+
+enum db_status
+db_audit_flush(struct db *db)
+{
+	struct audit_queue *q = db->audit;
+	enum db_status st = DB_OK;
+	for (int i = 0; q && i < q->n && st == DB_OK; i++) {
+		struct audit_pending *e = &q->events[i];
+		st = append_now(db, &e->ctx, e->action, e->entity_type, e->entity_id, e->changes,
+				NULL);
+	}
+	db_audit_drop(db, 0);
+	return st;
+}
+
+enum db_status
+db_audit_append_seq(struct db *db, const struct audit_ctx *ctx, const char *action,
+		    const char *entity_type, const char *entity_id, json_t *changes, int64_t *seq)
+{
+	enum db_status st = db_audit_flush(db);
+	return st == DB_OK ? append_now(db, ctx, action, entity_type, entity_id, changes, seq) : st;
 }
 
 struct record_args {

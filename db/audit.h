@@ -15,10 +15,12 @@ struct audit_ctx {
 	const char *source;	/* client address */
 };
 
-/* Appends one event to the org's chain inside the caller's transaction
- * (call it last, just before commit: it holds the chain head's lock).
- * changes (borrowed, may be NULL) maps field names to new values; callers
- * put "[redacted]" in place of candidate PII. */
+/* Adds one event to the org's chain in the caller's transaction: queued,
+ * and appended just before the transaction commits (the chain head's lock
+ * is held from then to the end of COMMIT); dropped when it rolls back.
+ * Outside a transaction it is appended at once. changes (borrowed, may be
+ * NULL) maps field names to new values; callers put "[redacted]" in place
+ * of candidate PII. */
 enum db_status db_audit_append(struct db *db, const struct audit_ctx *ctx, const char *action,
 			       const char *entity_type, const char *entity_id, json_t *changes);
 

@@ -1,5 +1,6 @@
 /* Refusals (403) in the audit log, aggregated: one access.denied event per
  * subject, route and minute, the bucket's count kept beside it. */
+#include <stdio.h>
 #include "db/audit.h"
 #include "db/internal.h"
 
@@ -12,7 +13,7 @@ static struct db_stmt denial_count = {"denial_count",
 static struct db_stmt denial_link = {"denial_link",
 	"WITH gone AS (DELETE FROM access_denials WHERE ctid IN (SELECT ctid FROM access_denials"
 	"  WHERE minute < now() - interval '90 days' LIMIT 100))"
-	" UPDATE access_denials SET event_seq = (SELECT seq FROM audit_heads WHERE org_id = $1)"
+	" UPDATE access_denials SET event_seq = $5"
 	" WHERE org_id = $1 AND subject_id = $2 AND method = $3 AND route = $4"
 	" AND minute = date_trunc('minute', now())"};
 
@@ -36,11 +37,16 @@ denied_tx(struct db *db, void *p)
 	if (!first)
 		return DB_OK;	/* counted: the bucket's event exists already */
 	json_t *ch = json_pack("{s:s, s:s}", "method", d->method, "route", d->route);
-	st = db_audit_append(db, d->ctx, "access.denied", "route", NULL, ch);
+	int64_t seq = 0;
+	/* Appended at once, not at commit: the bucket links to its seq. */
+	st = db_audit_append_seq(db, d->ctx, "access.denied", "route", NULL, ch, &seq);
 	json_decref(ch);
-	if (st == DB_OK)
-		st = db_run_status(db, &denial_link, 4, params, NULL);
-	return st;
+	if (st != DB_OK)
+		return st;
+	char seq_text[24];
+	snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
+	const char *lp[] = {params[0], params[1], params[2], params[3], seq_text};
+	return db_run_status(db, &denial_link, 5, lp, NULL);
 }
 
 enum db_status

@@ -263,11 +263,12 @@ simple_once(struct db *db, const char *sql)
 enum db_status
 db_simple(struct db *db, const char *sql)
 {
-	bool was_connected = db->conn != NULL;
+	bool was_connected = db->conn != NULL, in_tx = db->in_tx;
 	enum db_status st = simple_once(db, sql);
 	/* As in db_run: a connection that died while idle (BEGIN is the first
-	 * thing a transaction sends) is replaced once. */
-	if (st == DB_UNAVAILABLE && was_connected && !db->in_tx)
+	 * thing a transaction sends) is replaced once; never in a transaction
+	 * (a COMMIT sent again to a fresh session would "succeed"). */
+	if (st == DB_UNAVAILABLE && was_connected && !in_tx)
 		st = simple_once(db, sql);
 	return st;
 }
@@ -320,11 +321,13 @@ static PGresult *run_once(struct db *db, struct db_stmt *st, int n, const char *
 PGresult *
 db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {
-	bool was_connected = db->conn != NULL;
+	bool was_connected = db->conn != NULL, in_tx = db->in_tx;
 	PGresult *r = run_once(db, st, n, params);
 	/* A connection that died while idle (a database restart) is
-	 * replaced once, outside a transaction, before giving up. */
-	if (!r && db->status == DB_UNAVAILABLE && was_connected && !db->in_tx)
+	 * replaced once, outside a transaction, before giving up. Inside one
+	 * (in_tx as it was before the failure cleared it) the statement is
+	 * not sent again: it would run on its own, its transaction lost. */
+	if (!r && db->status == DB_UNAVAILABLE && was_connected && !in_tx)
 		r = run_once(db, st, n, params);
 	return r;
 }
@@ -447,13 +450,28 @@ db_bool(const PGresult *r, int row, int col)
 }
 
 enum db_status
+db_end(struct db *db, bool commit)
+{
+	enum db_status st = commit ? db_audit_flush(db) : DB_OK;
+	if (commit && st == DB_OK)
+		st = db_simple(db, "COMMIT");
+	else if (db->conn)
+		db_simple(db, "ROLLBACK");
+	db_audit_drop(db, 0);
+	db->in_tx = false;
+	return commit ? st : DB_OK;
+}
+
+enum db_status
 db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 {
 	enum db_status st = DB_HARD;
 	/* Inside a transaction someone else opened (an idempotent request):
 	 * run in a savepoint, so a failure leaves the outer transaction usable
-	 * (to explain the failure); its owner commits or rolls back. */
+	 * (to explain the failure); its owner commits or rolls back, and
+	 * appends the events queued here only if this succeeded. */
 	if (db->in_tx) {
+		int mark = db_audit_queued(db);
 		if ((st = db_simple(db, "SAVEPOINT loopd_tx")) != DB_OK)
 			return st;
 		st = fn(db, ctx);
@@ -461,6 +479,7 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 			return db_simple(db, "RELEASE SAVEPOINT loopd_tx");
 		if (db->conn)
 			db_simple(db, "ROLLBACK TO SAVEPOINT loopd_tx");
+		db_audit_drop(db, mark);
 		return st;
 	}
 	for (int attempt = 0; attempt < 5; attempt++) {
@@ -468,11 +487,9 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 			return st;
 		db->in_tx = true;
 		st = fn(db, ctx);
+		enum db_status end = db_end(db, st == DB_OK);
 		if (st == DB_OK)
-			st = db_simple(db, "COMMIT");
-		else if (db->conn)
-			db_simple(db, "ROLLBACK");
-		db->in_tx = false;
+			st = end;
 		if (st != DB_SOFT)
 			return st;
 		/* A serialization failure or deadlock (seen by fn or at COMMIT):

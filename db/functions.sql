@@ -138,3 +138,32 @@ BEGIN
 			 AND e.hash = p_hash AND e.prev_hash = h.hash);
 	RETURN FOUND;
 END $$;
+
+-- Appends one event to the org's chain in one round trip: locks the head
+-- (created at genesis on first use), hashes the head's hash followed by
+-- p_canonical (the event's canonical content, built by the caller: see
+-- README, "Audit log"; its hash does not depend on seq), inserts the event
+-- and moves the head to it. The head stays locked until the caller's
+-- transaction ends. Returns the event's seq.
+CREATE OR REPLACE FUNCTION audit_append(p_org uuid, p_at timestamptz, p_actor_type text,
+	p_actor_id uuid, p_action text, p_entity_type text, p_entity_id text, p_request_id text,
+	p_source text, p_changes text, p_canonical text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+	cur_seq bigint;
+	cur_hash text;
+	new_hash text;
+BEGIN
+	SELECT h.seq, h.hash INTO cur_seq, cur_hash FROM audit_heads h WHERE h.org_id = p_org
+	   FOR UPDATE;
+	IF NOT FOUND THEN
+		SELECT l.seq, l.hash INTO cur_seq, cur_hash FROM audit_lock_head(p_org) l;
+	END IF;
+	new_hash := encode(sha256(convert_to(cur_hash || p_canonical, 'UTF8')), 'hex');
+	INSERT INTO audit_events (org_id, seq, occurred_at, actor_type, actor_id, action,
+		entity_type, entity_id, request_id, source, changes, prev_hash, hash)
+	VALUES (p_org, cur_seq + 1, p_at, p_actor_type, p_actor_id, p_action, p_entity_type,
+		p_entity_id, p_request_id, p_source, p_changes, cur_hash, new_hash);
+	UPDATE audit_heads h SET seq = cur_seq + 1, hash = new_hash WHERE h.org_id = p_org;
+	RETURN cur_seq + 1;
+END $$;

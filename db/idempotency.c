@@ -12,23 +12,23 @@ static struct db_stmt stored = {"idem_stored",
 	" WHERE org_id = $1 AND caller_id = $2"
 	" AND key IN ($3, 'erased:' || encode(sha256(convert_to($3, 'UTF8')), 'hex'))"
 	" AND created_at > now() - interval '24 hours'"};
+/* Expired keys (stored replies may quote candidates) go a few at a time
+ * with every stored reply, whoever stores it: in the same statement, but
+ * never the row being stored (one statement may not touch a row twice). */
 static struct db_stmt store = {"idem_store",
-	"INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,"
+	"WITH expired AS (DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid"
+	"  FROM idempotency_keys WHERE created_at < now() - interval '24 hours'"
+	"  AND (org_id, caller_id, key) <> ($1, $2, $3) LIMIT 20))"
+	" INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,"
 	" headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	" ON CONFLICT (org_id, caller_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
 	" status = EXCLUDED.status, content_type = EXCLUDED.content_type,"
 	" headers = EXCLUDED.headers, body = EXCLUDED.body, erased_at = NULL, created_at = now()"};
-/* Expired keys (stored replies may quote candidates) go a few at a time
- * with every stored reply, whoever stores it. */
-static struct db_stmt expire = {"idem_expire",
-	"DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
-	" WHERE created_at < now() - interval '24 hours' LIMIT 20)"};
 
 static enum db_status
 close_tx(struct db *db, enum db_status st)
 {
-	db_simple(db, "ROLLBACK");
-	db->in_tx = false;
+	db_end(db, false);
 	return st;
 }
 
@@ -77,10 +77,7 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 		 * failed work was already rolled back to its savepoint. */
 		if (db->keep) {
 			db->keep = false;
-			enum db_status kept = db_simple(db, "COMMIT");
-			db->in_tx = false;
-			if (kept != DB_OK && db->conn)
-				db_simple(db, "ROLLBACK");
+			db_end(db, true);
 			return DB_OK;
 		}
 		return close_tx(db, DB_OK);
@@ -90,13 +87,9 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 	const char *p[] = {org_id, caller_id, key, reply->request_hash, status, reply->content_type,
 			   reply->headers, reply->body};
 	enum db_status st = db_run_status(db, &store, 8, p, NULL);
-	if (st == DB_OK)
-		st = db_run_status(db, &expire, 0, NULL, NULL);
-	if (st != DB_OK && st != DB_NONE)
+	if (st != DB_OK)
 		return close_tx(db, st);
-	st = db_simple(db, "COMMIT");
-	db->in_tx = false;
-	return st;
+	return db_end(db, true);
 }
 
 static struct db_stmt purge = {"idem_purge_tombstones",

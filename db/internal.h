@@ -27,6 +27,10 @@ struct db {
 	char sqlstate[6];
 	char *constraint;	/* malloc'd, last error */
 	char *message;
+	/* The open transaction's audit events, appended by db_end just
+	 * before COMMIT (db/audit.c): the org's chain head is locked from
+	 * then on, not from the change that the event records. */
+	struct audit_queue *audit;
 	unsigned char *prepared;	/* one flag per statement index */
 	int prepared_cap;
 	struct db *next_all;
@@ -64,6 +68,25 @@ unsigned char *db_hex(struct arena *a, const PGresult *r, int row, int col, size
 
 /* Runs plain SQL text with no parameters (transaction control only). */
 enum db_status db_simple(struct db *db, const char *sql);
+
+/* Ends the open transaction: appends its queued audit events and commits
+ * (commit), or rolls back. The queue is empty afterwards; a rollback
+ * returns DB_OK. */
+enum db_status db_end(struct db *db, bool commit);
+
+/* The audit queue (db/audit.c). How many events are queued (a savepoint's
+ * mark); forgets those queued from index from on (rolled back to the
+ * mark, or 0 when the transaction ends); appends every queued event in
+ * order and empties the queue. */
+int db_audit_queued(const struct db *db);
+void db_audit_drop(struct db *db, int from);
+enum db_status db_audit_flush(struct db *db);
+/* Appends the queued events and then this one at once, inside the open
+ * transaction, for a caller that needs its seq (*seq). */
+struct audit_ctx;
+enum db_status db_audit_append_seq(struct db *db, const struct audit_ctx *ctx, const char *action,
+				   const char *entity_type, const char *entity_id, json_t *changes,
+				   int64_t *seq);
 
 /* Records an error from res (or from the connection when res is NULL). */
 enum db_status db_fail(struct db *db, const PGresult *res);

@@ -255,13 +255,15 @@ static struct db_stmt card_publish = {"scorecard_publish",
 	"  evidence FROM scorecard_red_flags WHERE org_id = $1 AND scorecard_id = $2"
 	"  AND revision = 0),"
 	" n AS (INSERT INTO scorecard_notes SELECT org_id, scorecard_id, 1, position, key, answer"
-	"  FROM scorecard_notes WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0)"
+	"  FROM scorecard_notes WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0),"
+	/* Every part reads the statement's snapshot, so the copies above still
+	 * see the draft; its items go with it by ON DELETE CASCADE, which runs
+	 * at the end of the statement. */
+	" d AS (DELETE FROM scorecard_revisions WHERE org_id = $1 AND scorecard_id = $2"
+	"  AND revision = 0)"
 	" UPDATE scorecards SET status = 'submitted', revision = 1, version = version + 1,"
 	" first_submitted_at = now(), submitted_at = now(), updated_at = now()"
 	" WHERE org_id = $1 AND id = $2"};
-/* Runs after card_publish (a separate statement: the copies must be visible). */
-static struct db_stmt draft_drop = {"scorecard_draft_drop",
-	"DELETE FROM scorecard_revisions WHERE org_id = $1 AND scorecard_id = $2 AND revision = 0"};
 static struct db_stmt round_complete = {"scorecard_round_complete",
 	"UPDATE rounds SET status = 'completed', version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 AND status = 'scheduled'"};
@@ -300,7 +302,6 @@ submit_tx(struct db *db, void *p)
 	const char *pp[] = {c->ctx->org_id, row.id, rr.role, c->ctx->actor_id};
 	const char *lp[] = {c->ctx->org_id, row.loop_id};
 	if ((st = db_run_any(db, &card_publish, 4, pp)) != DB_OK ||
-	    (st = db_run_any(db, &draft_drop, 2, pp)) != DB_OK ||
 	    (st = complete_round(db, c, &rr)) != DB_OK ||
 	    (st = db_loop_sync(db, lp[0], lp[1])) != DB_OK ||
 	    (st = render(db, c)) != DB_OK)

@@ -408,11 +408,8 @@ db_webhook_claim(struct db *db, struct arena *a, struct db_webhook_job *job)
 		return st;
 	db->in_tx = true;
 	st = db_row_fetch(db, &job_claim, 0, NULL, a, copy_job, job);
-	if (st != DB_OK) {
-		if (db->conn)
-			db_simple(db, "ROLLBACK");
-		db->in_tx = false;
-	}
+	if (st != DB_OK)
+		db_end(db, false);
 	return st;
 }
 
@@ -472,11 +469,8 @@ db_webhook_finish(struct db *db, const struct db_webhook_job *job,
 	enum db_status st = db_run_any(db, &job_record, 7, p);
 	if (st == DB_OK)
 		st = record_health(db, job, o);
-	st = st == DB_OK ? db_simple(db, "COMMIT") : st;
-	if (st != DB_OK && db->conn)
-		db_simple(db, "ROLLBACK");
-	db->in_tx = false;
-	return st;
+	enum db_status end = db_end(db, st == DB_OK);
+	return st == DB_OK ? end : st;
 }
 
 static struct db_stmt queue_stats = {"webhook_queue",

@@ -333,6 +333,75 @@ def test_change_fails_when_its_event_cannot_be_written(loopd, new_org, db):
     assert verdict(admin)["ok"] is True
 
 
+def test_an_event_refused_once_is_not_retried_outside_its_transaction(loopd, new_org, db):
+    """A write the disk refuses (53100) drops the connection; loopd replaces
+    it, but must not send the failed statement again on the new session,
+    where it would run on its own: the event of a change that was rolled
+    back would be committed (and the chain broken)."""
+    admin = new_org()
+    api = admin.api
+    name = f"audit_once_{uuid.uuid4().hex[:8]}"
+    email = f"{name}@example.test"
+    before = audit_head(db, admin)
+    with db.cursor() as cur:
+        cur.execute(f"CREATE SEQUENCE {name}")
+        cur.execute(f"GRANT USAGE ON SEQUENCE {name} TO PUBLIC")
+        cur.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    f" BEGIN IF nextval('{name}') = 1 THEN RAISE EXCEPTION 'audit store is full'"
+                    " USING ERRCODE = 'disk_full'; END IF; RETURN NEW; END $$")
+        cur.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON audit_events FOR EACH ROW"
+                    f" WHEN (NEW.org_id = '{admin.org_id}' AND NEW.action = 'user.created')"
+                    f" EXECUTE FUNCTION {name}()")
+    try:
+        r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
+                                        "password": "Plenty-0f-entropy"}, check=False)
+        assert r.status_code >= 500, (r.status_code, r.text)
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f"DROP TRIGGER {name} ON audit_events")
+            cur.execute(f"DROP FUNCTION {name}()")
+            cur.execute(f"DROP SEQUENCE {name}")
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM users WHERE org_id = %s AND email = %s",
+                    (admin.org_id, email))
+        assert cur.fetchone()[0] == 0
+    assert audit_head(db, admin) == before
+    assert [e["action"] for e in audit_rows(db, admin, after_seq=before[0])] == []
+    assert verdict(admin)["ok"] is True
+
+
+def test_a_transaction_run_again_appends_its_events_once(loopd, new_org, db):
+    """Events are appended just before COMMIT; a serialization failure there
+    (refused once by a trigger here) runs the whole transaction again, which
+    must append its event once, not the first attempt's too."""
+    admin = new_org()
+    api = admin.api
+    name = f"audit_retry_{uuid.uuid4().hex[:8]}"
+    email = f"{name}@example.test"
+    before = audit_head(db, admin)
+    with db.cursor() as cur:
+        cur.execute(f"CREATE SEQUENCE {name}")
+        cur.execute(f"GRANT USAGE ON SEQUENCE {name} TO PUBLIC")
+        cur.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    f" BEGIN IF nextval('{name}') = 1 THEN RAISE EXCEPTION 'try again'"
+                    " USING ERRCODE = 'serialization_failure'; END IF; RETURN NEW; END $$")
+        cur.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON audit_events FOR EACH ROW"
+                    f" WHEN (NEW.org_id = '{admin.org_id}' AND NEW.action = 'user.created')"
+                    f" EXECUTE FUNCTION {name}()")
+    try:
+        r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
+                                        "password": "Plenty-0f-entropy"})
+        assert r.status_code == 201, r.text
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f"DROP TRIGGER {name} ON audit_events")
+            cur.execute(f"DROP FUNCTION {name}()")
+            cur.execute(f"DROP SEQUENCE {name}")
+    events = audit_rows(db, admin, after_seq=before[0])
+    assert [(e["action"], e["entity_id"]) for e in events] == [("user.created", r.json()["id"])]
+    assert verdict(admin)["ok"] is True
+
+
 # -- listing -----------------------------------------------------------------
 
 

@@ -317,6 +317,51 @@ def test_independent_chain_verification(loopd, new_org):
     assert v["ok"] and v["head"] == {"seq": events[-1]["seq"], "hash": prev}
 
 
+def test_events_hashed_in_sql_verify_with_the_c_verifier(loopd, new_org, db):
+    """audit_append() (db/functions.sql) hashes in SQL what loopd's C code
+    used to hash: events it appends, through the API and called directly as
+    loopd_app with non-ASCII changes, carry the documented hash and pass the
+    C verifier (GET /verify and `loopd audit verify`)."""
+    admin = new_org()
+    admin.make_user(roles=["recruiter"], name="Grüße ユーザー 😀 \u2028 \"q\" \\")
+    seq, prev = audit_head(db, admin)
+    e = {"action": "test.sql_append", "actor_id": None, "actor_type": "system",
+         "changes": {"note": "naïve 李 😀 \u2028 tab\t \"quoted\" \\", "n": 1},
+         "entity_id": "é1", "entity_type": "test", "occurred_at": "2030-01-02T03:04:05.060708Z",
+         "org_id": admin.org_id, "request_id": "req-ü", "source": "192.0.2.1"}
+    text = json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    conn = loopd.db()
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET ROLE loopd_app")
+            cur.execute("SELECT audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (admin.org_id, e["occurred_at"], e["actor_type"], None, e["action"],
+                         e["entity_type"], e["entity_id"], e["request_id"], e["source"],
+                         json.dumps(e["changes"], sort_keys=True, separators=(",", ":"),
+                                    ensure_ascii=False), text))
+            assert cur.fetchone() == (seq + 1,)
+        conn.commit()
+    finally:
+        conn.close()
+    admin.make_user(roles=["interviewer"], name="Ñandú ø")
+    rows = audit_rows(db, admin, after_seq=seq)
+    assert [r["action"] for r in rows] == ["test.sql_append", "user.created"]
+    assert rows[0]["prev_hash"] == prev
+    assert rows[0]["hash"] == hashlib.sha256((prev + text).encode()).hexdigest()
+    events = all_events(admin.api)
+    for before, event in zip([None] + events, events):
+        want = hashlib.sha256(((before["hash"] if before else GENESIS)
+                               + canonical(event, admin.org_id)).encode()).hexdigest()
+        assert event["hash"] == want, event
+    v = verdict(admin)
+    assert v == {"ok": True, "events_checked": seq + 2,
+                 "head": {"seq": seq + 2, "hash": rows[1]["hash"]}, "first_break": None}, v
+    out = loopd.run("audit", "verify", "--org", admin.org_id)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == v
+
+
 def test_long_chain_built_outside_loopd_verifies(loopd, new_org, db):
     """1200 events chained in Python by the documented encoding (past
     verify's 1000-event batches) are accepted by loopd's verifier, listed

@@ -228,6 +228,25 @@ def test_keys_expire_after_24_hours(team, db):
     assert_replay(again, api.post("/v1/loops", json=body, headers={"Idempotency-Key": k}))
 
 
+def test_storing_a_reply_sweeps_expired_keys(team, db):
+    """Expired keys (their replies may quote candidates) go with the next
+    stored reply, in the statement that stores it."""
+    api = team.api()
+    old, new = key(), key()
+    tag = uuid.uuid4().hex[:8]
+    r = api.post("/v1/candidates", json={"name": "Old", "email": f"o{tag}@example.test"},
+                 headers={"Idempotency-Key": old})
+    assert r.status_code == 201, r.text
+    with db.cursor() as cur:
+        cur.execute("UPDATE idempotency_keys SET created_at = created_at - interval '25 hours'"
+                    " WHERE key = %s", (old,))
+    r = api.post("/v1/candidates", json={"name": "New", "email": f"n{tag}@example.test"},
+                 headers={"Idempotency-Key": new})
+    assert r.status_code == 201, r.text
+    assert count(db, "SELECT count(*) FROM idempotency_keys WHERE key = %s", old) == 0
+    assert count(db, "SELECT count(*) FROM idempotency_keys WHERE key = %s", new) == 1
+
+
 # -- in flight ------------------------------------------------------------------------
 
 
