@@ -7,6 +7,7 @@ event. The chain and its verification are in test_audit_verify.py.
 
 State lives in organisations of this module's own (`org_admin`, `team`)."""
 
+import contextlib
 import uuid
 
 import pytest
@@ -333,6 +334,29 @@ def test_change_fails_when_its_event_cannot_be_written(loopd, new_org, db):
     assert verdict(admin)["ok"] is True
 
 
+@contextlib.contextmanager
+def first_user_event_refused(db, admin, errcode, message):
+    """While inside: the org's first user.created event insert fails with
+    SQLSTATE errcode (a trigger on audit_events), later ones pass."""
+    name = f"audit_refused_{uuid.uuid4().hex[:8]}"
+    with db.cursor() as cur:
+        cur.execute(f"CREATE SEQUENCE {name}")
+        cur.execute(f"GRANT USAGE ON SEQUENCE {name} TO PUBLIC")
+        cur.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    f" BEGIN IF nextval('{name}') = 1 THEN RAISE EXCEPTION '{message}'"
+                    f" USING ERRCODE = '{errcode}'; END IF; RETURN NEW; END $$")
+        cur.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON audit_events FOR EACH ROW"
+                    f" WHEN (NEW.org_id = '{admin.org_id}' AND NEW.action = 'user.created')"
+                    f" EXECUTE FUNCTION {name}()")
+    try:
+        yield
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f"DROP TRIGGER {name} ON audit_events")
+            cur.execute(f"DROP FUNCTION {name}()")
+            cur.execute(f"DROP SEQUENCE {name}")
+
+
 def test_an_event_refused_once_is_not_retried_outside_its_transaction(loopd, new_org, db):
     """A write the disk refuses (53100) drops the connection; loopd replaces
     it, but must not send the failed statement again on the new session,
@@ -340,27 +364,12 @@ def test_an_event_refused_once_is_not_retried_outside_its_transaction(loopd, new
     back would be committed (and the chain broken)."""
     admin = new_org()
     api = admin.api
-    name = f"audit_once_{uuid.uuid4().hex[:8]}"
-    email = f"{name}@example.test"
+    email = f"audit_once_{uuid.uuid4().hex[:8]}@example.test"
     before = audit_head(db, admin)
-    with db.cursor() as cur:
-        cur.execute(f"CREATE SEQUENCE {name}")
-        cur.execute(f"GRANT USAGE ON SEQUENCE {name} TO PUBLIC")
-        cur.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-                    f" BEGIN IF nextval('{name}') = 1 THEN RAISE EXCEPTION 'audit store is full'"
-                    " USING ERRCODE = 'disk_full'; END IF; RETURN NEW; END $$")
-        cur.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON audit_events FOR EACH ROW"
-                    f" WHEN (NEW.org_id = '{admin.org_id}' AND NEW.action = 'user.created')"
-                    f" EXECUTE FUNCTION {name}()")
-    try:
+    with first_user_event_refused(db, admin, "disk_full", "audit store is full"):
         r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
                                         "password": "Plenty-0f-entropy"}, check=False)
         assert r.status_code >= 500, (r.status_code, r.text)
-    finally:
-        with db.cursor() as cur:
-            cur.execute(f"DROP TRIGGER {name} ON audit_events")
-            cur.execute(f"DROP FUNCTION {name}()")
-            cur.execute(f"DROP SEQUENCE {name}")
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM users WHERE org_id = %s AND email = %s",
                     (admin.org_id, email))
@@ -376,27 +385,12 @@ def test_a_transaction_run_again_appends_its_events_once(loopd, new_org, db):
     must append its event once, not the first attempt's too."""
     admin = new_org()
     api = admin.api
-    name = f"audit_retry_{uuid.uuid4().hex[:8]}"
-    email = f"{name}@example.test"
+    email = f"audit_retry_{uuid.uuid4().hex[:8]}@example.test"
     before = audit_head(db, admin)
-    with db.cursor() as cur:
-        cur.execute(f"CREATE SEQUENCE {name}")
-        cur.execute(f"GRANT USAGE ON SEQUENCE {name} TO PUBLIC")
-        cur.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-                    f" BEGIN IF nextval('{name}') = 1 THEN RAISE EXCEPTION 'try again'"
-                    " USING ERRCODE = 'serialization_failure'; END IF; RETURN NEW; END $$")
-        cur.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON audit_events FOR EACH ROW"
-                    f" WHEN (NEW.org_id = '{admin.org_id}' AND NEW.action = 'user.created')"
-                    f" EXECUTE FUNCTION {name}()")
-    try:
+    with first_user_event_refused(db, admin, "serialization_failure", "try again"):
         r = api.post("/v1/users", json={"email": email, "name": "N", "roles": ["recruiter"],
                                         "password": "Plenty-0f-entropy"})
         assert r.status_code == 201, r.text
-    finally:
-        with db.cursor() as cur:
-            cur.execute(f"DROP TRIGGER {name} ON audit_events")
-            cur.execute(f"DROP FUNCTION {name}()")
-            cur.execute(f"DROP SEQUENCE {name}")
     events = audit_rows(db, admin, after_seq=before[0])
     assert [(e["action"], e["entity_id"]) for e in events] == [("user.created", r.json()["id"])]
     assert verdict(admin)["ok"] is True
