@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/text.h"
 #include "db/internal.h"
@@ -462,6 +464,17 @@ db_end(struct db *db, bool commit)
 	return commit ? st : DB_OK;
 }
 
+/* Sleeps 1-2, 2-4, 4-8, ... ms before retry attempt + 1. */
+static void
+retry_pause(int attempt)
+{
+	unsigned char r;
+	crypto_random(&r, 1);
+	long us = (1000L << attempt) * (256 + r) / 256;
+	struct timespec ts = {0, us * 1000};
+	nanosleep(&ts, NULL);
+}
+
 enum db_status
 db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 {
@@ -493,7 +506,11 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 		if (st != DB_SOFT)
 			return st;
 		/* A serialization failure or deadlock (seen by fn or at COMMIT):
-		 * run the whole transaction again. */
+		 * run the whole transaction again, after a pause that grows and
+		 * differs between threads, so that racers (e.g. three bookings of
+		 * one interviewer, whose exclusion checks deadlock each other)
+		 * do not meet again at once every time. */
+		retry_pause(attempt);
 	}
 	return st;
 }
