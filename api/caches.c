@@ -1,6 +1,7 @@
 /* Wiring the invalidation listener (db/listen.c) to the in-process caches. */
 #include <string.h>
 #include "api/caches.h"
+#include "api/handlers.h"
 #include "api/repr_cache.h"
 #include "api/rubric_cache.h"
 #include "auth/standing.h"
@@ -12,6 +13,7 @@ static void
 on_up(void)
 {
 	auth_standing_reset(true);
+	api_me_cache_reset(true);
 	api_repr_reset(true);
 	api_rubric_cache_reset(true);
 }
@@ -21,6 +23,7 @@ static void
 on_down(void)
 {
 	auth_standing_reset(false);
+	api_me_cache_reset(false);
 	api_repr_reset(false);
 	api_rubric_cache_reset(false);
 }
@@ -40,6 +43,8 @@ on_event(const char *payload)
 			org[n] = 0;
 			memcpy(id, colon + 1, strlen(colon + 1) + 1);
 			auth_standing_drop(user, org, id);
+			if (user)
+				api_me_cache_reset(true);
 			return;
 		}
 	} else if (!strcmp(payload, "rubrics") || !strcmp(payload, "templates")) {
@@ -48,6 +53,7 @@ on_event(const char *payload)
 		return;
 	}
 	auth_standing_reset(true);
+	api_me_cache_reset(true);
 	api_repr_reset(true);
 	api_rubric_cache_reset(true);
 }

@@ -14,6 +14,8 @@ api_handler api_oauth_token, api_oauth_revoke, api_oauth_introspect;
 api_handler api_oauth_authorize, api_oauth_authorize_submit, api_oauth_metadata;
 api_handler api_org_get, api_org_patch;
 api_handler api_me, api_me_password;
+/* Empties GET /v1/me's rendered texts; usable says whether they are kept. */
+void api_me_cache_reset(bool usable);
 api_handler api_users_create, api_users_list, api_users_get, api_users_patch;
 api_handler api_people_list;
 api_handler api_clients_create, api_clients_list, api_clients_delete;

@@ -1,4 +1,5 @@
 /* Users of an org (admins), and the caller's own account (/v1/me). */
+#include <stdlib.h>
 #include <string.h>
 #include "api/common.h"
 #include "api/config.h"
@@ -10,6 +11,8 @@
 #include "auth/password.h"
 #include "auth/principal.h"
 #include "auth/scope.h"
+#include "base/json_text.h"
+#include "base/shared_cache.h"
 #include "db/users.h"
 
 static const char *const role_names[] = {"admin", "recruiter", "interviewer", "hiring_manager", NULL};
@@ -215,25 +218,69 @@ api_users_patch(struct api_request *rq)
 	return reply_user(rq, 200, &out);
 }
 
+/* GET /v1/me's text, rendered once per user version and token scope: a
+ * user at one version always renders the same bytes, so an entry is never
+ * stale. The listener empties it with the standing cache, and on any
+ * change to a user, so an erased user's text does not stay in memory. */
+static struct shared_cache me_cache = SHARED_CACHE_INIT(4096);
+
+struct me_text {
+	size_t len;
+	char text[];
+};
+
+void
+api_me_cache_reset(bool usable)
+{
+	shared_cache_reset(&me_cache, usable);
+}
+
+static const struct me_text *
+me_text(struct api_request *rq, const struct db_user *u, const char *scope)
+{
+	char *key = arena_printf(rq->arena, "%s/%s/%d/%s", u->org_id, u->id, u->version, scope);
+	uint64_t seen;
+	const struct me_text *t = shared_cache_get(&me_cache, rq->arena, key, &seen);
+	if (t)
+		return t;
+	json_t *body = user_json(u);
+	json_object_set_new(body, "kind", json_string("user"));
+	json_object_set_new(body, "org_id", json_string(u->org_id));
+	json_object_set_new(body, "scope", json_string(scope));
+	size_t len;
+	char *s = json_text(body, &len);
+	json_decref(body);
+	if (!s)
+		return NULL;
+	struct me_text *made = malloc(sizeof *made + len);
+	if (!made)
+		abort();
+	made->len = len;
+	memcpy(made->text, s, len);
+	free(s);
+	return shared_cache_put(&me_cache, rq->arena, seen, key, made, free);
+}
+
 /* GET /v1/me: the caller (a user, or a client's own description). */
 enum api_result
 api_me(struct api_request *rq)
 {
 	const struct auth_principal *who = rq->who;
+	const char *scope = auth_scope_format(rq->arena, who->scopes);
 	if (who->kind == AUTH_CLIENT)
 		return api_reply_json(rq, 200, json_pack("{s:s, s:s, s:s, s:s}", "kind", "client", "id",
-			who->sub, "org_id", who->org_id, "scope",
-			auth_scope_format(rq->arena, who->scopes)));
+			who->sub, "org_id", who->org_id, "scope", scope));
 	struct db_user u;
 	enum db_status st = auth_standing_user(rq->db, rq->arena, who->org_id, who->sub, &u);
 	if (st != DB_OK)
 		return api_reply_db(rq, st, "user");
-	json_t *body = user_json(&u);
-	json_object_set_new(body, "kind", json_string("user"));
-	json_object_set_new(body, "org_id", json_string(u.org_id));
-	json_object_set_new(body, "scope", json_string(auth_scope_format(rq->arena, who->scopes)));
 	api_set_etag(rq, u.version);
-	return api_reply_json(rq, 200, body);
+	if (api_not_modified(rq))
+		return api_reply_empty(rq, 304);
+	const struct me_text *t = me_text(rq, &u, scope);
+	if (!t)
+		return api_reply_error(rq, E_INTERNAL, "the user could not be rendered");
+	return api_reply_text(rq, 200, "application/json; charset=utf-8", t->text, t->len);
 }
 
 /* POST /v1/me/password: needs the current password; ends other sessions. */

@@ -110,15 +110,21 @@ arena_strdup(struct arena *a, const char *s)
 	return s ? arena_memdup(a, s, strlen(s)) : NULL;
 }
 
+/* Formats once into a stack buffer, and a second time only when the text
+ * is longer: the measuring pass had been half the cost of every key and
+ * header loopd formats. */
 char *
 arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(small, sizeof small, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		n = 0;
+	if ((size_t)n < sizeof small)
+		return arena_memdup(a, small, (size_t)n);
 	char *s = arena_alloc(a, (size_t)n + 1);
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;

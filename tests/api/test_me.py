@@ -43,3 +43,27 @@ def test_password_change(loopd, org_admin):
     # other sessions end: the earlier refresh token is dead
     oauth_error(post_form(loopd, TOKEN, refresh_form(p, login["refresh_token"])), 400,
                 "invalid_grant")
+
+
+def test_me_text_follows_each_token_scope_and_each_change(loopd, org_admin):
+    """GET /v1/me is rendered once per user version and token scope: two
+    tokens of one user with different scopes each see their own scope, a
+    304 needs the current version, and a rename shows at once."""
+    p, narrow = user_with_token(org_admin, roles=("interviewer",), scope="loops:read")
+    wide = p.token
+    for _ in range(2):	# the second read of each comes from memory
+        a = loopd.api(token=narrow).get("/v1/me")
+        b = loopd.api(token=wide).get("/v1/me")
+        assert a.json()["scope"] == "loops:read"
+        assert b.json()["scope"] != "loops:read" and "loops:read" in b.json()["scope"]
+        assert {k: v for k, v in a.json().items() if k != "scope"} == \
+            {k: v for k, v in b.json().items() if k != "scope"}
+    tag = b.headers["ETag"]
+    assert loopd.api(token=wide).get("/v1/me", headers={"If-None-Match": tag}).status_code == 304
+    r = org_admin.api.patch(f"/v1/users/{p.user_id}", json={"name": "Renamed Person"},
+                            headers={"If-Match": tag})
+    assert r.status_code == 200
+    after = loopd.api(token=wide).get("/v1/me", headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.json()["name"] == "Renamed Person"
+    assert after.headers["ETag"] != tag
+    assert loopd.api(token=narrow).get("/v1/me").json()["name"] == "Renamed Person"
