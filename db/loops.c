@@ -246,8 +246,8 @@ db_loop_create(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 /* The columns of loop l joined with its candidate c (copy_loop reads them). */
 #define LOOP_COLUMNS \
 	"l.id, l.candidate_id, c.name, l.position, l.recruiter_id, l.hiring_manager_id, " \
-	DB_LOOP_STATUS ", l.cancel_reason, l.template, l.version, " DB_TS("l.created_at") ", " \
-	DB_TS("l.updated_at") ", " DB_LOOP_ELAPSED_DAYS
+	DB_LOOP_STATUS ", l.cancel_reason, l.template, l.version, l.created_at, l.updated_at, " \
+	DB_LOOP_ELAPSED_DAYS
 #define LOOP_NCOLUMNS 13
 #define LOOP_CANDIDATE " JOIN candidates c ON c.org_id = l.org_id AND c.id = l.candidate_id"
 
@@ -262,7 +262,7 @@ copy_loop(struct arena *a, const PGresult *r, int row, void *item)
 		.recruiter_id = db_str(a, r, row, 4), .hiring_manager_id = db_str(a, r, row, 5),
 		.status = db_str(a, r, row, 6), .cancel_reason = db_str(a, r, row, 7),
 		.template = db_str(a, r, row, 8), .version = (int)db_int(r, row, 9),
-		.created_at = db_str(a, r, row, 10), .updated_at = db_str(a, r, row, 11),
+		.created_at = db_ts(a, r, row, 10), .updated_at = db_ts(a, r, row, 11),
 		.timed = !PQgetisnull(r, row, 12),
 		.elapsed_days = PQgetisnull(r, row, 12) ? 0 : strtod(PQgetvalue(r, row, 12), NULL)};
 	return row + 1;
