@@ -91,7 +91,8 @@ session_setup(struct db *db)
 	PGresult *r = PQexecParams(db->conn,
 		"SELECT set_config('statement_timeout', $1, false),"
 		" set_config('idle_in_transaction_session_timeout', '60000', false),"
-		" set_config('TimeZone', 'UTC', false), set_config('jit', 'off', false),"
+		" set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO', false),"
+		" set_config('jit', 'off', false),"
 		" CASE WHEN $2::text IS NOT NULL THEN set_config('role', $2, false) END",
 		2, NULL, p, NULL, NULL, 0);
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -392,6 +393,31 @@ db_str(struct arena *a, const PGresult *r, int row, int col)
 	if (PQgetisnull(r, row, col))
 		return NULL;
 	return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+char *
+db_ts(struct arena *a, const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	const char *s = PQgetvalue(r, row, col);
+	size_t date = strcspn(s, " ");
+	const char *frac = s + date + 9;	/* after " hh:mm:ss" */
+	if (strlen(s) < date + 12 || s[date + 3] != ':' || (*frac != '.' && *frac != '+'))
+		return arena_strdup(a, s);	/* not a finite time: as it is */
+	frac += *frac == '.';
+	size_t digits = strspn(frac, "0123456789");
+	if (digits > 6 || strcmp(frac + digits, "+00"))
+		return arena_strdup(a, s);	/* not in UTC: as it is, never another instant */
+	char *out = arena_alloc(a, date + 18);	/* date, T, hh:mm:ss, ., six digits, Z */
+	memcpy(out, s, date);
+	out[date] = 'T';
+	memcpy(out + date + 1, s + date + 1, 8);
+	out[date + 9] = '.';
+	memcpy(out + date + 10, frac, digits);
+	memset(out + date + 10 + digits, '0', 6 - digits);
+	out[date + 16] = 'Z';
+	return out;
 }
 
 unsigned char *

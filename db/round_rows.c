@@ -18,11 +18,11 @@ db_round_copy(struct arena *a, const PGresult *r, int row, int col, struct db_ro
 		.id = db_str(a, r, row, col), .loop_id = db_str(a, r, row, col + 1),
 		.kind = db_str(a, r, row, col + 2), .rubric_key = db_str(a, r, row, col + 3),
 		.rubric_version = (int)db_int(r, row, col + 4), .required = db_bool(r, row, col + 5),
-		.starts_at = db_str(a, r, row, col + 6), .ends_at = db_str(a, r, row, col + 7),
+		.starts_at = db_ts(a, r, row, col + 6), .ends_at = db_ts(a, r, row, col + 7),
 		.location = db_str(a, r, row, col + 8), .status = db_str(a, r, row, col + 9),
 		.sequence = (int)db_int(r, row, col + 10), .version = (int)db_int(r, row, col + 11),
-		.created_at = db_str(a, r, row, col + 12), .updated_at = db_str(a, r, row, col + 13),
-		.due_at = db_str(a, r, row, col + 17),
+		.created_at = db_ts(a, r, row, col + 12), .updated_at = db_ts(a, r, row, col + 13),
+		.due_at = db_ts(a, r, row, col + 17),
 		.expected_effort_hours = (int)db_int(r, row, col + 18),
 		.warnings = db_str(a, r, row, col + 19)};
 	int end = row + 1;
