@@ -316,14 +316,29 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	return db_row_fetch(db, &loop_get[v->reach & 7], 3, p, a, copy_loop_rounds, out);
 }
 
-/* Filters shared by the list statements. $4 status: effective status, so
- * "scheduled" loops whose first round has begun are listed as in_progress. */
-#define LOOP_FILTERS \
+/* $4 status as the effective one, so "scheduled" loops whose first round
+ * has begun are listed as in_progress; the stored status alone when it is
+ * neither of those two; or none (folded away). */
+#define LOOP_STATUS_EFFECTIVE \
 	" AND ($4::text IS NULL OR (l.status = $4 AND $4 <> 'scheduled')" \
-	"  OR (l.status = 'scheduled' AND " DB_LOOP_STATUS " = $4))" \
+	"  OR (l.status = 'scheduled' AND " DB_LOOP_STATUS " = $4))"
+#define LOOP_STATUS_STORED " AND l.status = $4::text"
+#define LOOP_STATUS_NONE " AND ($4::text IS NULL OR true)"
+
+/* The person filters $5 candidate, $6 hiring manager, $7 recruiter. A
+ * generic plan takes each "$n IS NULL OR" for a filter that keeps one row
+ * in 200, so with all three it expected a row or two and bitmap-scanned the
+ * org's loops of the status and sorted them all (1 667 at the large size);
+ * without them (LOOP_NO_PEOPLE, folded away) it walks loops_status or
+ * loops_page in keyset order and stops at the page. */
+#define LOOP_PEOPLE \
 	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
 	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
 	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
+#define LOOP_NO_PEOPLE \
+	" AND ($5::uuid IS NULL OR true) AND ($6::uuid IS NULL OR true)" \
+	" AND ($7::uuid IS NULL OR true)"
+#define LOOP_FILTERS LOOP_STATUS_EFFECTIVE LOOP_PEOPLE
 
 /* The keyset, from the sentinels DB_PAGE_* on the first page: always an
  * index condition, never behind "$8 IS NULL OR"; cmp ">" oldest first,
@@ -332,16 +347,6 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 #define LOOP_AFTER(cmp) " AND (l.created_at, l.id) " cmp " ($8::timestamptz, $9::uuid)" \
 	" AND l.updated_at > $11::timestamptz AND l.created_at > $12::timestamptz"
 #define LOOP_ORDER(ord) " ORDER BY l.created_at" ord ", l.id" ord " LIMIT $10"
-
-/* LOOP_FILTERS for a status that is only ever the stored one (neither
- * scheduled nor in_progress): a plain l.status = $4, so a generic plan walks
- * loops_status in keyset order and stops at a page; behind LOOP_FILTERS' OR
- * it read every loop of the org and sorted them. */
-#define LOOP_FILTERS_STORED \
-	" AND l.status = $4::text" \
-	" AND ($5::uuid IS NULL OR l.candidate_id = $5)" \
-	" AND ($6::uuid IS NULL OR l.hiring_manager_id = $6)" \
-	" AND ($7::uuid IS NULL OR l.recruiter_id = $7)"
 
 /* The page of loops (where: its conditions, keyset order and limit) picked
  * from loops alone, then joined with its candidates: the join used to run
@@ -352,22 +357,35 @@ db_loop_get(struct db *db, struct arena *a, const struct db_viewer *v, const cha
 	"SELECT " LOOP_COLUMNS " FROM (SELECT l.* FROM loops l" where ") l" LOOP_CANDIDATE \
 	" ORDER BY l.created_at" ord ", l.id" ord
 
-/* Viewers reaching every loop: the org's loops on loops_page. The viewer
- * ($2) does not matter here; "$2 IS NULL OR true" (folded away) only gives
- * the parameter list it shares with loop_list_reach its types. */
-#define LOOP_LIST(cmp, ord) \
+/* Viewers reaching every loop: the org's loops with the filters given
+ * (status, people: the macros above). The viewer ($2) does not matter
+ * here; "$2 IS NULL OR true" (folded away) only gives the parameter list
+ * it shares with loop_list_reach its types. */
+#define LOOP_LIST(status, people, cmp, ord) \
 	LOOP_PAGE_FIRST(" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
-			LOOP_FILTERS LOOP_AFTER(cmp) LOOP_ORDER(ord), ord)
-static struct db_stmt loop_list[2] = {{"loop_list", LOOP_LIST(">", "")},
-				       {"loop_list_desc", LOOP_LIST("<", " DESC")}};
+			status people LOOP_AFTER(cmp) LOOP_ORDER(ord), ord)
+#define LOOP_LIST_BOTH(name, status, people) \
+	{{name, LOOP_LIST(status, people, ">", "")}, \
+	 {name "_desc", LOOP_LIST(status, people, "<", " DESC")}}
+enum loop_shape { LIST_FILTERED, LIST_STORED, LIST_STATUS, LIST_ALL };
+static struct db_stmt loop_list[][2] = {
+	[LIST_FILTERED] = LOOP_LIST_BOTH("loop_list", LOOP_STATUS_EFFECTIVE, LOOP_PEOPLE),
+	[LIST_STORED] = LOOP_LIST_BOTH("loop_list_stored", LOOP_STATUS_STORED, LOOP_PEOPLE),
+	[LIST_STATUS] = LOOP_LIST_BOTH("loop_list_status", LOOP_STATUS_STORED, LOOP_NO_PEOPLE),
+	[LIST_ALL] = LOOP_LIST_BOTH("loop_list_all", LOOP_STATUS_NONE, LOOP_NO_PEOPLE)};
 
-/* loop_list for a stored-only status (LOOP_FILTERS_STORED). */
-#define LOOP_LIST_STORED(cmp, ord) \
-	LOOP_PAGE_FIRST(" WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)" \
-			LOOP_FILTERS_STORED LOOP_AFTER(cmp) LOOP_ORDER(ord), ord)
-static struct db_stmt loop_list_stored[2] = {
-	{"loop_list_stored", LOOP_LIST_STORED(">", "")},
-	{"loop_list_stored_desc", LOOP_LIST_STORED("<", " DESC")}};
+/* The statement for f: a person filter or an effective status (scheduled,
+ * in_progress) needs the general one. */
+static enum loop_shape
+loop_shape(const struct db_loop_filter *f)
+{
+	bool people = f->candidate_id || f->hiring_manager_id || f->recruiter_id;
+	if (f->status && (!strcmp(f->status, "scheduled") || !strcmp(f->status, "in_progress")))
+		return LIST_FILTERED;
+	if (!f->status)
+		return people ? LIST_FILTERED : LIST_ALL;
+	return people ? LIST_STORED : LIST_STATUS;
+}
 
 /* Everyone else, driven by their own rows, never by the org's: the loops
  * they manage come in keyset order off loops_hiring_manager (the keyset an
@@ -400,11 +418,9 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 			   f->candidate_id, f->hiring_manager_id, f->recruiter_id,
 			   DB_PAGE_TIME(page), DB_PAGE_ID(page), arena_printf(a, "%d", page->limit),
 			   DB_SINCE(page->updated_after), DB_SINCE(page->created_after)};
-	bool all = v->reach & DB_REACH_ALL;
-	bool stored = f->status && strcmp(f->status, "scheduled") && strcmp(f->status, "in_progress");
 	void *items;
-	struct db_stmt *st_list = !all ? &loop_list_reach[page->desc]
-				  : stored ? &loop_list_stored[page->desc] : &loop_list[page->desc];
+	struct db_stmt *st_list = v->reach & DB_REACH_ALL ? &loop_list[loop_shape(f)][page->desc]
+				  : &loop_list_reach[page->desc];
 	enum db_status st = db_rows_collect(db, st_list, 12, p, a,
 					    sizeof **out, copy_loop, &items, n);
 	*out = items;

@@ -21,17 +21,31 @@
 	" AND ((s.first_submitted_at IS NULL AND d.due_at < now())" \
 	"  OR s.first_submitted_at > d.due_at)"
 
-/* Earliest due first (cmp ">"), or latest first ("<", ord " DESC"). */
-#define OVERDUE_PAGE(cmp, ord) \
+/* Earliest due first (cmp ">"), or latest first ("<", ord " DESC"). The
+ * due time is the end plus $1 hours, so the page walks rounds_ends in
+ * (ends_at, id) order with the keyset ($4 due, $5 round, $6 user) turned
+ * into bounds on it, each round's seats in user order (its primary key),
+ * and stops at $7 rows; seats due later than now (an hour's margin for
+ * submissions stamped by transactions that began after this one) are
+ * never overdue and are not read. own: the caller's seats ($3) alone, or
+ * the org's ("$3 IS NULL OR true", folded away). */
+#define OVERDUE_PAGE(own, cmp, ord) \
 	"SELECT r.id, r.loop_id, r.kind, ri.user_id, u.name, ri.role, " DB_TS("r.ends_at") ", " \
 	DB_TS("d.due_at") ", " DB_TS("s.first_submitted_at") "," \
 	" extract(epoch FROM coalesce(s.first_submitted_at, now()) - d.due_at)::float8 / 3600" \
-	OVERDUE_FROM " AND ri.org_id = $2 AND ($3::uuid IS NULL OR ri.user_id = $3)" \
-	" AND (d.due_at, r.id, ri.user_id) " cmp " ($4::timestamptz, $5::uuid, $6::uuid)" \
-	" ORDER BY d.due_at" ord ", r.id" ord ", ri.user_id" ord " LIMIT $7"
-static struct db_stmt overdue_page[2] = {
-	{"scorecards_overdue_page", OVERDUE_PAGE(">", "")},
-	{"scorecards_overdue_page_desc", OVERDUE_PAGE("<", " DESC")}};
+	OVERDUE_FROM " AND ri.org_id = $2 AND r.org_id = $2" own \
+	" AND r.ends_at < now() + interval '1 hour' - make_interval(hours => $1::int)" \
+	" AND (r.ends_at, r.id) " cmp "= ($4::timestamptz - make_interval(hours => $1::int), $5::uuid)" \
+	" AND (r.ends_at, r.id, ri.user_id) " cmp \
+	" ($4::timestamptz - make_interval(hours => $1::int), $5::uuid, $6::uuid)" \
+	" ORDER BY r.ends_at" ord ", r.id" ord ", ri.user_id" ord " LIMIT $7"
+#define OVERDUE_ORG " AND ($3::uuid IS NULL OR true)"
+#define OVERDUE_OWN " AND ri.user_id = $3::uuid"
+static struct db_stmt overdue_page[2][2] = {
+	{{"scorecards_overdue_page", OVERDUE_PAGE(OVERDUE_ORG, ">", "")},
+	 {"scorecards_overdue_page_desc", OVERDUE_PAGE(OVERDUE_ORG, "<", " DESC")}},
+	{{"scorecards_overdue_own", OVERDUE_PAGE(OVERDUE_OWN, ">", "")},
+	 {"scorecards_overdue_own_desc", OVERDUE_PAGE(OVERDUE_OWN, "<", " DESC")}}};
 
 static void
 read_overdue(struct arena *a, const PGresult *r, int i, struct db_overdue *o)
@@ -54,7 +68,7 @@ db_scorecards_overdue(struct db *db, struct arena *a, const char *org_id, const 
 			   arena_printf(a, "%d", limit)};
 	*out = NULL;
 	*n = 0;
-	PGresult *r = db_run(db, &overdue_page[desc], 7, p);
+	PGresult *r = db_run(db, &overdue_page[user_id != NULL][desc], 7, p);
 	if (!r)
 		return db->status;
 	int rows = PQntuples(r);

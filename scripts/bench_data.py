@@ -5,7 +5,7 @@ users, candidates, loops, rounds, round_interviewers (each interviewer's
 rounds one hour apart, so the exclusion constraint holds; leads only, so at
 most one bar raiser per loop), scorecards and their revision and rating
 rows (revision 1 when submitted, 0 for a draft)."""
-import time
+import concurrent.futures, difflib, os, subprocess, time
 
 STATUSES = "ARRAY['scheduled','in_progress','awaiting_decision']"
 
@@ -62,65 +62,7 @@ class Org:
     def clone(self, loops, per, ivs, tag, status=None):
         """loops loops of per rounds each, one lead scorecard per round, over
         ivs new interviewers; returns the new loops' ids in creation order."""
-        v = dict(org=self.org, loop=self.loop, round=self.round, card=self.card, iv=self.iv,
-                 rev=self.rev, loops=loops, per=per, ivs=ivs, tag=tag, st=STATUSES,
-                 submitted="true" if self.state == "submitted" else "false")
-        if status:
-            v["st"] = "ARRAY['%s']" % status
-        sql = """
-BEGIN;
-CREATE TEMP TABLE iv ON COMMIT DROP AS
-  SELECT g AS n, gen_random_uuid() AS id FROM generate_series(0, {ivs} - 1) g;
-INSERT INTO users (org_id, id, email, name, roles, password_hash)
-  SELECT u.org_id, iv.id, 'iv' || iv.n || '-{tag}@bench.test', 'iv ' || iv.n, u.roles,
-         u.password_hash FROM iv, users u WHERE u.org_id = '{org}' AND u.id = '{iv}';
-CREATE TEMP TABLE lp ON COMMIT DROP AS
-  SELECT g AS n, gen_random_uuid() AS id, gen_random_uuid() AS cand
-    FROM generate_series(0, {loops} - 1) g;
-INSERT INTO candidates (org_id, id, name, email)
-  SELECT '{org}', cand, 'Cand ' || n, 'c' || n || '-{tag}@bench.test' FROM lp;
-INSERT INTO loops (org_id, id, candidate_id, position, recruiter_id, hiring_manager_id,
-                   status, created_at)
-  SELECT l.org_id, lp.id, lp.cand, l.position, l.recruiter_id, l.hiring_manager_id,
-         CASE WHEN {submitted} THEN ({st})[1 + lp.n % cardinality({st})] ELSE 'in_progress' END,
-         now() - interval '1 day' + lp.n * interval '1 ms'
-    FROM lp, loops l WHERE l.org_id = '{org}' AND l.id = '{loop}';
-CREATE TEMP TABLE rd ON COMMIT DROP AS
-  SELECT lp.id AS loop_id, lp.n * {per} + k AS g, gen_random_uuid() AS id,
-         gen_random_uuid() AS card FROM lp, generate_series(0, {per} - 1) k;
-ALTER TABLE rd ADD COLUMN iv uuid, ADD COLUMN s timestamptz;
-UPDATE rd SET iv = iv.id, s = date_trunc('hour', now()) - interval '3 hours'
-                           - (rd.g / {ivs}) * interval '1 hour'
-  FROM iv WHERE iv.n = rd.g % {ivs};
-INSERT INTO rounds (org_id, id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,
-                    starts_at, ends_at, status)
-  SELECT r.org_id, rd.id, rd.loop_id, r.kind, r.rubric_id, r.rubric_key, r.rubric_version,
-         r.required, rd.s, rd.s + interval '30 minutes', r.status
-    FROM rd, rounds r WHERE r.org_id = '{org}' AND r.id = '{round}' ORDER BY rd.g;
-INSERT INTO round_interviewers (org_id, round_id, user_id, loop_id, role, during)
-  SELECT '{org}', rd.id, rd.iv, rd.loop_id, 'lead', tstzrange(rd.s, rd.s + interval '30 minutes')
-    FROM rd;
-INSERT INTO scorecards (org_id, id, round_id, loop_id, author_id, status, revision, version,
-                        first_submitted_at, submitted_at)
-  SELECT '{org}', rd.card, rd.id, rd.loop_id, rd.iv, s.status, s.revision, s.version,
-         s.first_submitted_at, s.submitted_at
-    FROM rd, scorecards s WHERE s.org_id = '{org}' AND s.id = '{card}';
-INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role, recommendation, summary,
-                                 submitted_by, submitted_at)
-  SELECT '{org}', rd.card, v.revision, v.role, v.recommendation, v.summary,
-         CASE WHEN v.submitted_by IS NOT NULL THEN rd.iv END, v.submitted_at
-    FROM rd, scorecard_revisions v
-   WHERE v.org_id = '{org}' AND v.scorecard_id = '{card}' AND v.revision = {rev};
-INSERT INTO scorecard_ratings (org_id, scorecard_id, revision, position, criterion, rating,
-                               evidence)
-  SELECT '{org}', rd.card, x.revision, x.position, x.criterion, x.rating, x.evidence
-    FROM rd, scorecard_ratings x
-   WHERE x.org_id = '{org}' AND x.scorecard_id = '{card}' AND x.revision = {rev};
-SELECT id FROM lp ORDER BY n;
-COMMIT;
-""".format(**v)
-        out = self.b.psql(self.srv, sql).split()
-        return out
+        return clone(self.b, self.srv, [self], loops, per, ivs, tag, status)
 
     def drafts(self, loops, per, ivs, tag):
         """Seeded drafts: [(round id, author email)] in creation order."""
@@ -131,6 +73,141 @@ SELECT r.round_id, u.email FROM round_interviewers r JOIN users u
  WHERE r.org_id = '%s' AND u.email LIKE '%%-%s@bench.test' ORDER BY r.during""" % (
             self.org, tag))
         return [tuple(l.split("|")) for l in rows.splitlines() if l]
+
+
+def clone(b, srv, tpls, loops, per, ivs, tag, status=None):
+    """For each template Org of tpls (same cluster): loops loops (or loops[k]
+    for the k-th) of per rounds
+    each, one lead scorecard per round, over ivs new interviewers, all orgs in
+    one statement a table; returns the new loops' ids in creation order."""
+    st = STATUSES if not status else "ARRAY['%s']" % status
+    counts = loops if isinstance(loops, list) else [loops] * len(tpls)
+    rows = ",\n".join("(%d, '%s'::uuid, '%s'::uuid, '%s'::uuid, '%s'::uuid, '%s'::uuid, %d, %s, %d)"
+                       % (k, o.org, o.loop, o.round, o.card, o.iv, o.rev,
+                          "true" if o.state == "submitted" else "false", counts[k])
+                       for k, o in enumerate(tpls))
+    v = dict(rows=rows, per=per, ivs=ivs, tag=tag, st=st)
+    sql = """
+SET temp_buffers = '512MB';
+SET work_mem = '256MB';
+SET maintenance_work_mem = '1GB';
+BEGIN;
+CREATE TEMP TABLE tpl ON COMMIT DROP AS SELECT * FROM (VALUES {rows})
+  t(k, org, loop, round, card, iv, rev, submitted, loops);
+CREATE TEMP TABLE iv ON COMMIT DROP AS
+  SELECT t.k, g AS n, gen_random_uuid() AS id FROM tpl t, generate_series(0, {ivs} - 1) g;
+INSERT INTO users (org_id, id, email, name, roles, password_hash)
+  SELECT u.org_id, iv.id, 'iv' || iv.n || '-' || iv.k || '-{tag}@bench.test', 'iv ' || iv.n,
+         u.roles, u.password_hash
+    FROM iv JOIN tpl t ON t.k = iv.k JOIN users u ON u.org_id = t.org AND u.id = t.iv;
+CREATE TEMP TABLE lp ON COMMIT DROP AS
+  SELECT t.k, t.org, g AS n, gen_random_uuid() AS id, gen_random_uuid() AS cand,
+         CASE WHEN t.submitted THEN ({st})[1 + g % cardinality({st})] ELSE 'in_progress' END
+           AS status
+    FROM tpl t, generate_series(0, t.loops - 1) g;
+INSERT INTO candidates (org_id, id, name, email)
+  SELECT org, cand, 'Cand ' || n, 'c' || n || '-' || k || '-{tag}@bench.test' FROM lp;
+INSERT INTO loops (org_id, id, candidate_id, position, recruiter_id, hiring_manager_id,
+                   status, created_at)
+  SELECT l.org_id, lp.id, lp.cand, l.position, l.recruiter_id, l.hiring_manager_id, lp.status,
+         now() - interval '1 day' + lp.n * interval '1 ms'
+    FROM lp JOIN tpl t ON t.k = lp.k JOIN loops l ON l.org_id = t.org AND l.id = t.loop;
+CREATE TEMP TABLE rd ON COMMIT DROP AS
+  SELECT x.k, x.org, x.loop_id, x.g, gen_random_uuid() AS id, gen_random_uuid() AS card,
+         iv.id AS iv, date_trunc('hour', now()) - interval '3 hours'
+                      - (x.g / {ivs}) * interval '1 hour' AS s
+    FROM (SELECT lp.k, lp.org, lp.id AS loop_id, lp.n * {per} + j AS g
+            FROM lp, generate_series(0, {per} - 1) j) x
+    JOIN iv ON iv.k = x.k AND iv.n = x.g % {ivs};
+INSERT INTO rounds (org_id, id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,
+                    starts_at, ends_at, status)
+  SELECT r.org_id, rd.id, rd.loop_id, r.kind, r.rubric_id, r.rubric_key, r.rubric_version,
+         r.required, rd.s, rd.s + interval '30 minutes', r.status
+    FROM rd JOIN tpl t ON t.k = rd.k JOIN rounds r ON r.org_id = t.org AND r.id = t.round
+   ORDER BY rd.k, rd.g;
+INSERT INTO round_interviewers (org_id, round_id, user_id, loop_id, role, during)
+  SELECT rd.org, rd.id, rd.iv, rd.loop_id, 'lead', tstzrange(rd.s, rd.s + interval '30 minutes')
+    FROM rd ORDER BY rd.k, rd.iv, rd.s;
+INSERT INTO scorecards (org_id, id, round_id, loop_id, author_id, status, revision, version,
+                        first_submitted_at, submitted_at)
+  SELECT rd.org, rd.card, rd.id, rd.loop_id, rd.iv, s.status, s.revision, s.version,
+         s.first_submitted_at, s.submitted_at
+    FROM rd JOIN tpl t ON t.k = rd.k JOIN scorecards s ON s.org_id = t.org AND s.id = t.card;
+INSERT INTO scorecard_revisions (org_id, scorecard_id, revision, role, recommendation, summary,
+                                 submitted_by, submitted_at)
+  SELECT rd.org, rd.card, v.revision, v.role, v.recommendation, v.summary,
+         CASE WHEN v.submitted_by IS NOT NULL THEN rd.iv END, v.submitted_at
+    FROM rd JOIN tpl t ON t.k = rd.k JOIN scorecard_revisions v
+      ON v.org_id = t.org AND v.scorecard_id = t.card AND v.revision = t.rev;
+INSERT INTO scorecard_ratings (org_id, scorecard_id, revision, position, criterion, rating,
+                               evidence)
+  SELECT rd.org, rd.card, x.revision, x.position, x.criterion, x.rating, x.evidence
+    FROM rd JOIN tpl t ON t.k = rd.k JOIN scorecard_ratings x
+      ON x.org_id = t.org AND x.scorecard_id = t.card AND x.revision = t.rev;
+SELECT id FROM lp ORDER BY k, n;
+COMMIT;
+""".format(**v)
+    return b.psql(srv, sql).split()
+
+
+# The tables a large seed fills (100 000 to 7 000 000 rows): inserting into
+# them with their indexes, exclusion and foreign keys checked row by row took
+# most of the seed; built once over the loaded rows they cost a sort each
+# (the GiST exclusion index of round_interviewers, built by insertion: btree_gist
+# has no sorted build in PostgreSQL 15, is the longest). bulk_load records
+# every index and constraint on them but NOT NULL and CHECK, and every
+# foreign key to them, as the DDL that makes it again (pg_get_indexdef,
+# pg_get_constraintdef), drops them, loads the rows in two sessions, then
+# makes them again: the exclusion index in one session beside the other
+# tables' indexes in another, then round_interviewers' own and the foreign
+# keys (validated). seed_size compares pg_dump --schema-only before and after.
+BULK_TABLES = ("candidates", "loops", "rounds", "round_interviewers", "scorecards",
+               "scorecard_revisions", "scorecard_ratings")
+BULK_DDL = """
+WITH t AS (SELECT array_agg(n::regclass) AS t FROM unnest(ARRAY['%s']) n)
+SELECT concat_ws(chr(31), c.contype, c.conrelid::regclass,
+         CASE WHEN c.contype = 'f' THEN c.confrelid::regclass::text ELSE '-' END,
+         format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname),
+         format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass, c.conname,
+                pg_get_constraintdef(c.oid)))
+  FROM pg_constraint c, t
+ WHERE (c.contype IN ('p', 'u', 'x') AND c.conrelid = ANY (t.t))
+    OR (c.contype = 'f' AND (c.conrelid = ANY (t.t) OR c.confrelid = ANY (t.t)))
+UNION ALL
+SELECT concat_ws(chr(31), 'i', i.indrelid::regclass, '-',
+                 format('DROP INDEX %%s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid))
+  FROM pg_index i, t
+ WHERE i.indrelid = ANY (t.t) AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+       WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+""" % "', '".join(BULK_TABLES)
+BULK_SESSION = "SET maintenance_work_mem = '1GB'; SET work_mem = '256MB'; "
+
+
+def bulk_load(b, srv, loads):
+    """Runs the functions of loads (each its own session), two at a time,
+    with the large tables' indexes and constraints dropped (BULK_DDL)."""
+    ddl = [l.split(chr(31)) for l in b.psql(srv, BULK_DDL).splitlines() if l]
+    b.psql(srv, "BEGIN; %s; COMMIT;" % "; ".join(
+        d[3] for d in sorted(ddl, key=lambda d: d[0] != "f")))
+
+    def both(*groups):
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            for f in [pool.submit(g) for g in groups]:
+                f.result()
+    started = time.monotonic()
+    both(*loads)
+    loaded = time.monotonic()
+    run = lambda group: lambda: b.psql(srv, BULK_SESSION + "; ".join(d[4] for d in group))
+    # the exclusion index beside the other tables' indexes, then the foreign keys
+    ex = [d for d in ddl if d[0] == "x"]
+    rest = [d for d in ddl if d[0] not in "xf" and d[1] not in {e[1] for e in ex}]
+    both(run(ex), run(rest))
+    built = time.monotonic()
+    run(sorted([d for d in ddl if d not in ex and d not in rest], key=lambda d: d[0] == "f"))()
+    b.log("  bulk load: rows in %.1f s, %d indexes and constraints made again in %.1f s"
+          " (%.1f s of them after the exclusion index)" % (loaded - started, len(ddl),
+                                                   time.monotonic() - loaded,
+                                                   time.monotonic() - built))
 
 
 # -- scenarios ----------------------------------------------------------------
@@ -216,26 +293,72 @@ COMMIT;
     b.stop(srv)
 
 
-LARGE_LOOPS = int(__import__("os").environ.get("BENCH_LARGE_LOOPS", "10000"))
-LARGE_CARDS = int(__import__("os").environ.get("BENCH_LARGE_CARDS", "100000"))
+LARGE_LOOPS = int(os.environ.get("BENCH_LARGE_LOOPS", "100000"))
+LARGE_CARDS = int(os.environ.get("BENCH_LARGE_CARDS", "1000000"))
 LARGE_IVS = 2000
 
+GENERIC = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)"
+# db/scorecards_overdue.c's OVERDUE_FROM and OVERDUE_PAGE, columns shortened
+OVERDUE = (
+    "SELECT r.id, ri.user_id, d.due_at, s.first_submitted_at FROM round_interviewers ri"
+    " JOIN rounds r ON r.org_id = ri.org_id AND r.id = ri.round_id JOIN loops l"
+    " ON l.org_id = r.org_id AND l.id = r.loop_id JOIN users u ON u.org_id = ri.org_id"
+    " AND u.id = ri.user_id LEFT JOIN scorecards s ON s.org_id = ri.org_id"
+    " AND s.round_id = ri.round_id AND s.author_id = ri.user_id CROSS JOIN LATERAL"
+    " (SELECT r.ends_at + make_interval(hours => $1::int) AS due_at) d"
+    " WHERE ri.role IN ('lead', 'bar_raiser') AND r.status IN ('scheduled', 'completed')"
+    " AND r.ends_at IS NOT NULL AND l.status <> 'cancelled'"
+    " AND ((s.first_submitted_at IS NULL AND d.due_at < now()) OR s.first_submitted_at > d.due_at)"
+    " AND ri.org_id = $2 AND r.org_id = $2")
+OVERDUE_PAGE = (
+    " AND r.ends_at < now() + interval '1 hour' - make_interval(hours => $1::int)"
+    " AND (r.ends_at, r.id) >= ($4::timestamptz - make_interval(hours => $1::int), $5::uuid)"
+    " AND (r.ends_at, r.id, ri.user_id) > ($4::timestamptz - make_interval(hours => $1::int),"
+    " $5::uuid, $6::uuid) ORDER BY r.ends_at, r.id, ri.user_id LIMIT $7")
+
 EXPLAIN = [
-    # db/loops.c's loop_list_stored as an admin runs it (the page picked from
-    # loops alone with its filters, keyset and sync bounds, then joined with
+    # db/loops.c's loop_list_status as an admin runs it (the page picked from
+    # loops alone with its status, keyset and sync bounds, then joined with
     # the candidates; generic plan), the selected columns shortened
     ("loop list (GET /v1/loops?status=awaiting_decision&limit=50, an admin; generic plan)",
      "SET plan_cache_mode = force_generic_plan; PREPARE ll(uuid, uuid, int, text, uuid, uuid,"
      " uuid, timestamptz, uuid, int, timestamptz, timestamptz) AS SELECT l.id, l.status, c.name"
-     " FROM (SELECT l.* FROM loops l WHERE l.org_id = $1 AND $3::int & 1 = 1 AND ($2::uuid IS NULL OR true)"
-     " AND l.status = $4::text AND ($5::uuid IS NULL OR l.candidate_id = $5)"
-     " AND ($6::uuid IS NULL OR l.hiring_manager_id = $6) AND ($7::uuid IS NULL OR"
-     " l.recruiter_id = $7) AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
+     " FROM (SELECT l.* FROM loops l WHERE l.org_id = $1 AND $3::int & 1 = 1"
+     " AND ($2::uuid IS NULL OR true) AND l.status = $4::text AND ($5::uuid IS NULL OR true)"
+     " AND ($6::uuid IS NULL OR true) AND ($7::uuid IS NULL OR true)"
+     " AND (l.created_at, l.id) > ($8::timestamptz, $9::uuid)"
      " AND l.updated_at > $11::timestamptz AND l.created_at > $12::timestamptz"
      " ORDER BY l.created_at, l.id LIMIT $10) l JOIN candidates c ON c.org_id = l.org_id"
-     " AND c.id = l.candidate_id ORDER BY l.created_at, l.id; EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF,"
-     " SUMMARY OFF) EXECUTE ll('{org}', NULL, 1, 'awaiting_decision', NULL, NULL, NULL,"
+     " AND c.id = l.candidate_id ORDER BY l.created_at, l.id; " + GENERIC +
+     " EXECUTE ll('{org}', NULL, 1, 'awaiting_decision', NULL, NULL, NULL,"
      " '-infinity', '00000000-0000-0000-0000-000000000000', 51, '-infinity', '-infinity')"),
+    # db/scorecards_overdue.c's page, as an admin (the org's) and as an
+    # interviewer (their own) run it, and db/schedule.c's schedule_booked
+    ("overdue scorecards (GET /v1/scorecards/overdue?limit=50, an admin; generic plan)",
+     "SET plan_cache_mode = force_generic_plan; PREPARE od(int, uuid, uuid, timestamptz, uuid,"
+     " uuid, int) AS " + OVERDUE + " AND ($3::uuid IS NULL OR true)" + OVERDUE_PAGE + "; "
+     + GENERIC + " EXECUTE od(24, '{org}', NULL, '-infinity', '00000000-0000-0000-0000-000000000000',"
+     " '00000000-0000-0000-0000-000000000000', 51)"),
+    ("overdue scorecards (the same, an interviewer's own; generic plan)",
+     "SET plan_cache_mode = force_generic_plan; PREPARE od(int, uuid, uuid, timestamptz, uuid,"
+     " uuid, int) AS " + OVERDUE + " AND ri.user_id = $3::uuid" + OVERDUE_PAGE + "; "
+     + GENERIC + " EXECUTE od(24, '{org}', '{iv}', '-infinity',"
+     " '00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000', 51)"),
+    ("rounds of an interviewer (GET /v1/rounds?interviewer=&limit=50, an admin; generic plan)",
+     "SET plan_cache_mode = force_generic_plan; PREPARE rb(uuid, uuid, int, timestamptz,"
+     " timestamptz, text, uuid, timestamptz, uuid, int) AS WITH page AS (SELECT p.id FROM"
+     " rounds p WHERE p.org_id = $1 AND ($2::uuid IS NULL OR true) AND ($3::int IS NULL OR true)"
+     " AND p.id = ANY (ARRAY(SELECT x.round_id FROM round_interviewers x WHERE x.org_id = $1"
+     " AND x.user_id = $7 AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM rounds s"
+     " WHERE s.org_id = $1 AND s.id = x.round_id AND s.status = $6))))"
+     " AND p.starts_at IS NOT NULL AND p.starts_at >= $4::timestamptz"
+     " AND p.starts_at < $5::timestamptz AND (p.starts_at, p.id) > ($8::timestamptz, $9::uuid)"
+     " ORDER BY p.starts_at, p.id LIMIT $10) SELECT r.id, r.kind, iv.user_id, u.name FROM page g"
+     " JOIN rounds r ON r.org_id = $1 AND r.id = g.id LEFT JOIN round_interviewers iv"
+     " ON iv.org_id = r.org_id AND iv.round_id = r.id LEFT JOIN users u ON u.org_id = iv.org_id"
+     " AND u.id = iv.user_id ORDER BY r.starts_at, r.id, iv.created_at, iv.user_id; " + GENERIC
+     + " EXECUTE rb('{org}', NULL, 1, '-infinity', 'infinity', NULL, '{iv}', '-infinity',"
+     " '00000000-0000-0000-0000-000000000000', 51)"),
     ("packet: loop with the org's policy", "SELECT l.status, l.hiring_manager_id, p.version"
      " FROM loops l LEFT JOIN LATERAL (SELECT * FROM decision_policies dp WHERE dp.org_id ="
      " l.org_id ORDER BY dp.version DESC LIMIT 1) p ON true"
@@ -257,26 +380,44 @@ EXPLAIN = [
 ]
 
 
-def seed_size(b, srv, orgs, loops, per, ivs, name, status=None):
+def seed_size(b, srv, orgs, loops, per, ivs, name, status=None, bulk=False):
     """orgs orgs, loops loops (per scorecards each) and ivs interviewers in
-    all; org 0 also gets the packet loop (6 submitted scorecards). Returns
-    (org 0, its packet loop, its hiring manager's token)."""
+    all, the clones set-based (bulk: two sessions, see bulk_load; the schema
+    is compared before and after); org 0 also gets the packet loop (6 submitted
+    scorecards). Returns (org 0, its packet loop, its hiring manager's
+    token, the counts)."""
     started = time.monotonic()
-    first = None
-    for k in range(orgs):
-        o = Org(b, srv, k, "submitted")
-        n = loops // orgs - 1 - (k == 0)	# the template loop counts, and the packet loop
-        o.clone(n, per, max(1, ivs // orgs), "%s%d" % (name, k), status)
-        if k == 0:
-            first = o, o.clone(1, 6, 6, name + "p")[0]
+    schema = dump_schema(b, srv) if bulk else None
+    tpls = [Org(b, srv, k, "submitted") for k in range(orgs)]
+    # the template loop counts, and org 0's packet loop
+    n = [loops // orgs - 1 - (k == 0) for k in range(orgs)]
+    per_org = max(1, ivs // orgs)
+    if not bulk:
+        clone(b, srv, tpls, n, per, per_org, name, status)
+    else:	# half the orgs in each of two sessions
+        half = (orgs + 1) // 2
+        bulk_load(b, srv, [
+            lambda: clone(b, srv, tpls[:half], n[:half], per, per_org, name + "a", status),
+            lambda: clone(b, srv, tpls[half:], n[half:], per, per_org, name + "b", status)])
+    if schema is not None and dump_schema(b, srv) != schema:
+        raise RuntimeError("the bulk seed left a schema unlike the migrations':\n" + "".join(
+            difflib.unified_diff(schema.splitlines(True),
+                                               dump_schema(b, srv).splitlines(True))))
+    loop = tpls[0].clone(1, 6, 6, name + "p")[0]
     b.psql(srv, "VACUUM ANALYZE")
     counts = b.psql(srv, "SELECT (SELECT count(*) FROM loops), (SELECT count(*) FROM scorecards),"
                     " (SELECT count(*) FROM users WHERE 'interviewer' = ANY (roles)),"
                     " (SELECT count(*) FROM orgs)").strip()
-    b.log("  %s: loops|scorecards|interviewers|orgs = %s, seeded in %.1f s" % (
-        name, counts, time.monotonic() - started))
-    o, loop = first
-    return o.org, loop, o.hm_token(), counts
+    b.log("  %s: loops|scorecards|interviewers|orgs = %s, seeded in %.1f s%s" % (
+        name, counts, time.monotonic() - started,
+        " (schema after the bulk load identical to before)" if bulk else ""))
+    return tpls[0].org, loop, tpls[0].hm_token(), counts
+
+
+def dump_schema(b, srv):
+    return subprocess.run(
+        ["pg_dump", "--schema-only", "--restrict-key=bench", "-h", srv["dir"] + "/run", "-U", "loopd_owner", "loopd"],
+        capture_output=True, text=True, check=True).stdout
 
 
 def run_sizes(b, want):
@@ -289,12 +430,15 @@ def run_sizes(b, want):
     # the small clones all await a decision, so its page is as full as it can be
     s_org, s_loop, s_hm, _ = seed_size(b, small, 1, 20, 5, 10, "small", "awaiting_decision")
     per = max(1, LARGE_CARDS // LARGE_LOOPS)
-    l_org, l_loop, l_hm, counts = seed_size(b, large, 20, LARGE_LOOPS, per, LARGE_IVS, "large")
+    l_org, l_loop, l_hm, counts = seed_size(b, large, 20, LARGE_LOOPS, per, LARGE_IVS, "large",
+                                            bulk=True)
+    l_iv = b.psql(large, "SELECT user_id FROM round_interviewers WHERE org_id = '%s'"
+                  " GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1" % l_org).strip()
     for title, sql in EXPLAIN:
         b.log("EXPLAIN (ANALYZE) at the large size, %s:" % title)
         if not sql.startswith("SET"):
             sql = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql
-        b.log(b.psql(large, sql.format(org=l_org, loop=l_loop)))
+        b.log(b.psql(large, sql.format(org=l_org, loop=l_loop, iv=l_iv)))
     lst = "/v1/loops?status=awaiting_decision&limit=50"
     st = b.tokens_file(small, small["tokens"][:1])
     lt = b.tokens_file(large, large["tokens"][:1])

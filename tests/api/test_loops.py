@@ -127,6 +127,40 @@ def test_loop_list_filters(team):
     assert ids(page_all(api, "/v1/loops", limit=1, candidate_id=c["id"])) == [l1["id"], l2["id"]]
 
 
+def test_loop_list_every_filter_combination(team):
+    """The admin's list is answered by one of several statements, chosen by
+    the filters given (db/loops.c loop_shape): every combination of status
+    (stored, effective or none) and person filters, both orders, paged by
+    two, lists exactly the loops of the unfiltered list that match."""
+    api = team.api()
+    c = team.candidate()
+    made = [team.loop(candidate_id=c["id"]),
+            team.loop(candidate_id=c["id"], hiring_manager_id=team.hm2.id,
+                      recruiter_id=team.admin.id),
+            team.loop(hiring_manager_id=team.hm2.id)]
+    s, _ = team.slot()
+    team.round(made[1]["id"], start=s, interviewers=[(team.iv[2], "lead")])
+    now = utcnow().replace(microsecond=0)
+    team.round(made[2]["id"], start=now - 3 * H, interviewers=[(team.iv[1], "lead")])
+    cancelled = team.loop(candidate_id=c["id"], recruiter_id=team.admin.id)
+    assert api.post(f"/v1/loops/{cancelled['id']}/cancel",
+                    json={"reason": "closed"}).status_code == 200
+    for order in ("asc", "desc"):
+        every = page_all(api, "/v1/loops", order=order)
+        assert len({x["status"] for x in every}) >= 4
+        for status in (None, "draft", "scheduled", "in_progress", "awaiting_decision",
+                       "decided", "cancelled"):
+            for people in ({}, {"candidate_id": c["id"]}, {"hiring_manager_id": team.hm2.id},
+                           {"recruiter_id": team.admin.id},
+                           {"candidate_id": c["id"], "recruiter_id": team.admin.id}):
+                q = dict(people, order=order, **({"status": status} if status else {}))
+                want = [x["id"] for x in every
+                        if (not status or x["status"] == status)
+                        and all((x["candidate"]["id"] if k == "candidate_id" else x[k]) == v
+                                for k, v in people.items())]
+                assert ids(page_all(api, "/v1/loops", limit=2, **q)) == want, q
+
+
 def test_a_loop_cursor_is_bound_to_the_filters(team, paged_lists):
     api = team.api()
     filters = {"status": "draft", "hiring_manager_id": team.hm.id}

@@ -55,6 +55,14 @@ def test_filters(team, schedule):
     assert seen(team, None, schedule, interviewer=team.iv[0].id) == [r1, r3]
     assert seen(team, None, schedule, status="cancelled") == [r3]
     assert seen(team, None, schedule, status="scheduled") == [r1, r2]
+    # an interviewer and a status (db/schedule.c's schedule_booked), both orders
+    iv0 = team.iv[0].id
+    assert seen(team, None, schedule, interviewer=iv0, status="cancelled") == [r3]
+    assert seen(team, None, schedule, interviewer=iv0, status="scheduled") == [r1]
+    assert seen(team, None, schedule, interviewer=team.iv[1].id, status="cancelled") == []
+    rows, _ = walk(team.api(), "/v1/rounds", dict(schedule["window"], interviewer=iv0,
+                                                  order="desc"), limit=1)
+    assert ids(rows) == [r3, r1]
     # an interviewer filtering by a colleague sees only their shared rounds
     assert seen(team, team.iv[1], schedule, interviewer=team.iv[0].id) == []
     only = {"starts_after": schedule["r2"]["starts_at"], "starts_before": schedule["r3"]["starts_at"]}

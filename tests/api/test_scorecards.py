@@ -407,6 +407,36 @@ def test_overdue_listing(team):
                "invalid_cursor")
 
 
+def overdue_pages(api, order):
+    rows, cursor = [], None
+    while True:
+        q = {"limit": 1, "order": order, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/v1/scorecards/overdue", params=q).json()
+        rows += page["data"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return [(x["due_at"], x["round_id"], x["interviewer"]["id"]) for x in rows]
+
+
+def test_overdue_pages_in_both_orders(team):
+    """The overdue list walks rounds by their end and each round's seats in
+    user order (db/scorecards_overdue.c): paged one row at a time, in both
+    orders, the org's list and an interviewer's own are the whole list in
+    (due, round, interviewer) order, seats of one round included."""
+    loop = team.loop()
+    past_round(team, loop, [(team.iv[0], "lead"), (team.iv[1], "bar_raiser")], ended=30 * H,
+               minutes=60)
+    past_round(team, loop, [(team.iv[1], "lead")], ended=28 * H, minutes=60)
+    api = team.api()
+    asc = overdue_pages(api, "asc")
+    assert asc == sorted(asc) and len(asc) >= 3
+    assert overdue_pages(api, "desc") == asc[::-1]
+    mine = [x for x in asc if x[2] == team.iv[1].id]
+    assert len(mine) >= 2
+    assert overdue_pages(team.api(team.iv[1]), "asc") == mine
+    assert overdue_pages(team.api(team.iv[1]), "desc") == mine[::-1]
+
+
 # -- erasure ------------------------------------------------------------------
 
 
