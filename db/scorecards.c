@@ -52,7 +52,7 @@ check_candidate(struct db *db, struct card_args *c)
 static struct db_stmt seat = {"scorecard_seat",
 	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
 	" " DB_TS("r.ends_at") ", r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
-	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false)"
+	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false), r.rubric_id"
 	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"
 	"  AND ri.user_id = $2"
@@ -76,7 +76,7 @@ db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v, con
 			  db_str(a, r, 0, 7)},
 		.loop_id = db_str(a, r, 0, 8), .role = db_str(a, r, 0, 9),
 		.started = db_bool(r, 0, 10), .ended = db_bool(r, 0, 11),
-		.manages = db_bool(r, 0, 12)};
+		.manages = db_bool(r, 0, 12), .rubric_id = db_str(a, r, 0, 13)};
 	PQclear(r);
 	return DB_OK;
 }
@@ -201,13 +201,16 @@ db_scorecard_save(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 
 static struct db_stmt round_lock = {"scorecard_round_lock",
 	"SELECT r.status, coalesce(r.starts_at <= now(), false), coalesce(r.ends_at <= now(), false),"
-	" ri.role FROM rounds r LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id"
-	"  AND ri.round_id = r.id AND ri.user_id = $3"
+	" ri.role, r.id, r.kind, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
+	" " DB_TS("r.ends_at") ", u.name FROM rounds r LEFT JOIN round_interviewers ri"
+	"  ON ri.org_id = r.org_id AND ri.round_id = r.id AND ri.user_id = $3"
+	" LEFT JOIN users u ON u.org_id = r.org_id AND u.id = $3"
 	" WHERE r.org_id = $1 AND r.id = $2 FOR UPDATE OF r"};
 
 struct round_row {
-	char *status, *role;
+	char *status, *role, *author_name;
 	bool started, ended;
+	struct db_scorecard_round round;	/* as locked, for the reply */
 };
 
 /* Locks the round and checks a scorecard may be submitted for it. */
@@ -219,8 +222,12 @@ lock_round(struct db *db, struct card_args *c, struct round_row *rr)
 	enum db_status st = db_run_status(db, &round_lock, 3, p, &r);
 	if (st != DB_OK)
 		return st;
-	*rr = (struct round_row){db_str(c->a, r, 0, 0), db_str(c->a, r, 0, 3), db_bool(r, 0, 1),
-				 db_bool(r, 0, 2)};
+	struct arena *a = c->a;
+	*rr = (struct round_row){db_str(a, r, 0, 0), db_str(a, r, 0, 3), db_str(a, r, 0, 11),
+				 db_bool(r, 0, 1), db_bool(r, 0, 2),
+				 {db_str(a, r, 0, 4), db_str(a, r, 0, 5), db_str(a, r, 0, 0),
+				  db_bool(r, 0, 6), db_str(a, r, 0, 7), (int)db_int(r, 0, 8),
+				  db_str(a, r, 0, 9), db_str(a, r, 0, 10)}};
 	PQclear(r);
 	if (!rr->role)
 		return DB_NONE;
@@ -263,14 +270,15 @@ static struct db_stmt card_publish = {"scorecard_publish",
 	"  AND revision = 0)"
 	" UPDATE scorecards SET status = 'submitted', revision = 1, version = version + 1,"
 	" first_submitted_at = now(), submitted_at = now(), updated_at = now()"
-	" WHERE org_id = $1 AND id = $2"};
+	" WHERE org_id = $1 AND id = $2 RETURNING version, " DB_TS("submitted_at") ","
+	" " DB_TS("updated_at")};
 static struct db_stmt round_complete = {"scorecard_round_complete",
 	"UPDATE rounds SET status = 'completed', version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 AND status = 'scheduled'"};
 
 /* A lead's submission of an ended round completes it (audited as the PATCH is). */
 static enum db_status
-complete_round(struct db *db, struct card_args *c, const struct round_row *rr)
+complete_round(struct db *db, struct card_args *c, struct round_row *rr)
 {
 	if (strcmp(rr->role, "lead") != 0 || strcmp(rr->status, "scheduled") != 0 || !rr->ended)
 		return DB_OK;
@@ -278,10 +286,35 @@ complete_round(struct db *db, struct card_args *c, const struct round_row *rr)
 	enum db_status st = db_run_any(db, &round_complete, 2, p);
 	if (st != DB_OK)
 		return st;
+	rr->round.status = "completed";
 	json_t *ch = json_pack("{s:s, s:s}", "status", "completed", "by", "lead_scorecard");
-	st = db_audit_append(db, c->ctx, "round.updated", "round", c->round_id, ch);
+	st = db_audit_append(db, c->ctx, "round.updated", "round",
+			     c->round_id, ch);
 	json_decref(ch);
 	return st;
+}
+
+/* Publishes the draft as revision 1 and turns c->out (the draft, read at
+ * the version just locked, so its content is what was copied) into the
+ * submitted card, as reading it back would render it. */
+static enum db_status
+publish(struct db *db, struct card_args *c, const char *card_id, const struct round_row *rr)
+{
+	const char *p[] = {c->ctx->org_id, card_id, rr->role, c->ctx->actor_id};
+	PGresult *r;
+	enum db_status st = db_run_status(db, &card_publish, 4, p, &r);
+	if (st != DB_OK)
+		return st == DB_NONE ? DB_HARD : st;
+	struct db_scorecard *out = c->out;
+	out->version = (int)db_int(r, 0, 0);
+	out->submitted_at = out->first_submitted_at = db_str(c->a, r, 0, 1);
+	out->updated_at = db_str(c->a, r, 0, 2);
+	PQclear(r);
+	out->status = "submitted";
+	out->revision = out->latest_revision = 1;
+	out->role = rr->role;
+	out->reason = NULL;
+	return DB_OK;
 }
 
 static enum db_status
@@ -299,13 +332,13 @@ submit_tx(struct db *db, void *p)
 		return refuse(c, DB_REFUSED_SCORECARD_CHANGED);
 	if ((st = lock_round(db, c, &rr)) != DB_OK || (st = lock_loop(db, c, row.loop_id)) != DB_OK)
 		return st;
-	const char *pp[] = {c->ctx->org_id, row.id, rr.role, c->ctx->actor_id};
 	const char *lp[] = {c->ctx->org_id, row.loop_id};
-	if ((st = db_run_any(db, &card_publish, 4, pp)) != DB_OK ||
+	if ((st = publish(db, c, row.id, &rr)) != DB_OK ||
 	    (st = complete_round(db, c, &rr)) != DB_OK ||
-	    (st = db_loop_sync(db, lp[0], lp[1])) != DB_OK ||
-	    (st = render(db, c)) != DB_OK)
+	    (st = db_loop_sync(db, lp[0], lp[1])) != DB_OK)
 		return st;
+	c->out->round = rr.round;
+	c->out->author_name = rr.author_name;
 	json_t *ch = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "round_id", c->round_id, "loop_id",
 			       row.loop_id, "role", rr.role, "revision", 1, "recommendation",
 			       c->out->recommendation);
