@@ -86,10 +86,8 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 	snprintf(status, sizeof status, "%d", reply->status);
 	const char *p[] = {org_id, caller_id, key, reply->request_hash, status, reply->content_type,
 			   reply->headers, reply->body};
-	enum db_status st = db_run_status(db, &store, 8, p, NULL);
-	if (st != DB_OK)
-		return close_tx(db, st);
-	return db_end(db, true);
+	struct db_batch b = {&store, 8, p, NULL};
+	return db_commit_with(db, &b, 1);
 }
 
 static struct db_stmt purge = {"idem_purge_tombstones",
