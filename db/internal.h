@@ -211,10 +211,26 @@ enum db_status db_round_read(struct db *db, struct arena *a, const char *org_id,
 struct db_refusal;
 enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
 				 const char *id, int if_version, struct db_refusal *why);
+/* The same in two halves, for a batch: the locking statement (p: org,
+ * loop; kept by the caller), and the checks of its result (cleared). */
+struct db_batch db_loop_lock_stmt(const char *const *p);
+enum db_status db_loop_lock_checked(struct arena *a, PGresult **r, int if_version,
+				    struct db_refusal *why);
 
 /* Brings loop_id's status up to date (loop_sync_status in db/functions.sql)
  * and emits loop.status_changed when it moved (db/loops.c). */
 enum db_status db_loop_sync(struct db *db, const char *org_id, const char *loop_id);
+/* The same in two halves: the statement (p: org, loop), and what follows
+ * from its result (cleared). */
+struct db_batch db_loop_sync_stmt(const char *const *p);
+enum db_status db_loop_synced(struct db *db, const char *org_id, const char *loop_id,
+			      PGresult **r);
+
+/* db_webhook_emit's statement for a batch (db/webhooks.c): data's
+ * reference is taken, the parameters live in a (org_id and type are kept
+ * by the caller). */
+struct db_batch db_webhook_emit_stmt(struct arena *a, const char *org_id, const char *type,
+				     json_t *data);
 
 /* Keyset bounds before the first row, for "(created_at, id) > ($n, $m)"
  * conditions that stay index conditions in generic plans. */
