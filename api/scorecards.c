@@ -4,11 +4,12 @@
 #include "api/common.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
+#include "api/rubric_cache.h"
 #include "api/scorecards.h"
 #include "api/spec.h"
 #include "auth/principal.h"
 #include "base/text.h"
-#include "db/rubrics.h"
+#include "db/decisions.h"
 #include "db/scheduling.h"
 #include "rubrics/rubric.h"
 
@@ -64,23 +65,25 @@ seat_or_reply(struct api_request *rq, struct db_scorecard_seat *seat)
 	return true;
 }
 
-/* The rubric version the round is pinned to, parsed into *out. */
+/* The rubric version the round is pinned to, parsed once per process
+ * (api/rubric_cache.c); *out borrows the cached copy, held for the request. */
 static bool
 rubric_or_reply(struct api_request *rq, const struct db_scorecard_seat *seat, struct rubric *out)
 {
-	struct db_rubric r;
-	enum db_status st = db_rubric_get(rq->db, rq->arena, rq->who->org_id, seat->round.rubric_key,
-					  seat->round.rubric_version, &r);
-	if (st != DB_OK) {
-		api_reply_db(rq, st == DB_NONE ? DB_HARD : st, "rubric");
+	uint64_t seen;
+	const struct rubric *rb = api_rubric_cache_get(rq->arena, rq->who->org_id, seat->rubric_id,
+						       &seen);
+	struct db_packet_rubric doc = {.id = seat->rubric_id};
+	enum db_status st = DB_OK;
+	if (!rb && (st = db_packet_rubric_documents(rq->db, rq->arena, rq->who->org_id, &doc, 1)) ==
+		   DB_OK && doc.document)
+		rb = api_rubric_cache_put(rq->arena, seen, doc.id, doc.org_id, doc.document);
+	if (!rb) {
+		api_reply_db(rq, st == DB_OK ? DB_HARD : st, "rubric");
 		return false;
 	}
-	json_t *doc = json_loads(r.document, 0, NULL);
-	bool ok = doc && rubric_parse(rq->arena, doc, out, NULL);
-	json_decref(doc);
-	if (!ok)
-		api_reply_db(rq, DB_HARD, "rubric");
-	return ok;
+	*out = *rb;
+	return true;
 }
 
 /* Checks item i's key of a rated or raised list: a key of the rubric

@@ -68,23 +68,34 @@ chain_hash(struct arena *a, const char *prev, const char *canonical)
 	return crypto_sha256_hex(a, joined, strlen(joined));
 }
 
+/* The statement appending one event, its parameters in a. */
+static struct db_batch
+append_stmt(struct arena *a, const struct audit_ctx *ctx, const char *action,
+	    const char *entity_type, const char *entity_id, json_t *changes)
+{
+	json_t *ch = changes ? json_incref(changes) : json_object();
+	char *at = time_text(a, text_now_us());
+	json_t *content = event_content(ctx->org_id, at, ctx->actor_type, ctx->actor_id, action,
+					entity_type, entity_id, ctx->request_id, ctx->source, ch);
+	const char **p = arena_alloc(a, 11 * sizeof *p);
+	const char *v[] = {ctx->org_id, at, ctx->actor_type, ctx->actor_id, action, entity_type,
+			   entity_id, ctx->request_id, ctx->source, canon_json(a, ch),
+			   canon_json(a, content)};
+	memcpy(p, v, sizeof v);
+	json_decref(content);
+	json_decref(ch);
+	return (struct db_batch){&append_event, 11, p, NULL};
+}
+
 /* Appends one event now; *seq (when not NULL) gets its seq. */
 static enum db_status
 append_now(struct db *db, const struct audit_ctx *ctx, const char *action,
 	   const char *entity_type, const char *entity_id, json_t *changes, int64_t *seq)
 {
 	struct arena *a = arena_create();
-	json_t *ch = changes ? json_incref(changes) : json_object();
-	char *at = time_text(a, text_now_us());
-	json_t *content = event_content(ctx->org_id, at, ctx->actor_type, ctx->actor_id, action,
-					entity_type, entity_id, ctx->request_id, ctx->source, ch);
-	const char *p[] = {ctx->org_id, at, ctx->actor_type, ctx->actor_id, action, entity_type,
-			   entity_id, ctx->request_id, ctx->source, canon_json(a, ch),
-			   canon_json(a, content)};
-	json_decref(content);
-	json_decref(ch);
+	struct db_batch b = append_stmt(a, ctx, action, entity_type, entity_id, changes);
 	PGresult *r;
-	enum db_status st = db_run_status(db, &append_event, 11, p, &r);
+	enum db_status st = db_run_status(db, b.st, b.n, b.params, &r);
 	if (st == DB_OK) {
 		if (seq)
 			*seq = db_int(r, 0, 0);
@@ -151,6 +162,17 @@ db_audit_drop(struct db *db, int from)
 		arena_destroy(q->a);
 		q->a = NULL;
 	}
+}
+
+int
+db_audit_batch(struct db *db, struct arena *a, struct db_batch *out)
+{
+	struct audit_queue *q = db->audit;
+	for (int i = 0; q && i < q->n; i++) {
+		struct audit_pending *e = &q->events[i];
+		out[i] = append_stmt(a, &e->ctx, e->action, e->entity_type, e->entity_id, e->changes);
+	}
+	return db_audit_queued(db);
 }
 
 enum db_status

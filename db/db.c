@@ -78,6 +78,7 @@ disconnect(struct db *db)
 	if (db->prepared)
 		memset(db->prepared, 0, (size_t)db->prepared_cap);
 	db->in_tx = false;
+	db->savepoint_due = false;
 }
 
 /* Sets the session up for requests: the application role and timeouts. */
@@ -266,6 +267,12 @@ simple_once(struct db *db, const char *sql)
 enum db_status
 db_simple(struct db *db, const char *sql)
 {
+	if (db->savepoint_due) {
+		db->savepoint_due = false;
+		enum db_status st = simple_once(db, "SAVEPOINT loopd_tx");
+		if (st != DB_OK)
+			return st;
+	}
 	bool was_connected = db->conn != NULL, in_tx = db->in_tx;
 	enum db_status st = simple_once(db, sql);
 	/* As in db_run: a connection that died while idle (BEGIN is the first
@@ -342,6 +349,10 @@ run_once(struct db *db, struct db_stmt *st, int n, const char *const *params)
 		db->status = DB_UNAVAILABLE;
 		return NULL;
 	}
+	if (db->savepoint_due) {
+		struct db_batch b = {st, n, params, NULL};
+		return db_run_batch(db, &b, 1) == DB_OK ? b.r : NULL;
+	}
 	PGresult *r;
 	if (st->custom)
 		r = PQexecParams(db->conn, st->sql, n, NULL, params, NULL, NULL, 0);
@@ -360,24 +371,121 @@ run_once(struct db *db, struct db_stmt *st, int n, const char *const *params)
 }
 
 enum db_status
+db_result_status(PGresult **r)
+{
+	bool none = PQresultStatus(*r) == PGRES_TUPLES_OK ? PQntuples(*r) == 0
+		    : PQcmdTuples(*r)[0] && strcmp(PQcmdTuples(*r), "0") == 0;
+	if (!none)
+		return DB_OK;
+	PQclear(*r);
+	*r = NULL;
+	return DB_NONE;
+}
+
+enum db_status
 db_run_status(struct db *db, struct db_stmt *st, int n, const char *const *params,
 	      PGresult **out)
 {
 	PGresult *r = db_run(db, st, n, params);
 	if (!r)
 		return db->status;
-	enum db_status s = DB_OK;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0)
-		s = DB_NONE;
-	else if (PQresultStatus(r) == PGRES_COMMAND_OK && PQcmdTuples(r)[0] &&
-		 strcmp(PQcmdTuples(r), "0") == 0)
-		s = DB_NONE;
+	enum db_status s = db_result_status(&r);
 	/* The caller owns a result only when there are rows to read. */
 	if (out && s == DB_OK)
 		*out = r;
 	else
 		PQclear(r);
 	return s;
+}
+
+static bool
+batch_send(struct db *db, const struct db_batch *b)
+{
+	if (b->st->custom)
+		return PQsendQueryParams(db->conn, b->st->sql, b->n, NULL, b->params, NULL, NULL, 0);
+	return PQsendQueryPrepared(db->conn, b->st->name, b->n, b->params, NULL, NULL, 0);
+}
+
+/* Reads the batch's results up to its sync; *failed gets the first
+ * failure's result. false when the connection broke off. */
+static bool
+batch_read(struct db *db, struct db_batch *b, int n, PGresult **failed)
+{
+	for (int i = 0; i < n; i++) {
+		PGresult *r = PQgetResult(db->conn);
+		if (!r)
+			return false;
+		ExecStatusType s = PQresultStatus(r);
+		if ((s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) && !*failed)
+			b[i].r = r;
+		else if (s == PGRES_FATAL_ERROR && !*failed)
+			*failed = r;
+		else
+			PQclear(r);
+		if (s == PGRES_FATAL_ERROR && PQstatus(db->conn) != CONNECTION_OK)
+			return false;
+		if ((r = PQgetResult(db->conn))) {	/* each statement's results end in NULL */
+			PQclear(r);
+			return false;
+		}
+	}
+	PGresult *sync = PQgetResult(db->conn);
+	bool ok = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+	PQclear(sync);
+	return ok && PQexitPipelineMode(db->conn);
+}
+
+static struct db_stmt savepoint_stmt = {"savepoint", "SAVEPOINT loopd_tx", .custom = true};
+
+/* b[0..n) after db_tx's deferred SAVEPOINT. */
+static enum db_status
+batch_after_savepoint(struct db *db, struct db_batch *b, int n)
+{
+	struct db_batch *all = malloc(sizeof *all * (size_t)(n + 1));
+	if (!all)
+		abort();
+	all[0] = (struct db_batch){&savepoint_stmt, 0, NULL, NULL};
+	memcpy(all + 1, b, sizeof *b * (size_t)n);
+	db->savepoint_due = false;
+	enum db_status st = db_run_batch(db, all, n + 1);
+	PQclear(all[0].r);
+	for (int i = 0; i < n; i++)
+		b[i].r = all[i + 1].r;
+	free(all);
+	return st;
+}
+
+enum db_status
+db_run_batch(struct db *db, struct db_batch *b, int n)
+{
+	if (db->savepoint_due)
+		return batch_after_savepoint(db, b, n);
+	if (!db->conn && !connect_db(db))
+		return db->status = DB_UNAVAILABLE;
+	for (int i = 0; i < n; i++) {
+		b[i].r = NULL;
+		if (!b[i].st->custom && !ensure_prepared(db, b[i].st))
+			return db->status;
+	}
+	bool sent = PQenterPipelineMode(db->conn);
+	for (int i = 0; i < n && sent; i++)
+		sent = batch_send(db, &b[i]);
+	PGresult *failed = NULL;
+	bool whole = sent && PQpipelineSync(db->conn) && batch_read(db, b, n, &failed);
+	enum db_status st = DB_OK;
+	if (failed || !whole) {
+		for (int i = 0; i < n; i++) {
+			PQclear(b[i].r);
+			b[i].r = NULL;
+		}
+		st = db_fail(db, failed);
+		if (!whole && db->conn) {	/* out of step with the server: start afresh */
+			disconnect(db);
+			st = db->status = DB_UNAVAILABLE;
+		}
+	}
+	PQclear(failed);
+	return db->status = st;
 }
 
 enum db_status
@@ -477,17 +585,40 @@ db_bool(const PGresult *r, int row, int col)
 	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
 }
 
+static struct db_stmt commit_stmt = {"commit", "COMMIT", .custom = true};
+
+enum db_status
+db_commit_with(struct db *db, struct db_batch *first, int n)
+{
+	db->savepoint_due = false;	/* nothing ran since: nothing to roll back to */
+	struct arena *a = arena_create();
+	struct db_batch *b = arena_alloc(a, sizeof *b * (size_t)(n + db_audit_queued(db) + 1));
+	for (int i = 0; i < n; i++)
+		b[i] = first[i];
+	int all = n + db_audit_batch(db, a, b + n);
+	b[all++] = (struct db_batch){&commit_stmt, 0, NULL, NULL};
+	enum db_status st = db_run_batch(db, b, all);
+	for (int i = 0; i < all; i++)
+		PQclear(b[i].r);
+	arena_destroy(a);
+	if (st != DB_OK && db->conn)
+		db_simple(db, "ROLLBACK");	/* a failed COMMIT has ended it already: harmless */
+	db_audit_drop(db, 0);
+	db->in_tx = false;
+	return st;
+}
+
 enum db_status
 db_end(struct db *db, bool commit)
 {
-	enum db_status st = commit ? db_audit_flush(db) : DB_OK;
-	if (commit && st == DB_OK)
-		st = db_simple(db, "COMMIT");
-	else if (db->conn)
+	if (commit)
+		return db_commit_with(db, NULL, 0);
+	db->savepoint_due = false;
+	if (db->conn)
 		db_simple(db, "ROLLBACK");
 	db_audit_drop(db, 0);
 	db->in_tx = false;
-	return commit ? st : DB_OK;
+	return DB_OK;
 }
 
 /* Sleeps 1-2, 2-4, 4-8, ... ms before retry attempt + 1. */
@@ -511,14 +642,15 @@ db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 	 * appends the events queued here only if this succeeded. */
 	if (db->in_tx) {
 		int mark = db_audit_queued(db);
-		if ((st = db_simple(db, "SAVEPOINT loopd_tx")) != DB_OK)
-			return st;
+		db->savepoint_due = true;
 		st = fn(db, ctx);
-		if (st == DB_OK)
-			return db_simple(db, "RELEASE SAVEPOINT loopd_tx");
-		if (db->conn)
+		/* On success the savepoint stays (COMMIT keeps what it holds; a
+		 * later db_tx's own savepoint is the newer one its ROLLBACK TO
+		 * finds); one still due was never sent: fn ran nothing. */
+		if (st != DB_OK && !db->savepoint_due && db->conn)
 			db_simple(db, "ROLLBACK TO SAVEPOINT loopd_tx");
-		db_audit_drop(db, mark);
+		if (st != DB_OK)
+			db_audit_drop(db, mark);
 		return st;
 	}
 	for (int attempt = 0; attempt < 5; attempt++) {

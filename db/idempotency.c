@@ -14,11 +14,14 @@ static struct db_stmt stored = {"idem_stored",
 	" AND created_at > now() - interval '24 hours'"};
 /* Expired keys (stored replies may quote candidates) go a few at a time
  * with every stored reply, whoever stores it: in the same statement, but
- * never the row being stored (one statement may not touch a row twice). */
+ * never the row being stored (one statement may not touch a row twice).
+ * Oldest first on idempotency_keys_age, deleted by ctid: "ctid IN (...
+ * LIMIT 20)" was planned as a scan of the whole table for every store
+ * (338 buffers at 5 500 keys, growing; now 2). */
 static struct db_stmt store = {"idem_store",
-	"WITH expired AS (DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid"
+	"WITH expired AS (DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(SELECT ctid"
 	"  FROM idempotency_keys WHERE created_at < now() - interval '24 hours'"
-	"  AND (org_id, caller_id, key) <> ($1, $2, $3) LIMIT 20))"
+	"  AND (org_id, caller_id, key) <> ($1, $2, $3) ORDER BY created_at LIMIT 20)))"
 	" INSERT INTO idempotency_keys (org_id, caller_id, key, request_hash, status, content_type,"
 	" headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	" ON CONFLICT (org_id, caller_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
@@ -86,10 +89,8 @@ db_idem_end(struct db *db, const char *org_id, const char *caller_id, const char
 	snprintf(status, sizeof status, "%d", reply->status);
 	const char *p[] = {org_id, caller_id, key, reply->request_hash, status, reply->content_type,
 			   reply->headers, reply->body};
-	enum db_status st = db_run_status(db, &store, 8, p, NULL);
-	if (st != DB_OK)
-		return close_tx(db, st);
-	return db_end(db, true);
+	struct db_batch b = {&store, 8, p, NULL};
+	return db_commit_with(db, &b, 1);
 }
 
 static struct db_stmt purge = {"idem_purge_tombstones",

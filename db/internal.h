@@ -31,6 +31,10 @@ struct db {
 	 * before COMMIT (db/audit.c): the org's chain head is locked from
 	 * then on, not from the change that the event records. */
 	struct audit_queue *audit;
+	/* db_tx's SAVEPOINT inside an open transaction, not sent yet: it goes
+	 * in one round trip with the next statement (nothing before that
+	 * could need rolling back to it). */
+	bool savepoint_due;
 	unsigned char *prepared;	/* one flag per statement index */
 	int prepared_cap;
 	struct db *next_all;
@@ -58,6 +62,26 @@ enum db_status db_run_status(struct db *db, struct db_stmt *st, int n, const cha
  * or the error status (never DB_NONE). */
 enum db_status db_run_any(struct db *db, struct db_stmt *st, int n, const char *const *params);
 
+/* One statement of db_run_batch: st with n parameters; r gets its result
+ * (the caller clears it) when every statement of the batch succeeded. */
+struct db_batch {
+	struct db_stmt *st;
+	int n;
+	const char *const *params;
+	PGresult *r;
+};
+
+/* Runs the statements in order in one round trip (libpq's pipeline mode):
+ * the server runs each as db_run would, but none waits for the client.
+ * A failure skips the rest. DB_OK, or the first failure's status with
+ * every r NULL. Statements whose parameters come from an earlier one's
+ * rows cannot share a batch with it. */
+enum db_status db_run_batch(struct db *db, struct db_batch *b, int n);
+
+/* db_run_status's reading of a result it ran: DB_OK (rows, or a command
+ * that touched some), else DB_NONE with *r cleared and NULL. */
+enum db_status db_result_status(PGresult **r);
+
 /* Copies of a result field into a (NULL for SQL NULL). */
 char *db_str(struct arena *a, const PGresult *r, int row, int col);
 int64_t db_int(const PGresult *r, int row, int col);
@@ -80,6 +104,11 @@ enum db_status db_simple(struct db *db, const char *sql);
  * returns DB_OK. */
 enum db_status db_end(struct db *db, bool commit);
 
+/* db_end(db, true) with first[0..n) run before the audit events, all in
+ * one round trip (db_run_batch): the org's chain head is locked from its
+ * append to the COMMIT with no round trip in between. */
+enum db_status db_commit_with(struct db *db, struct db_batch *first, int n);
+
 /* The audit queue (db/audit.c). How many events are queued (a savepoint's
  * mark); forgets those queued from index from on (rolled back to the
  * mark, or 0 when the transaction ends); appends every queued event in
@@ -87,6 +116,10 @@ enum db_status db_end(struct db *db, bool commit);
 int db_audit_queued(const struct db *db);
 void db_audit_drop(struct db *db, int from);
 enum db_status db_audit_flush(struct db *db);
+/* The statements appending the queued events, in order, into out (room
+ * for db_audit_queued of them; parameters in a); returns how many. The
+ * queue is left as it is. */
+int db_audit_batch(struct db *db, struct arena *a, struct db_batch *out);
 /* Appends the queued events and then this one at once, inside the open
  * transaction, for a caller that needs its seq (*seq). */
 struct audit_ctx;
@@ -184,10 +217,26 @@ enum db_status db_round_read(struct db *db, struct arena *a, const char *org_id,
 struct db_refusal;
 enum db_status db_loop_lock_open(struct db *db, struct arena *a, const char *org_id,
 				 const char *id, int if_version, struct db_refusal *why);
+/* The same in two halves, for a batch: the locking statement (p: org,
+ * loop; kept by the caller), and the checks of its result (cleared). */
+struct db_batch db_loop_lock_stmt(const char *const *p);
+enum db_status db_loop_lock_checked(struct arena *a, PGresult **r, int if_version,
+				    struct db_refusal *why);
 
 /* Brings loop_id's status up to date (loop_sync_status in db/functions.sql)
  * and emits loop.status_changed when it moved (db/loops.c). */
 enum db_status db_loop_sync(struct db *db, const char *org_id, const char *loop_id);
+/* The same in two halves: the statement (p: org, loop), and what follows
+ * from its result (cleared). */
+struct db_batch db_loop_sync_stmt(const char *const *p);
+enum db_status db_loop_synced(struct db *db, const char *org_id, const char *loop_id,
+			      PGresult **r);
+
+/* db_webhook_emit's statement for a batch (db/webhooks.c): data's
+ * reference is taken, the parameters live in a (org_id and type are kept
+ * by the caller). */
+struct db_batch db_webhook_emit_stmt(struct arena *a, const char *org_id, const char *type,
+				     json_t *data);
 
 /* Keyset bounds before the first row, for "(created_at, id) > ($n, $m)"
  * conditions that stay index conditions in generic plans. */

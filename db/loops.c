@@ -430,20 +430,16 @@ db_loop_list(struct db *db, struct arena *a, const struct db_viewer *v,
 static struct db_stmt loop_lock = {"loop_lock",
 	"SELECT version, status FROM loops WHERE org_id = $1 AND id = $2 FOR UPDATE"};
 
-/* Locks a loop that may still change: DB_NONE, DB_STALE, DB_STATE (why->
- * status set: decided or cancelled) or DB_OK. */
 enum db_status
-db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char *id,
-		  int if_version, struct db_refusal *why)
+db_loop_lock_checked(struct arena *a, PGresult **r, int if_version, struct db_refusal *why)
 {
-	const char *p[] = {org_id, id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &loop_lock, 2, p, &r);
+	enum db_status st = db_result_status(r);
 	if (st != DB_OK)
 		return st;
-	int version = (int)db_int(r, 0, 0);
-	why->status = db_str(a, r, 0, 1);
-	PQclear(r);
+	int version = (int)db_int(*r, 0, 0);
+	why->status = db_str(a, *r, 0, 1);
+	PQclear(*r);
+	*r = NULL;
 	if (if_version && version != if_version)
 		return DB_STALE;
 	if (strcmp(why->status, "decided") != 0 && strcmp(why->status, "cancelled") != 0)
@@ -451,6 +447,21 @@ db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char
 	why->reason = DB_REFUSED_LOOP_CLOSED;
 	why->value = why->status;
 	return DB_STATE;
+}
+
+struct db_batch
+db_loop_lock_stmt(const char *const *p)
+{
+	return (struct db_batch){&loop_lock, 2, p, NULL};
+}
+
+enum db_status
+db_loop_lock_open(struct db *db, struct arena *a, const char *org_id, const char *id,
+		  int if_version, struct db_refusal *why)
+{
+	const char *p[] = {org_id, id};
+	PGresult *r = db_run(db, &loop_lock, 2, p);
+	return r ? db_loop_lock_checked(a, &r, if_version, why) : db->status;
 }
 
 static struct db_stmt loop_update = {"loop_update",
@@ -546,19 +557,32 @@ db_loop_cancel(struct db *db, struct arena *a, const struct audit_ctx *ctx, cons
 static struct db_stmt loop_sync = {"loop_sync",
 	"SELECT l.status, loop_sync_status($1, $2) FROM loops l WHERE l.org_id = $1 AND l.id = $2"};
 
-enum db_status
-db_loop_sync(struct db *db, const char *org_id, const char *loop_id)
+struct db_batch
+db_loop_sync_stmt(const char *const *p)
 {
-	const char *p[] = {org_id, loop_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &loop_sync, 2, p, &r);
+	return (struct db_batch){&loop_sync, 2, p, NULL};
+}
+
+enum db_status
+db_loop_synced(struct db *db, const char *org_id, const char *loop_id, PGresult **r)
+{
+	enum db_status st = db_result_status(r);
 	if (st != DB_OK)
 		return st;
-	const char *from = PQgetvalue(r, 0, 0), *to = PQgetvalue(r, 0, 1);
+	const char *from = PQgetvalue(*r, 0, 0), *to = PQgetvalue(*r, 0, 1);
 	if (strcmp(from, to) != 0)
 		st = db_webhook_emit(db, org_id, "loop.status_changed",
 				     json_pack("{s:s, s:s, s:s, s:[s]}", "loop_id", loop_id, "from",
 					       from, "status", to, "changed", "status"));
-	PQclear(r);
+	PQclear(*r);
+	*r = NULL;
 	return st;
+}
+
+enum db_status
+db_loop_sync(struct db *db, const char *org_id, const char *loop_id)
+{
+	const char *p[] = {org_id, loop_id};
+	PGresult *r = db_run(db, &loop_sync, 2, p);
+	return r ? db_loop_synced(db, org_id, loop_id, &r) : db->status;
 }

@@ -33,26 +33,32 @@ static struct db_stmt candidate_share = {"scorecard_candidate_share",
 	" WHERE r.org_id = $1 AND r.id = $2 FOR SHARE OF c"};
 
 /* An erased candidate's scorecards take no more text: the erasure cleared
- * it, and a card saved afterwards would bring it back under "erased". */
+ * it, and a card saved afterwards would bring it back under "erased".
+ * Reads (and clears) candidate_share's result. */
+static enum db_status
+candidate_checked(struct card_args *c, PGresult **r)
+{
+	enum db_status st = db_result_status(r);
+	if (st == DB_NONE)
+		return DB_OK;	/* no such round: the card's own lookup answers 404 */
+	bool erased = db_bool(*r, 0, 0);
+	PQclear(*r);
+	*r = NULL;
+	return erased ? refuse(c, DB_REFUSED_CANDIDATE_ERASED) : DB_OK;
+}
+
 static enum db_status
 check_candidate(struct db *db, struct card_args *c)
 {
 	const char *p[] = {c->ctx->org_id, c->round_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &candidate_share, 2, p, &r);
-	if (st == DB_NONE)
-		return DB_OK;	/* no such round: the card's own lookup answers 404 */
-	if (st != DB_OK)
-		return st;
-	bool erased = db_bool(r, 0, 0);
-	PQclear(r);
-	return erased ? refuse(c, DB_REFUSED_CANDIDATE_ERASED) : DB_OK;
+	PGresult *r = db_run(db, &candidate_share, 2, p);
+	return r ? candidate_checked(c, &r) : db->status;
 }
 
 static struct db_stmt seat = {"scorecard_seat",
 	"SELECT r.id, r.kind, r.status, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
 	" " DB_TS("r.ends_at") ", r.loop_id, ri.role, coalesce(r.starts_at <= now(), false),"
-	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false)"
+	" coalesce(r.ends_at <= now(), false), coalesce(l.hiring_manager_id = $2, false), r.rubric_id"
 	" FROM rounds r JOIN loops l ON l.org_id = r.org_id AND l.id = r.loop_id"
 	" LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id AND ri.round_id = r.id"
 	"  AND ri.user_id = $2"
@@ -76,7 +82,7 @@ db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v, con
 			  db_str(a, r, 0, 7)},
 		.loop_id = db_str(a, r, 0, 8), .role = db_str(a, r, 0, 9),
 		.started = db_bool(r, 0, 10), .ended = db_bool(r, 0, 11),
-		.manages = db_bool(r, 0, 12)};
+		.manages = db_bool(r, 0, 12), .rubric_id = db_str(a, r, 0, 13)};
 	PQclear(r);
 	return DB_OK;
 }
@@ -96,19 +102,37 @@ struct card_row {
 	int version, revision;
 };
 
+/* Reads (and clears) card_lock's result: DB_NONE when there is no card. */
+static enum db_status
+card_read(struct card_args *c, PGresult **r, struct card_row *row)
+{
+	enum db_status st = db_result_status(r);
+	if (st != DB_OK)
+		return st;
+	*row = (struct card_row){db_str(c->a, *r, 0, 0), db_str(c->a, *r, 0, 1),
+				 db_str(c->a, *r, 0, 4), (int)db_int(*r, 0, 2), (int)db_int(*r, 0, 3)};
+	PQclear(*r);
+	*r = NULL;
+	return DB_OK;
+}
+
+/* Locks the loop; a decided or cancelled one takes no more scorecards. */
+static enum db_status
+lock_loop(struct db *db, struct card_args *c, const char *loop_id)
+{
+	enum db_status st = db_loop_lock_open(db, c->a, c->ctx->org_id, loop_id, 0, c->why);
+	if (st == DB_STATE)
+		c->why->reason = DB_REFUSED_SCORECARD_LOOP_CLOSED;
+	return st;
+}
+
 /* Locks the author's scorecard of the round (DB_NONE when there is none). */
 static enum db_status
 lock_card(struct db *db, struct card_args *c, struct card_row *row)
 {
 	const char *p[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &card_lock, 3, p, &r);
-	if (st != DB_OK)
-		return st;
-	*row = (struct card_row){db_str(c->a, r, 0, 0), db_str(c->a, r, 0, 1), db_str(c->a, r, 0, 4),
-				 (int)db_int(r, 0, 2), (int)db_int(r, 0, 3)};
-	PQclear(r);
-	return DB_OK;
+	PGresult *r = db_run(db, &card_lock, 3, p);
+	return r ? card_read(c, &r, row) : db->status;
 }
 
 static struct db_stmt rating_insert = {"scorecard_rating_insert",
@@ -201,27 +225,35 @@ db_scorecard_save(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 
 static struct db_stmt round_lock = {"scorecard_round_lock",
 	"SELECT r.status, coalesce(r.starts_at <= now(), false), coalesce(r.ends_at <= now(), false),"
-	" ri.role FROM rounds r LEFT JOIN round_interviewers ri ON ri.org_id = r.org_id"
-	"  AND ri.round_id = r.id AND ri.user_id = $3"
+	" ri.role, r.id, r.kind, r.required, r.rubric_key, r.rubric_version, " DB_TS("r.starts_at") ","
+	" " DB_TS("r.ends_at") ", u.name FROM rounds r LEFT JOIN round_interviewers ri"
+	"  ON ri.org_id = r.org_id AND ri.round_id = r.id AND ri.user_id = $3"
+	" LEFT JOIN users u ON u.org_id = r.org_id AND u.id = $3"
 	" WHERE r.org_id = $1 AND r.id = $2 FOR UPDATE OF r"};
 
 struct round_row {
-	char *status, *role;
+	char *status, *role, *author_name;
 	bool started, ended;
+	struct db_scorecard_round round;	/* as locked, for the reply */
 };
 
-/* Locks the round and checks a scorecard may be submitted for it. */
+/* Reads (and clears) round_lock's result and checks a scorecard may be
+ * submitted for the round. */
 static enum db_status
-lock_round(struct db *db, struct card_args *c, struct round_row *rr)
+round_checked(struct card_args *c, PGresult **r, struct round_row *rr)
 {
-	const char *p[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id};
-	PGresult *r;
-	enum db_status st = db_run_status(db, &round_lock, 3, p, &r);
+	enum db_status st = db_result_status(r);
 	if (st != DB_OK)
 		return st;
-	*rr = (struct round_row){db_str(c->a, r, 0, 0), db_str(c->a, r, 0, 3), db_bool(r, 0, 1),
-				 db_bool(r, 0, 2)};
-	PQclear(r);
+	struct arena *a = c->a;
+	PGresult *x = *r;
+	*rr = (struct round_row){db_str(a, x, 0, 0), db_str(a, x, 0, 3), db_str(a, x, 0, 11),
+				 db_bool(x, 0, 1), db_bool(x, 0, 2),
+				 {db_str(a, x, 0, 4), db_str(a, x, 0, 5), db_str(a, x, 0, 0),
+				  db_bool(x, 0, 6), db_str(a, x, 0, 7), (int)db_int(x, 0, 8),
+				  db_str(a, x, 0, 9), db_str(a, x, 0, 10)}};
+	PQclear(x);
+	*r = NULL;
 	if (!rr->role)
 		return DB_NONE;
 	if (!strcmp(rr->status, "cancelled"))
@@ -233,13 +265,45 @@ lock_round(struct db *db, struct card_args *c, struct round_row *rr)
 	return DB_OK;
 }
 
-/* Locks the loop; a decided or cancelled one takes no more scorecards. */
+/* The draft the caller read (at if_version) may still be submitted. */
 static enum db_status
-lock_loop(struct db *db, struct card_args *c, const char *loop_id)
+card_submittable(struct card_args *c, const struct card_row *row)
 {
-	enum db_status st = db_loop_lock_open(db, c->a, c->ctx->org_id, loop_id, 0, c->why);
+	if (strcmp(row->status, "draft") != 0)
+		return refuse(c, DB_REFUSED_SCORECARD_SUBMITTED);
+	if (row->version != c->if_version)
+		return refuse(c, DB_REFUSED_SCORECARD_CHANGED);
+	return DB_OK;
+}
+
+/* A decided or cancelled loop takes no more scorecards (reads and clears
+ * loop_lock's result). */
+static enum db_status
+loop_checked(struct card_args *c, PGresult **r)
+{
+	enum db_status st = db_loop_lock_checked(c->a, r, 0, c->why);
 	if (st == DB_STATE)
 		c->why->reason = DB_REFUSED_SCORECARD_LOOP_CLOSED;
+	return st;
+}
+
+/* Locks the candidate, the card, the round and the loop (erasure's order:
+ * it locks the candidate first) in one round trip, then checks each in
+ * that order. The loop is the card's: the one the caller read it in. */
+static enum db_status
+lock_for_submit(struct db *db, struct card_args *c, struct card_row *row, struct round_row *rr)
+{
+	const char *p[] = {c->ctx->org_id, c->round_id, c->ctx->actor_id};
+	const char *lp[] = {c->ctx->org_id, c->out->loop_id};
+	struct db_batch b[] = {{&candidate_share, 2, p, NULL}, {&card_lock, 3, p, NULL},
+			       {&round_lock, 3, p, NULL}, db_loop_lock_stmt(lp)};
+	enum db_status st = db_run_batch(db, b, 4);
+	if (st == DB_OK && (st = candidate_checked(c, &b[0].r)) == DB_OK &&
+	    (st = card_read(c, &b[1].r, row)) == DB_OK && (st = card_submittable(c, row)) == DB_OK &&
+	    (st = round_checked(c, &b[2].r, rr)) == DB_OK)
+		st = loop_checked(c, &b[3].r);
+	for (int i = 0; i < 4; i++)
+		PQclear(b[i].r);
 	return st;
 }
 
@@ -263,60 +327,103 @@ static struct db_stmt card_publish = {"scorecard_publish",
 	"  AND revision = 0)"
 	" UPDATE scorecards SET status = 'submitted', revision = 1, version = version + 1,"
 	" first_submitted_at = now(), submitted_at = now(), updated_at = now()"
-	" WHERE org_id = $1 AND id = $2"};
+	" WHERE org_id = $1 AND id = $2 RETURNING version, " DB_TS("submitted_at") ","
+	" " DB_TS("updated_at")};
 static struct db_stmt round_complete = {"scorecard_round_complete",
 	"UPDATE rounds SET status = 'completed', version = version + 1, updated_at = now()"
 	" WHERE org_id = $1 AND id = $2 AND status = 'scheduled'"};
 
 /* A lead's submission of an ended round completes it (audited as the PATCH is). */
-static enum db_status
-complete_round(struct db *db, struct card_args *c, const struct round_row *rr)
+static bool
+completes_round(const struct round_row *rr)
 {
-	if (strcmp(rr->role, "lead") != 0 || strcmp(rr->status, "scheduled") != 0 || !rr->ended)
-		return DB_OK;
-	const char *p[] = {c->ctx->org_id, c->round_id};
-	enum db_status st = db_run_any(db, &round_complete, 2, p);
+	return !strcmp(rr->role, "lead") && !strcmp(rr->status, "scheduled") && rr->ended;
+}
+
+/* Turns c->out (the draft, read at the version just locked, so its content
+ * is what was copied) into the submitted card, as reading it back would
+ * render it; reads (and clears) card_publish's result. */
+static enum db_status
+published(struct card_args *c, PGresult **r, const struct round_row *rr)
+{
+	enum db_status st = db_result_status(r);
 	if (st != DB_OK)
-		return st;
-	json_t *ch = json_pack("{s:s, s:s}", "status", "completed", "by", "lead_scorecard");
-	st = db_audit_append(db, c->ctx, "round.updated", "round", c->round_id, ch);
+		return st == DB_NONE ? DB_HARD : st;
+	struct db_scorecard *out = c->out;
+	out->version = (int)db_int(*r, 0, 0);
+	out->submitted_at = out->first_submitted_at = db_str(c->a, *r, 0, 1);
+	out->updated_at = db_str(c->a, *r, 0, 2);
+	PQclear(*r);
+	*r = NULL;
+	out->status = "submitted";
+	out->revision = out->latest_revision = 1;
+	out->role = rr->role;
+	out->reason = NULL;
+	out->round = rr->round;
+	out->author_name = rr->author_name;
+	if (completes_round(rr))
+		out->round.status = "completed";
+	return DB_OK;
+}
+
+/* The events of a submission: the webhook's, the round's completion and
+ * the scorecard's audit events (queued for COMMIT). */
+static struct db_batch
+submitted_hook(struct card_args *c, const struct card_row *row)
+{
+	return db_webhook_emit_stmt(c->a, c->ctx->org_id, "scorecard.submitted",
+				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "scorecard_id", row->id,
+					      "round_id", c->round_id, "loop_id", row->loop_id,
+					      "interviewer_id", c->ctx->actor_id, "status",
+					      "submitted"));
+}
+
+static enum db_status
+audit_submitted(struct db *db, struct card_args *c, const struct card_row *row,
+		const struct round_row *rr)
+{
+	enum db_status st = DB_OK;
+	if (completes_round(rr)) {
+		json_t *ch = json_pack("{s:s, s:s}", "status", "completed", "by", "lead_scorecard");
+		st = db_audit_append(db, c->ctx, "round.updated", "round", c->round_id, ch);
+		json_decref(ch);
+	}
+	json_t *ch = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "round_id", c->round_id, "loop_id",
+			       row->loop_id, "role", rr->role, "revision", 1, "recommendation",
+			       c->out->recommendation);
+	if (st == DB_OK)
+		st = db_audit_append(db, c->ctx, "scorecard.submitted", "scorecard", row->id, ch);
 	json_decref(ch);
 	return st;
 }
 
+/* After the locks, one round trip: publish, the round's completion (when
+ * it completes), the loop's status, the webhook. A loop whose status
+ * moved emits its own webhook after. */
 static enum db_status
 submit_tx(struct db *db, void *p)
 {
 	struct card_args *c = p;
-	struct card_row row;
-	struct round_row rr;
-	enum db_status st = check_candidate(db, c);
-	if (st != DB_OK || (st = lock_card(db, c, &row)) != DB_OK)
-		return st;
-	if (strcmp(row.status, "draft") != 0)
-		return refuse(c, DB_REFUSED_SCORECARD_SUBMITTED);
-	if (row.version != c->if_version)
-		return refuse(c, DB_REFUSED_SCORECARD_CHANGED);
-	if ((st = lock_round(db, c, &rr)) != DB_OK || (st = lock_loop(db, c, row.loop_id)) != DB_OK)
+	struct card_row row = {0};
+	struct round_row rr = {0};	/* set on DB_OK (-O2 cannot tell) */
+	enum db_status st = lock_for_submit(db, c, &row, &rr);
+	if (st != DB_OK)
 		return st;
 	const char *pp[] = {c->ctx->org_id, row.id, rr.role, c->ctx->actor_id};
+	const char *rp[] = {c->ctx->org_id, c->round_id};
 	const char *lp[] = {c->ctx->org_id, row.loop_id};
-	if ((st = db_run_any(db, &card_publish, 4, pp)) != DB_OK ||
-	    (st = complete_round(db, c, &rr)) != DB_OK ||
-	    (st = db_loop_sync(db, lp[0], lp[1])) != DB_OK ||
-	    (st = render(db, c)) != DB_OK)
-		return st;
-	json_t *ch = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "round_id", c->round_id, "loop_id",
-			       row.loop_id, "role", rr.role, "revision", 1, "recommendation",
-			       c->out->recommendation);
-	st = db_webhook_emit(db, c->ctx->org_id, "scorecard.submitted",
-			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "scorecard_id", row.id,
-				       "round_id", c->round_id, "loop_id", row.loop_id,
-				       "interviewer_id", c->ctx->actor_id, "status", "submitted"));
-	if (st == DB_OK)
-		st = db_audit_append(db, c->ctx, "scorecard.submitted", "scorecard", row.id, ch);
-	json_decref(ch);
-	return st;
+	struct db_batch b[4] = {{&card_publish, 4, pp, NULL}};
+	int n = 1;
+	if (completes_round(&rr))	/* before the loop's status, which follows its rounds */
+		b[n++] = (struct db_batch){&round_complete, 2, rp, NULL};
+	int sync = n;
+	b[n++] = db_loop_sync_stmt(lp);
+	b[n++] = submitted_hook(c, &row);
+	if ((st = db_run_batch(db, b, n)) == DB_OK && (st = published(c, &b[0].r, &rr)) == DB_OK)
+		st = db_loop_synced(db, lp[0], lp[1], &b[sync].r);
+	for (int i = 0; i < n; i++)
+		PQclear(b[i].r);
+	return st == DB_OK ? audit_submitted(db, c, &row, &rr) : st;
 }
 
 enum db_status

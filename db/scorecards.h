@@ -86,6 +86,7 @@ struct db_scorecard_seat {
 	bool started;			/* starts_at <= now() */
 	bool ended;			/* ends_at <= now() */
 	bool manages;			/* the viewer is the loop's hiring manager */
+	char *rubric_id;		/* the pinned version's id */
 };
 enum db_status db_scorecard_seat(struct db *db, struct arena *a, const struct db_viewer *v,
 				 const char *round_id, struct db_scorecard_seat *out);
@@ -120,7 +121,9 @@ enum db_status db_scorecard_save(struct db *db, struct arena *a, const struct au
  * checked for completeness); a lead's submission of an ended round marks
  * the round completed; the loop's status follows. DB_STATE (why->reason)
  * when already submitted, the round has not started, is cancelled or a
- * no-show, or the loop is closed; DB_STALE when the draft changed. */
+ * no-show, or the loop is closed; DB_STALE when the draft changed. *out
+ * holds the draft as read at draft_version (its content is what is
+ * published); on DB_OK it is the submitted card, without reading it again. */
 enum db_status db_scorecard_submit(struct db *db, struct arena *a, const struct audit_ctx *ctx,
 				   const char *round_id, int draft_version,
 				   struct db_scorecard *out, struct db_refusal *why);

@@ -296,14 +296,26 @@ static struct db_stmt hook_emit = {"webhook_emit",
 	" INSERT INTO webhook_deliveries (org_id, webhook_id, event_id)"
 	" SELECT $1, w.id, e.id FROM w, e"};
 
+struct db_batch
+db_webhook_emit_stmt(struct arena *a, const char *org_id, const char *type, json_t *data)
+{
+	char *text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	const char **p = arena_alloc(a, 3 * sizeof *p);
+	p[0] = org_id;
+	p[1] = type;
+	p[2] = arena_strdup(a, text);
+	free(text);
+	json_decref(data);
+	return (struct db_batch){&hook_emit, 3, p, NULL};
+}
+
 enum db_status
 db_webhook_emit(struct db *db, const char *org_id, const char *type, json_t *data)
 {
-	char *text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	const char *params[] = {org_id, type, text};
-	enum db_status st = db_run_any(db, &hook_emit, 3, params);
-	free(text);
-	json_decref(data);
+	struct arena *a = arena_create();
+	struct db_batch b = db_webhook_emit_stmt(a, org_id, type, data);
+	enum db_status st = db_run_any(db, b.st, b.n, b.params);
+	arena_destroy(a);
 	return st;
 }
 

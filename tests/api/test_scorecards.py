@@ -292,6 +292,31 @@ def test_concurrent_submits_give_one_submission(team, db):
         assert cur.fetchone()[0] == 1
 
 
+def test_submit_replies_with_the_card_as_read_back(team):
+    """The submission's reply is built from the draft and the publishing
+    statement, not read again: it must be the card a GET reads, for a lead
+    of an ended round (which completes it) with red flags and notes, and for
+    a shadow whose running round stays scheduled."""
+    loop = team.loop()
+    start = utcnow().replace(microsecond=0) - 2 * H
+    rs = team.round(loop["id"], start=start, minutes=30, kind="recruiter_screen",
+                    interviewers=[(team.iv[2], "lead")])
+    body = {"ratings": [{"criterion": c, "rating": 2, "evidence": "ok"}
+                        for c in ("background_relevance", "motivation_and_goals", "communication")],
+            "recommendation": "no", "summary": "fine", "notes": {"work_authorization": "visa"}}
+    running = team.round(loop["id"], start=utcnow().replace(microsecond=0) - dt.timedelta(minutes=5),
+                         minutes=60, interviewers=[(team.iv[3], "shadow")])
+    flagged = complete(red_flags=[("happy_path_only", "never asked about failures")])
+    for who, rnd, content, status in ((team.iv[2], rs, body, "completed"),
+                                      (team.iv[3], running, flagged, "scheduled")):
+        r = submit(team, who, rnd["id"], content)
+        assert r.status_code == 200, r.text
+        again = team.api(who).get(f"/v1/rounds/{rnd['id']}/scorecard")
+        assert r.json() == again.json()
+        assert r.headers["ETag"] == again.headers["ETag"]
+        assert r.json()["round"]["status"] == status
+
+
 def test_idempotent_replay_of_submit(team):
     loop = team.loop()
     rnd = past_round(team, loop, [(team.iv[1], "lead")])
