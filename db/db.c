@@ -632,32 +632,50 @@ retry_pause(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* fn inside a transaction someone else opened (an idempotent request), in
+ * a savepoint, so a failure leaves the outer transaction usable (to
+ * explain the failure); its owner commits or rolls back, and appends the
+ * events queued here only if this succeeded. The savepoint goes with fn's
+ * first statement and stays on success (COMMIT keeps what it holds; a
+ * later sibling's savepoint of the same name is newer, so its ROLLBACK TO
+ * finds its own). Inside another db_tx's body it is taken and released at
+ * once: left in place, it would be the newest, and the enclosing body's
+ * ROLLBACK TO would stop at it and keep what that body wrote before. */
+static enum db_status
+in_savepoint(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
+{
+	int mark = db_audit_queued(db);
+	bool inner = db->tx_running > 0;
+	enum db_status st;
+	if (inner && (st = db_simple(db, "SAVEPOINT loopd_tx")) != DB_OK)
+		return st;
+	db->savepoint_due = !inner;
+	db->tx_running++;
+	st = fn(db, ctx);
+	db->tx_running--;
+	if (st == DB_OK)
+		return inner ? db_simple(db, "RELEASE SAVEPOINT loopd_tx") : DB_OK;
+	/* one still due was never sent: fn ran nothing */
+	if (!db->savepoint_due && db->conn)
+		db_simple(db, "ROLLBACK TO SAVEPOINT loopd_tx");
+	db->savepoint_due = false;
+	db_audit_drop(db, mark);
+	return st;
+}
+
 enum db_status
 db_tx(struct db *db, enum db_status (*fn)(struct db *, void *), void *ctx)
 {
 	enum db_status st = DB_HARD;
-	/* Inside a transaction someone else opened (an idempotent request):
-	 * run in a savepoint, so a failure leaves the outer transaction usable
-	 * (to explain the failure); its owner commits or rolls back, and
-	 * appends the events queued here only if this succeeded. */
-	if (db->in_tx) {
-		int mark = db_audit_queued(db);
-		db->savepoint_due = true;
-		st = fn(db, ctx);
-		/* On success the savepoint stays (COMMIT keeps what it holds; a
-		 * later db_tx's own savepoint is the newer one its ROLLBACK TO
-		 * finds); one still due was never sent: fn ran nothing. */
-		if (st != DB_OK && !db->savepoint_due && db->conn)
-			db_simple(db, "ROLLBACK TO SAVEPOINT loopd_tx");
-		if (st != DB_OK)
-			db_audit_drop(db, mark);
-		return st;
-	}
+	if (db->in_tx)
+		return in_savepoint(db, fn, ctx);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		if ((st = db_simple(db, "BEGIN")) != DB_OK)
 			return st;
 		db->in_tx = true;
+		db->tx_running++;
 		st = fn(db, ctx);
+		db->tx_running--;
 		enum db_status end = db_end(db, st == DB_OK);
 		if (st == DB_OK)
 			st = end;

@@ -35,6 +35,9 @@ struct db {
 	 * in one round trip with the next statement (nothing before that
 	 * could need rolling back to it). */
 	bool savepoint_due;
+	/* db_tx bodies running: a db_tx inside another's body takes and
+	 * releases its savepoint at once (see db_tx). */
+	int tx_running;
 	unsigned char *prepared;	/* one flag per statement index */
 	int prepared_cap;
 	struct db *next_all;
