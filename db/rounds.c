@@ -85,6 +85,13 @@ finish(struct db *db, struct round_args *r, const char *round_id, const char *lo
 	return db_round_read(db, r->a, r->ctx->org_id, round_id, r->out);
 }
 
+/* A stored time for an audit event's changes: its text, or null. */
+static json_t *
+time_json(const char *t)
+{
+	return t ? json_string(t) : json_null();
+}
+
 static struct db_stmt round_insert = {"round_insert",
 	"INSERT INTO rounds (org_id, loop_id, kind, rubric_id, rubric_key, rubric_version, required,"
 	" starts_at, ends_at, location, status, due_at, expected_effort_hours)"
@@ -221,11 +228,12 @@ create_tx(struct db *db, void *p)
 				      i);
 	if (st != DB_OK || (st = finish(db, r, id, r->loop_id)) != DB_OK)
 		return st;
+	/* times as stored and served (six fraction digits), not as sent */
 	json_t *ch = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "loop_id", r->loop_id, "kind", in->kind,
-			       "starts_at", in->starts_at, "ends_at", in->ends_at, "interviewers",
-			       booked_json(r->out));
-	if (in->due_at)
-		json_object_set_new(ch, "due_at", json_string(in->due_at));
+			       "starts_at", r->out->starts_at, "ends_at", r->out->ends_at,
+			       "interviewers", booked_json(r->out));
+	if (r->out->due_at)
+		json_object_set_new(ch, "due_at", json_string(r->out->due_at));
 	if (in->expected_effort_hours)
 		json_object_set_new(ch, "expected_effort_hours", json_integer(in->expected_effort_hours));
 	if (in->starts_at)
@@ -433,9 +441,9 @@ update_tx(struct db *db, void *p)
 	    (st = finish(db, r, r->id, s.loop_id)) != DB_OK)
 		return st;
 	json_t *ch = json_object();
-	if (in->set & ROUND_TIMES) {
-		json_object_set_new(ch, "starts_at", json_string(in->starts_at));
-		json_object_set_new(ch, "ends_at", json_string(in->ends_at));
+	if (in->set & ROUND_TIMES) {	/* as stored and served, not as sent */
+		json_object_set_new(ch, "starts_at", time_json(r->out->starts_at));
+		json_object_set_new(ch, "ends_at", time_json(r->out->ends_at));
 	}
 	if (in->set & ROUND_LOCATION)
 		json_object_set_new(ch, "location", in->location ? json_string(AUDIT_REDACTED)
@@ -443,7 +451,7 @@ update_tx(struct db *db, void *p)
 	if (in->set & ROUND_STATUS)
 		json_object_set_new(ch, "status", json_string(in->status));
 	if (in->set & ROUND_DUE)
-		json_object_set_new(ch, "due_at", in->due_at ? json_string(in->due_at) : json_null());
+		json_object_set_new(ch, "due_at", time_json(r->out->due_at));
 	if (in->set & ROUND_EFFORT)
 		json_object_set_new(ch, "expected_effort_hours", in->expected_effort_hours
 			? json_integer(in->expected_effort_hours) : json_null());

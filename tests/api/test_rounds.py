@@ -44,6 +44,34 @@ def test_round_unscheduled_then_scheduled(team, audited):
     assert api.get(f"/v1/loops/{loop['id']}").json()["status"] == "scheduled"
 
 
+def test_round_audit_events_carry_times_as_served(team, audited):
+    """The changes of round.created and round.updated hold the stored times
+    in the one strict format the API serves (UTC, six fraction digits), not
+    the text the client sent: one parser reads every time in the log."""
+    api = team.api()
+    loop = team.loop()
+    with audited(team.admin, "round.created", entity_type="round",
+                 entity_id=lambda r: r.json()["id"]) as w:
+        w.response = r = api.post(f"/v1/loops/{loop['id']}/rounds",
+                                  json={"kind": "system_design",
+                                        "starts_at": "2033-03-01T10:00:00+01:00",
+                                        "ends_at": "2033-03-01T10:45:00.5+01:00",
+                                        "interviewers": [{"user_id": team.iv[1].id,
+                                                          "role": "lead"}]})
+        assert r.status_code == 201, r.text
+    rd = r.json()
+    assert w.event["changes"]["starts_at"] == rd["starts_at"] == "2033-03-01T09:00:00.000000Z"
+    assert w.event["changes"]["ends_at"] == rd["ends_at"] == "2033-03-01T09:45:00.500000Z"
+    with audited(team.admin, "round.updated", entity_type="round", entity_id=rd["id"]) as w:
+        w.response = r = api.patch(f"/v1/rounds/{rd['id']}",
+                                   json={"starts_at": "2033-03-02T10:00:00Z",
+                                         "ends_at": "2033-03-02T11:00:00Z"},
+                                   headers={"If-Match": r.headers["ETag"]})
+        assert r.status_code == 200, r.text
+    assert w.event["changes"]["starts_at"] == "2033-03-02T10:00:00.000000Z"
+    assert w.event["changes"]["ends_at"] == "2033-03-02T11:00:00.000000Z"
+
+
 def test_round_times_in_any_offset_come_back_in_utc(team):
     api = team.api()
     loop = team.loop()
